@@ -1,0 +1,52 @@
+# Every target installs what it needs on a fresh Debian/Ubuntu machine: apt packages
+# (FFmpeg, fonts), a virtualenv in .venv, and the Python packages.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+APT_PACKAGES := ffmpeg fontconfig fonts-noto-core fonts-noto-cjk python3-venv
+MEDIA := examples/media
+
+.PHONY: setup system venv demo test lint bench clean
+
+setup: system venv
+
+# apt-get only when something is missing, so repeated runs are instant and need no root.
+system:
+	@if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null \
+	    || ! command -v fc-match >/dev/null \
+	    || [ ! -f /usr/share/fonts/truetype/noto/NotoSans-Bold.ttf ] \
+	    || [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc ] \
+	    || ! $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null; then \
+	  echo "installing system packages: $(APT_PACKAGES)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+$(MEDIA)/base.mp4 $(MEDIA)/music.mp3: examples/make_media.sh | system
+	examples/make_media.sh $(MEDIA)
+
+demo: setup $(MEDIA)/base.mp4 $(MEDIA)/music.mp3
+	$(BIN)/videorender render examples/script.txt \
+	  --video $(MEDIA)/base.mp4 --music $(MEDIA)/music.mp3 -o out/demo
+	@echo "open out/demo/final.mp4"
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test: setup lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf out $(MEDIA) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""videorender: turn a text script into a narrated video with synced subtitles."""
+
+__version__ = "1.0.0"

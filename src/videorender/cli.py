@@ -1,0 +1,182 @@
+"""The `videorender` command: the same pipeline as the service, from a terminal.
+
+Exit codes: 0 done, 1 the render failed, 2 bad input or configuration (one clear line, no
+traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from videorender import __version__
+from videorender.config import Settings, load_settings
+from videorender.errors import ConfigError, InputError, VideoRenderError
+from videorender.pipeline import models
+from videorender.pipeline.models import RenderOptions, Size
+from videorender.pipeline.run import RenderJob, render, voiceover
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+console = Console(stderr=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.handler(args))
+    except (InputError, ConfigError) as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return EXIT_BAD_INPUT
+    except VideoRenderError as exc:
+        console.print(f"[bold red]failed:[/] {exc}", highlight=False)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="videorender", description="Turn a text script into a narrated video."
+    )
+    parser.add_argument("--version", action="version", version=f"videorender {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    render_cmd = commands.add_parser("render", help="script -> final.mp4 (+ voice, subs, thumb)")
+    render_cmd.add_argument("script", help="text file with the script, or - for standard input")
+    render_cmd.add_argument("-o", "--output", type=Path, default=Path("out"), help="output dir")
+    render_cmd.add_argument("--video", type=Path, help="base video (looped or cut to fit)")
+    render_cmd.add_argument("--music", type=Path, help="background music")
+    render_cmd.add_argument("--size", type=_size, help="output WIDTHxHEIGHT, e.g. 1080x1920")
+    render_cmd.add_argument("--voice", type=Path, help="Piper voice model (.onnx)")
+    render_cmd.set_defaults(handler=_render)
+
+    voice_cmd = commands.add_parser("voiceover", help="script -> voice.wav only")
+    voice_cmd.add_argument("script", help="text file with the script, or - for standard input")
+    voice_cmd.add_argument("-o", "--output", type=Path, default=Path("voice.wav"))
+    voice_cmd.add_argument("--voice", type=Path, help="Piper voice model (.onnx)")
+    voice_cmd.set_defaults(handler=_voiceover)
+    return parser
+
+
+def _size(text: str) -> Size:
+    try:
+        return Size.parse(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _read_script(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    path = Path(source)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError(f"script file {source!r} does not exist", "script") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"script file {source!r} is not UTF-8 text", "script") from exc
+    except OSError as exc:
+        reason = f"script file {source!r} cannot be read: {exc.strerror}"
+        raise InputError(reason, "script") from exc
+
+
+def _check_file(path: Path | None, what: str) -> None:
+    if path is not None and not path.is_file():
+        raise InputError(f"{what} {str(path)!r} does not exist", what)
+
+
+def _render(args: argparse.Namespace) -> int:
+    script = _read_script(args.script)
+    _check_file(args.video, "base video")
+    _check_file(args.music, "music")
+    _check_file(args.voice, "voice model")
+    settings = load_settings()
+    job = RenderJob(
+        script=script,
+        output_dir=args.output,
+        base_video=args.video,
+        music=args.music,
+        options=RenderOptions(size=args.size, voice_model=args.voice),
+    )
+    with StageProgress() as progress:
+        result = render(job, settings, on_progress=progress.update)
+    table = Table(title=f"Rendered {result.video}", show_header=True, title_justify="left")
+    table.add_column("stage")
+    table.add_column("seconds", justify="right")
+    for stage, seconds in result.stage_seconds.items():
+        table.add_row(stage, f"{seconds:.2f}")
+    table.add_row("[bold]total", f"[bold]{sum(result.stage_seconds.values()):.2f}")
+    console.print(table)
+    console.print(
+        f"video {result.duration_ms / 1000:.1f} s at {result.size}; "
+        f"files in {args.output}/: final.mp4, voice.wav, subs.ass"
+        + (", thumbnail.jpg" if result.thumbnail else " (no thumbnail)")
+    )
+    return 0
+
+
+def _voiceover(args: argparse.Namespace) -> int:
+    script = _read_script(args.script)
+    _check_file(args.voice, "voice model")
+    settings: Settings = load_settings()
+    with StageProgress() as progress:
+        track = voiceover(
+            script,
+            args.output,
+            settings,
+            options=RenderOptions(voice_model=args.voice),
+            on_progress=progress.update,
+        )
+    console.print(
+        f"wrote {track.path}: {track.duration_ms / 1000:.1f} s, {len(track.sentences)} sentences"
+    )
+    return 0
+
+
+class StageProgress:
+    """A progress bar through the pipeline's stages."""
+
+    def __init__(self) -> None:
+        self._bar = Progress(
+            TextColumn("{task.description:<10}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> StageProgress:
+        self._bar.__enter__()
+        self._task = self._bar.add_task("starting", total=100)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(None, None, None)
+
+    def update(self, progress: models.Progress) -> None:
+        if self._task is not None:
+            self._bar.update(
+                self._task, description=progress.stage.value, completed=progress.percent
+            )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

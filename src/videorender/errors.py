@@ -1,0 +1,84 @@
+"""The one exception tree of the project.
+
+Every error the core raises is a `VideoRenderError`. Subclasses carry structured attributes,
+pickle cleanly (so they can cross process boundaries), and say whether retrying can help.
+The CLI maps them to exit codes and the API to HTTP codes, each in one place.
+"""
+
+from __future__ import annotations
+
+
+class VideoRenderError(Exception):
+    """Root of every error raised by videorender."""
+
+    retryable: bool = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (self.__class__, (self.message,))
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(VideoRenderError):
+    """A setting is missing or invalid (names the environment variable)."""
+
+
+class InputError(VideoRenderError):
+    """The caller's input is unusable: the message says which input and why."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (self.__class__, (self.message, self.field))
+
+
+class ScriptError(InputError):
+    """The script text is empty, too long, or otherwise unusable."""
+
+    def __init__(self, message: str, field: str | None = "script") -> None:
+        super().__init__(message, field)
+
+
+class MediaError(InputError):
+    """An input media file cannot be used (not media, truncated, missing a stream)."""
+
+
+class TTSError(VideoRenderError):
+    """The speech engine failed or could not be loaded."""
+
+
+class StageError(VideoRenderError):
+    """A pipeline stage failed for a reason other than bad input."""
+
+    def __init__(self, stage: str, message: str) -> None:
+        super().__init__(f"{stage} failed: {message}")
+        self.stage = stage
+        self.detail = message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (self.__class__, (self.stage, self.detail))
+
+
+class FFmpegError(StageError):
+    """FFmpeg or ffprobe exited with an error; carries the tail of its stderr."""
+
+    def __init__(
+        self, stage: str, argv: list[str], returncode: int | None, stderr_tail: str
+    ) -> None:
+        reason = "timed out" if returncode is None else f"exited with code {returncode}"
+        tail = stderr_tail.strip()
+        detail = f"ffmpeg {reason}" + (f": {tail}" if tail else "")
+        super().__init__(stage, detail)
+        self.argv = argv
+        self.returncode = returncode
+        self.stderr_tail = stderr_tail
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (self.__class__, (self.stage, self.argv, self.returncode, self.stderr_tail))

@@ -1,0 +1,340 @@
+"""The only module that spells FFmpeg and ffprobe arguments.
+
+Builders are pure functions returning argument lists; `run_ffmpeg` executes one with a timeout,
+reports progress from `-progress`, and turns a failure into `FFmpegError` quoting the end of
+FFmpeg's stderr. Nothing here goes through a shell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+from videorender.errors import FFmpegError, MediaError
+from videorender.pipeline.models import Loudness, MediaInfo, RenderPlan, Size
+
+FFMPEG = "ffmpeg"
+FFPROBE = "ffprobe"
+STDERR_TAIL_LINES = 12
+AUDIO_RATE = 48_000
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+def run_ffmpeg(
+    argv: list[str],
+    *,
+    stage: str,
+    timeout_s: float,
+    duration_ms: int | None = None,
+    on_progress: Callable[[float], None] | None = None,
+    niceness: int = 0,
+) -> str:
+    """Run FFmpeg; return the last lines of its stderr (where filters print reports).
+
+    With `duration_ms` and `on_progress`, calls `on_progress(fraction)` as the output grows.
+
+    Raises:
+        FFmpegError: FFmpeg exited non-zero or ran past `timeout_s` (it is killed).
+    """
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    )
+    if niceness:
+        _lower_priority(proc.pid, niceness)
+    stderr_tail: deque[str] = deque(maxlen=200)
+    stderr_reader = threading.Thread(target=stderr_tail.extend, args=(proc.stderr,), daemon=True)
+    stderr_reader.start()
+    timer = threading.Timer(timeout_s, proc.kill)
+    timer.start()
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if on_progress and duration_ms and line.startswith("out_time_us="):
+                _report(line, duration_ms, on_progress)
+        returncode = proc.wait()
+    finally:
+        timed_out = not timer.is_alive()
+        timer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        stderr_reader.join(timeout=5)
+    if returncode != 0 or timed_out:
+        tail = "".join(list(stderr_tail)[-STDERR_TAIL_LINES:])
+        raise FFmpegError(stage, argv, None if timed_out else returncode, tail)
+    return "".join(stderr_tail)
+
+
+def _lower_priority(pid: int, niceness: int) -> None:
+    with contextlib.suppress(OSError):  # the process may already have exited
+        os.setpriority(os.PRIO_PROCESS, pid, niceness)
+
+
+def _report(line: str, duration_ms: int, on_progress: Callable[[float], None]) -> None:
+    try:
+        done_ms = int(line.split("=", 1)[1]) // 1000
+    except ValueError:
+        return  # FFmpeg prints "N/A" before the first frame
+    on_progress(max(0.0, min(1.0, done_ms / duration_ms)))
+
+
+# --- probing ----------------------------------------------------------------------------------
+
+
+def probe(path: Path, *, what: str, timeout_s: float = 60) -> MediaInfo:
+    """Duration, frame size and frame rate of a media file.
+
+    Args:
+        what: the input's name for error messages, e.g. "base video".
+
+    Raises:
+        MediaError: the file is missing, empty, not media, or has no duration.
+    """
+    if not path.is_file() or path.stat().st_size == 0:
+        raise MediaError(f"{what} {path.name!r} is missing or empty", what)
+    argv = [FFPROBE, "-v", "error", "-print_format", "json", "-show_format", "-show_streams"]
+    try:
+        result = subprocess.run(
+            [*argv, str(path)], capture_output=True, text=True, timeout=timeout_s, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise MediaError(f"{what} {path.name!r} could not be read in time", what) from exc
+    try:
+        data = json.loads(result.stdout or "{}")
+    except json.JSONDecodeError:
+        data = {}
+    if result.returncode != 0 or not data.get("streams"):
+        reason = (result.stderr.strip().splitlines() or ["no audio or video streams"])[-1]
+        raise MediaError(f"{what} {path.name!r} is not a readable media file ({reason})", what)
+    return _media_info(data, path, what)
+
+
+def _media_info(data: dict[str, object], path: Path, what: str) -> MediaInfo:
+    streams = data.get("streams") or []
+    assert isinstance(streams, list)
+    video = next(
+        (
+            s
+            for s in streams
+            if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
+        ),
+        None,
+    )
+    fmt = data.get("format") or {}
+    assert isinstance(fmt, dict)
+    seconds = _number(fmt.get("duration")) or max(
+        (_number(s.get("duration")) or 0.0 for s in streams), default=0.0
+    )
+    if seconds <= 0:
+        raise MediaError(f"{what} {path.name!r} has no duration (truncated or empty?)", what)
+    if video is None:
+        return MediaInfo(duration_ms=round(seconds * 1000))
+    width, height = int(video.get("width") or 0), int(video.get("height") or 0)
+    if _rotation(video) in (90, 270):
+        width, height = height, width
+    return MediaInfo(
+        duration_ms=round(seconds * 1000),
+        width=width or None,
+        height=height or None,
+        fps=_frame_rate(str(video.get("avg_frame_rate") or video.get("r_frame_rate") or "")),
+    )
+
+
+def has_audio_stream(path: Path, timeout_s: float = 60) -> bool:
+    """Whether ffprobe finds at least one audio stream in `path`."""
+    result = subprocess.run(
+        [FFPROBE, "-v", "error", "-select_streams", "a", "-show_entries", "stream=index",
+         "-of", "csv=p=0", str(path)],
+        capture_output=True, text=True, timeout=timeout_s, check=False,
+    )  # fmt: skip
+    return result.returncode == 0 and bool(result.stdout.strip())
+
+
+def _rotation(stream: dict[str, object]) -> int:
+    tags = stream.get("tags") or {}
+    assert isinstance(tags, dict)
+    rotation = _number(tags.get("rotate"))
+    for side in stream.get("side_data_list") or []:  # type: ignore[attr-defined]
+        if isinstance(side, dict) and "rotation" in side:
+            rotation = _number(side["rotation"])
+    return int(rotation or 0) % 360
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _frame_rate(text: str) -> float | None:
+    match = re.fullmatch(r"(\d+)/(\d+)", text)
+    if not match or int(match.group(2)) == 0:
+        return None
+    rate = int(match.group(1)) / int(match.group(2))
+    return rate if 1 <= rate <= 240 else None
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+def build_render_argv(plan: RenderPlan) -> list[str]:
+    """One FFmpeg run: base video (or a background), subtitles burned in, voice mixed with
+    ducked music, loudness normalised, H.264 + AAC in a fast-start MP4 of exact duration."""
+    video_input, video_filter = _video_source(plan)
+    graph = ";".join([video_filter, _audio_graph(plan, music_input=2, final=True)])
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        *video_input,
+        "-i", str(plan.voice),
+        *(_looped(plan.music) if plan.music else []),
+        "-filter_complex", graph,
+        "-map", "[v]", "-map", "[a]",
+        *_encoder_args(plan),
+        # -shortest never ends with a looped input and a filtered audio output (FFmpeg 5.1):
+        # the duration is always explicit.
+        "-t", _seconds(plan.duration_ms),
+        "-movflags", "+faststart",
+        "-progress", "pipe:1", "-nostats",
+        str(plan.output),
+    ]  # fmt: skip
+
+
+def build_loudness_scan_argv(plan: RenderPlan) -> list[str]:
+    """An audio-only pass over the same mix and gain, printing its loudness."""
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "info",
+        "-i", str(plan.voice),
+        *(_looped(plan.music) if plan.music else []),
+        "-filter_complex", _audio_graph(plan, music_input=1, final=False),
+        "-map", "[a]", "-t", _seconds(plan.duration_ms),
+        "-f", "null", "-",
+    ]  # fmt: skip
+
+
+def parse_loudness_scan(stderr: str) -> float | None:
+    """Integrated loudness (LUFS) from the ebur128 summary; None when silent or absent."""
+    summary = stderr.rpartition("Summary:")[2]
+    match = re.search(r"I:\s+(-?[\d.]+|-inf)\s+LUFS", summary)
+    value = _number(match.group(1)) if match else None
+    return value if value is not None and -70.0 < value < 10.0 else None
+
+
+def build_thumbnail_argv(video: Path, at_ms: int, output: Path) -> list[str]:
+    """One JPEG frame at `at_ms`; `-ss` before `-i` seeks fast (FIELD-NOTES)."""
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-ss", _seconds(at_ms), "-i", str(video),
+        "-frames:v", "1", "-q:v", "3", "-update", "1",
+        str(output),
+    ]  # fmt: skip
+
+
+def build_frame_argv(video: Path, at_ms: int, output: Path) -> list[str]:
+    """One frame as PNG, for checks and previews."""
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-ss", _seconds(at_ms), "-i", str(video), "-frames:v", "1", "-update", "1", str(output),
+    ]  # fmt: skip
+
+
+def _video_source(plan: RenderPlan) -> tuple[list[str], str]:
+    size = plan.size
+    subtitles = (
+        f"ass={_filter_value(str(plan.subtitles))}:fontsdir={_filter_value(str(plan.fonts_dir))}"
+    )
+    if plan.base_video is None or plan.base_info is None or plan.base_info.size is None:
+        source = f"color=c={plan.background_color}:s={size}:r={_rate(plan.fps)}"
+        return ["-f", "lavfi", "-i", source], f"[0:v]format=yuv420p,{subtitles}[v]"
+    crop = cover_crop(plan.base_info.size, size)
+    steps = [] if crop == plan.base_info.size else [f"crop={crop.width}:{crop.height}"]
+    if crop != size:
+        steps.append(f"scale={size.width}:{size.height}:flags=bicubic")
+    steps += ["setsar=1", f"fps={_rate(plan.fps)}", "format=yuv420p", subtitles]
+    loop = plan.base_info.duration_ms < plan.duration_ms
+    video_input = (["-stream_loop", "-1"] if loop else []) + ["-i", str(plan.base_video)]
+    return video_input, "[0:v]" + ",".join(steps) + "[v]"
+
+
+def cover_crop(source: Size, target: Size) -> Size:
+    """The centred crop of `source` with the aspect ratio of `target` (crop first, then scale:
+    cheaper than scaling first, and never stretches)."""
+    if source.width * target.height > target.width * source.height:
+        width = source.height * target.width // target.height
+        return Size(max(2, width - width % 2), source.height - source.height % 2)
+    height = source.width * target.height // target.width
+    return Size(source.width - source.width % 2, max(2, height - height % 2))
+
+
+def _audio_graph(plan: RenderPlan, *, music_input: int, final: bool) -> str:
+    voice_input = music_input - 1
+    stereo = f"aformat=sample_fmts=fltp:sample_rates={AUDIO_RATE}:channel_layouts=stereo"
+    finish = f"{_normalise(plan.loudness, final)},aresample={AUDIO_RATE},{stereo}[a]"
+    if plan.music is None:
+        return f"[{voice_input}:a]{stereo},apad[mix];[mix]{finish}"
+    fade_start = max(0, plan.duration_ms - plan.music_fade_out_ms)
+    return ";".join(
+        [
+            f"[{voice_input}:a]{stereo},apad,asplit=2[voice][key]",
+            f"[{music_input}:a]{stereo},volume={plan.music_volume:.3f}"
+            f",afade=t=out:st={_seconds(fade_start)}:d={_seconds(plan.music_fade_out_ms)}[music]",
+            # Duck the music further while the voice speaks.
+            "[music][key]sidechaincompress=threshold=0.03:ratio=4:attack=15:release=350[ducked]",
+            "[voice][ducked]amix=inputs=2:duration=first:normalize=0[mix]",
+            f"[mix]{finish}",
+        ]
+    )
+
+
+def _normalise(loudness: Loudness, final: bool) -> str:
+    """The gain that reaches the target, then a limiter holding the true peak; in the scan,
+    followed by a loudness meter. (Single-pass loudnorm lands over 1 LU off on short narration,
+    and linear loudnorm gives up when speech peaks are high, as Piper's are.)"""
+    ceiling = 10 ** (loudness.true_peak_db / 20)
+    chain = (
+        f"volume={loudness.gain_db:.2f}dB,"
+        f"alimiter=limit={ceiling:.4f}:attack=5:release=50:level=false"
+    )
+    # framelog=verbose keeps per-frame lines out of the info-level log; the summary stays.
+    return chain if final else f"{chain},ebur128=framelog=verbose"
+
+
+def _encoder_args(plan: RenderPlan) -> list[str]:
+    enc = plan.encoder
+    return [
+        "-c:v", "libx264", "-preset", enc.preset, "-crf", str(enc.crf),
+        "-pix_fmt", "yuv420p", "-threads", str(enc.threads), "-rc-lookahead", str(enc.lookahead),
+        "-c:a", "aac", "-b:a", enc.audio_bitrate, "-ar", str(AUDIO_RATE), "-ac", "2",
+    ]  # fmt: skip
+
+
+def _looped(path: Path) -> list[str]:
+    return ["-stream_loop", "-1", "-i", str(path)]
+
+
+def _seconds(ms: int) -> str:
+    return f"{ms / 1000:.3f}"
+
+
+def _rate(fps: float) -> str:
+    return f"{fps:.3f}".rstrip("0").rstrip(".")
+
+
+def _filter_value(value: str) -> str:
+    """Escape a value for a filter option inside a filtergraph (two levels of escaping)."""
+    option_level = re.sub(r"([\\':])", r"\\\1", value)
+    return re.sub(r"([\\'\[\],;])", r"\\\1", option_level)

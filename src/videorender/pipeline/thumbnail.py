@@ -1,0 +1,32 @@
+"""Thumbnail stage: one JPEG frame from the finished video. Failure never fails the render."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from videorender.errors import VideoRenderError
+from videorender.pipeline import ffmpeg
+
+log = logging.getLogger(__name__)
+MIN_OFFSET_MS = 1000
+
+
+def thumbnail_time_ms(duration_ms: int, fraction: float) -> int:
+    """`fraction` into the video and at least 1 s in; the middle of a video too short for that."""
+    at = max(round(duration_ms * fraction), MIN_OFFSET_MS)
+    return at if at < duration_ms else duration_ms // 2
+
+
+def make_thumbnail(video: Path, duration_ms: int, output: Path, *, fraction: float) -> Path | None:
+    """Write the thumbnail; return its path, or None (logged) if it could not be made."""
+    argv = ffmpeg.build_thumbnail_argv(video, thumbnail_time_ms(duration_ms, fraction), output)
+    try:
+        ffmpeg.run_ffmpeg(argv, stage="thumbnail", timeout_s=60)
+    except VideoRenderError as exc:
+        log.warning("thumbnail skipped: %s", exc)
+        return None
+    if not output.is_file() or output.stat().st_size == 0:
+        log.warning("thumbnail skipped: FFmpeg wrote no frame at %d ms", duration_ms)
+        return None
+    return output
