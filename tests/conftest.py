@@ -1,0 +1,86 @@
+"""Shared fixtures: tiny real media generated with FFmpeg once per session, and settings that
+keep every test's caches and data in its own temporary folders."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from videorender.config import Settings, load_settings
+
+
+@dataclass(frozen=True)
+class Media:
+    """Generated inputs: small frames keep the suite fast; the code paths are the real ones."""
+
+    base_short: Path  # 2 s, 320x180, 25 fps, with an audio track: shorter than any narration
+    base_long: Path  # 30 s, 320x180, 30 fps, no audio: longer than the test narrations
+    base_portrait: Path  # 3 s, 180x320
+    music: Path  # 4 s stereo MP3 tone, looped under longer narrations
+    audio_only: Path  # an M4A with no video stream
+    silent_video: Path  # a video with no audio stream (as "music": refused)
+    not_media: Path  # text with a .mp4 name
+    truncated: Path  # the first 3 KB of a real MP4
+    empty: Path  # zero bytes
+
+
+def _ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Media:
+    root = tmp_path_factory.mktemp("media")
+    m = Media(
+        base_short=root / "base_short.mp4",
+        base_long=root / "base_long.mp4",
+        base_portrait=root / "base_portrait.mp4",
+        music=root / "music.mp3",
+        audio_only=root / "audio_only.m4a",
+        silent_video=root / "silent_video.mp4",
+        not_media=root / "not_media.mp4",
+        truncated=root / "truncated.mp4",
+        empty=root / "empty.mp4",
+    )
+    _ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=2",
+        "-f", "lavfi", "-i", "sine=f=330:d=2",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+        str(m.base_short),
+    )  # fmt: skip
+    _ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=30",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(m.base_long),
+    )  # fmt: skip
+    _ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=s=180x320:r=30:d=3",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(m.base_portrait),
+    )  # fmt: skip
+    _ffmpeg(
+        "-f", "lavfi", "-i", "sine=f=220:d=4", "-f", "lavfi", "-i", "sine=f=277:d=4",
+        "-filter_complex", "[0][1]amerge=inputs=2", "-c:a", "libmp3lame", str(m.music),
+    )  # fmt: skip
+    _ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=3", "-c:a", "aac", str(m.audio_only))
+    _ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=s=160x90:r=10:d=2", "-c:v", "libx264",
+        "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(m.silent_video),
+    )  # fmt: skip
+    m.not_media.write_text("this is not a video\n" * 50)
+    m.truncated.write_bytes(m.base_long.read_bytes()[:3000])
+    m.empty.write_bytes(b"")
+    return m
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Default settings, isolated: own TTS cache and data dir, no .env from the checkout."""
+    monkeypatch.chdir(tmp_path)
+    yield load_settings(
+        tts_cache_dir=tmp_path / "tts-cache",
+        data_dir=tmp_path / "data",
+        video_preset="ultrafast",
+    )
