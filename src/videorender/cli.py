@@ -39,10 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except (InputError, ConfigError) as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
     except VideoRenderError as exc:
-        console.print(f"[bold red]failed:[/] {exc}", highlight=False)
+        console.print(f"[bold red]failed:[/] {exc}", highlight=False, soft_wrap=True)
         return EXIT_FAILED
     except KeyboardInterrupt:
         console.print("interrupted")

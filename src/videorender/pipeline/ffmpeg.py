@@ -45,34 +45,36 @@ def run_ffmpeg(
     Raises:
         FFmpegError: FFmpeg exited non-zero or ran past `timeout_s` (it is killed).
     """
-    proc = subprocess.Popen(
+    stderr_tail: deque[str] = deque(maxlen=200)
+    with subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         errors="replace",
-    )
-    if niceness:
-        _lower_priority(proc.pid, niceness)
-    stderr_tail: deque[str] = deque(maxlen=200)
-    stderr_reader = threading.Thread(target=stderr_tail.extend, args=(proc.stderr,), daemon=True)
-    stderr_reader.start()
-    timer = threading.Timer(timeout_s, proc.kill)
-    timer.start()
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if on_progress and duration_ms and line.startswith("out_time_us="):
-                _report(line, duration_ms, on_progress)
-        returncode = proc.wait()
-    finally:
-        timed_out = not timer.is_alive()
-        timer.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        stderr_reader.join(timeout=5)
+    ) as proc:
+        if niceness:
+            _lower_priority(proc.pid, niceness)
+        stderr_reader = threading.Thread(
+            target=stderr_tail.extend, args=(proc.stderr,), daemon=True
+        )
+        stderr_reader.start()
+        timer = threading.Timer(timeout_s, proc.kill)
+        timer.start()
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if on_progress and duration_ms and line.startswith("out_time_us="):
+                    _report(line, duration_ms, on_progress)
+            returncode = proc.wait()
+        finally:
+            timed_out = not timer.is_alive()
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            stderr_reader.join(timeout=5)
     if returncode != 0 or timed_out:
         tail = "".join(list(stderr_tail)[-STDERR_TAIL_LINES:])
         raise FFmpegError(stage, argv, None if timed_out else returncode, tail)
@@ -119,6 +121,7 @@ def probe(path: Path, *, what: str, timeout_s: float = 60) -> MediaInfo:
         data = {}
     if result.returncode != 0 or not data.get("streams"):
         reason = (result.stderr.strip().splitlines() or ["no audio or video streams"])[-1]
+        reason = reason.removeprefix(f"{path}: ")  # the name is already in the message
         raise MediaError(f"{what} {path.name!r} is not a readable media file ({reason})", what)
     return _media_info(data, path, what)
 

@@ -1,0 +1,84 @@
+"""The videorender command, run in-process through its entry point."""
+
+from __future__ import annotations
+
+import io
+import wave
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Media
+from tests.decode import streams
+from videorender.cli import EXIT_BAD_INPUT, main
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TTS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("VIDEO_PRESET", "ultrafast")
+
+
+def _errors(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    return [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+
+
+def test_render_writes_all_artifacts(
+    tmp_path: Path, media: Media, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "script.txt"
+    script.write_text("A tiny video from the command line. It has two sentences.")
+    code = main(["render", str(script), "-o", "out", "--video", str(media.base_short),
+                 "--music", str(media.music), "--size", "180x320"])  # fmt: skip
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "final.mp4", "subs.ass", "thumbnail.jpg", "voice.wav",
+    ]  # fmt: skip
+    video = streams(tmp_path / "out" / "final.mp4")["video"]
+    assert (video["width"], video["height"]) == (180, 320)
+    summary = capsys.readouterr().err
+    assert "render" in summary and "tts" in summary and "180x320" in summary
+
+
+def test_voiceover_reads_standard_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("Read from a pipe. Spoken all the same."))
+    assert main(["voiceover", "-", "-o", "voice.wav"]) == 0
+    with wave.open(str(tmp_path / "voice.wav"), "rb") as wav:
+        assert wav.getnchannels() == 1 and wav.getnframes() > wav.getframerate()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["render", "missing.txt"], "script file 'missing.txt' does not exist"),
+        (["render", "script.txt", "--video", "nope.mp4"], "base video 'nope.mp4' does not exist"),
+        (["render", "empty.txt"], "script is empty"),
+        (["render", "script.txt", "--video", "{not_media}"], "is not a readable media file"),
+        (["render", "script.txt", "--music", "{silent_video}"], "has no audio stream"),
+        (["voiceover", "binary.txt"], "is not UTF-8 text"),
+    ],
+)
+def test_bad_input_exits_2_with_one_clear_line(
+    tmp_path: Path,
+    media: Media,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    (tmp_path / "script.txt").write_text("This script is perfectly fine to read aloud.")
+    (tmp_path / "empty.txt").write_text("  \n")
+    (tmp_path / "binary.txt").write_bytes(b"\xff\xfe\x00bad")
+    args = [a.format(not_media=media.not_media, silent_video=media.silent_video) for a in args]
+    assert main(args) == EXIT_BAD_INPUT
+    lines = _errors(capsys)
+    assert len(lines) == 1 and message in lines[0]
+    assert "Traceback" not in lines[0]
+
+
+@pytest.mark.parametrize("size", ["big", "1921x1080", "0x0"])
+def test_bad_size_is_a_usage_error(size: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["render", "script.txt", "--size", size])
+    assert exited.value.code == EXIT_BAD_INPUT
+    assert "--size" in capsys.readouterr().err
