@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from videorender.jobs.db import jobs, webhook_outbox
 from videorender.jobs.models import Artifacts, Claim, Job, JobKind, JobRequest, JobStatus
+from videorender.pipeline.models import Stage
 from videorender.webhooks import Delivery, Event, JobFailed, encode, message_id, utc_timestamp
 
 CLAIM_RACE_RETRIES = 5
@@ -130,7 +131,7 @@ class JobStore:
                         lease_until=now + lease_s,
                         attempts=jobs.c.attempts + 1,
                         started_at=func.coalesce(jobs.c.started_at, now),
-                        stage=None,
+                        stage=Stage.INPUTS.value,  # every job starts by fetching its inputs
                         percent=0,
                     )
                 ).rowcount
