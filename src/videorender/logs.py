@@ -68,5 +68,7 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(settings.log_level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
-        logger.handlers[:] = []
-        logger.propagate = True
+        logger.setLevel(logging.NOTSET)  # LOG_LEVEL decides
+        if logger.handlers:  # uvicorn's own formatting; without handlers (--no-access-log) or
+            logger.handlers[:] = []  # propagation, the logger stays off
+            logger.propagate = True
