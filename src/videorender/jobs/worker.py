@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import threading
+from collections.abc import Callable
 
 from videorender.errors import StageError, VideoRenderError
 from videorender.jobs.execute import JobContext, ProgressRecorder, execute
@@ -69,8 +70,8 @@ class WorkerPool:
             if self._ctx.store.requeue(claim, count_attempt=False):
                 log.info("job %s handed back to the queue at shutdown", claim.job.id)
 
-    def _spawn(self, target: object, name: str) -> None:
-        thread = threading.Thread(target=target, name=name, daemon=True)  # type: ignore[arg-type]
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
 
