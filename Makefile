@@ -41,8 +41,8 @@ demo: setup $(MEDIA)/base.mp4 $(MEDIA)/music.mp3
 	@echo "open out/demo/final.mp4"
 
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench main.py
+	$(BIN)/ruff format --check src tests bench main.py
 	$(BIN)/mypy
 
 test: setup lint

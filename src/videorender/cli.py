@@ -71,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
     voice_cmd.add_argument("-o", "--output", type=Path, default=Path("voice.wav"))
     voice_cmd.add_argument("--voice", type=Path, help="Piper voice model (.onnx)")
     voice_cmd.set_defaults(handler=_voiceover)
+
+    serve_cmd = commands.add_parser("serve", help="run the HTTP service (API, workers, webhooks)")
+    serve_cmd.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default: %(default)s)"
+    )
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    serve_cmd.set_defaults(handler=_serve)
     return parser
 
 
@@ -146,6 +153,16 @@ def _voiceover(args: argparse.Namespace) -> int:
     console.print(
         f"wrote {track.path}: {track.duration_ms / 1000:.1f} s, {len(track.sentences)} sentences"
     )
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn  # noqa: PLC0415 - only this command needs the server
+
+    from videorender.api import create_app  # noqa: PLC0415
+
+    settings = load_settings()  # fail here, with exit code 2, on bad configuration
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
     return 0
 
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from videorender.errors import ConfigError
@@ -64,11 +64,50 @@ class Settings(BaseSettings):
     thumbnail_fraction: float = Field(default=0.10, ge=0.0, le=1.0)
 
     # --- service (HTTP, jobs, storage, webhooks) --------------------------------------------
-    data_dir: Path = Path("data")
+    data_dir: Path = Field(
+        default=Path("data"), description="Job database, artifacts and work folders."
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of the job store; default: SQLite in DATA_DIR."
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL of the service in artifact URLs; default: the URL the job was "
+        "submitted to.",
+    )
     max_concurrent_jobs: int = Field(default=3, ge=1, le=64)
+    job_lease_seconds: float = Field(
+        default=60.0,
+        ge=1.0,
+        le=3600.0,
+        description="A job whose worker is silent this long is taken back.",
+    )
+    max_attempts: int = Field(
+        default=3, ge=1, le=20, description="Tries of one job before it fails for good."
+    )
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0.0, le=3600.0)
+    max_video_mb: int = Field(default=500, ge=1, description="Cap on a downloaded base video.")
+    max_audio_mb: int = Field(default=100, ge=1, description="Cap on downloaded audio.")
+    download_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="Connect/read timeout of input downloads."
+    )
+    download_max_seconds: float = Field(
+        default=900.0, gt=0, description="A whole input download taking longer is abandoned."
+    )
     webhook_url: str | None = None
-    webhook_secret: SecretStr | None = None
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Standard Webhooks signing key: whsec_<base64>, or any other text used "
+        "as raw key bytes.",
+    )
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=5, ge=1, le=20)
+    webhook_retry_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="First retry delay; each next one is 3x longer."
+    )
     api_key: SecretStr | None = None
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     backblaze_bucket_name: str | None = None
     backblaze_key_id: str | None = None
     backblaze_application_key: SecretStr | None = None
@@ -83,6 +122,10 @@ class Settings(BaseSettings):
         "kokoro_voices_path",
         "piper_bin_path",
         "webhook_url",
+        "webhook_secret",
+        "api_key",
+        "database_url",
+        "public_url",
         "backblaze_bucket_name",
         "backblaze_key_id",
         "backblaze_endpoint_url",
@@ -92,10 +135,28 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("tts_provider", mode="before")
+    @field_validator("tts_cache_dir", "data_dir", mode="before")
     @classmethod
-    def _lowercase_provider(cls, value: object) -> object:
+    def _empty_is_default(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str) and not value.strip():
+            field = cls.model_fields[info.field_name or ""]
+            return field.get_default(call_default_factory=True)
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _uppercase_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("tts_provider", "log_format", mode="before")
+    @classmethod
+    def _lowercase(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @property
+    def database(self) -> str:
+        """The job store's SQLAlchemy URL."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'jobs.db').resolve()}"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -82,3 +82,13 @@ class FFmpegError(StageError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (self.__class__, (self.stage, self.argv, self.returncode, self.stderr_tail))
+
+
+class DownloadError(InputError):
+    """An input URL could not be fetched: unreachable, refused, too big or too slow."""
+
+
+class StorageError(VideoRenderError):
+    """An artifact could not be stored, or a stored input could not be read."""
+
+    retryable = True

@@ -247,6 +247,14 @@ def build_thumbnail_argv(video: Path, at_ms: int, output: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def build_wav_argv(source: Path, output: Path) -> list[str]:
+    """Any audio file (or a video's first audio track) as mono 16-bit PCM WAV."""
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-i", str(source), "-vn", "-map", "0:a:0", "-ac", "1", "-c:a", "pcm_s16le", str(output),
+    ]  # fmt: skip
+
+
 def build_frame_argv(video: Path, at_ms: int, output: Path) -> list[str]:
     """One frame as PNG, for checks and previews."""
     return [

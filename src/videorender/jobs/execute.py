@@ -1,0 +1,185 @@
+"""One job, start to finish: fetch its inputs, run the pipeline, store the artifacts.
+
+A plain function over a claimed job. It writes only through the store (guarded by the claim's
+lease) and the storage backend; all files it makes live in a work folder keyed by job id,
+removed afterwards, and artifacts are stored under keys made from the job id, so a retried
+job replaces what an earlier attempt left instead of adding to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from videorender import inputs
+from videorender.config import Settings
+from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest
+from videorender.jobs.store import JobStore
+from videorender.pipeline.models import Progress, RenderOptions, Size, Stage, VoiceTrack
+from videorender.pipeline.run import RenderJob, render, voiceover
+from videorender.storage import Artifact, Storage, artifact_key
+from videorender.webhooks import Event, VideoCompleted, VoiceoverUploaded, utc_timestamp
+
+MB = 1024 * 1024
+PROGRESS_WRITE_INTERVAL_S = 0.5
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What every job needs besides its own request."""
+
+    settings: Settings
+    store: JobStore
+    storage: Storage
+
+
+@dataclass(frozen=True)
+class Outcome:
+    artifacts: Artifacts
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    base_video: Path | None
+    music: Path | None
+    voiceover: Path | None
+
+
+class ProgressRecorder:
+    """Stores a job's stage and percent, at most every PROGRESS_WRITE_INTERVAL_S (and on
+    every change of stage), so progress never costs the database more than a trickle."""
+
+    def __init__(self, ctx: JobContext, claim: Claim) -> None:
+        self._ctx = ctx
+        self._claim = claim
+        self._last: tuple[str, int] | None = None
+        self._written_at = 0.0
+        self.stage = Stage.INPUTS.value
+
+    def __call__(self, progress: Progress) -> None:
+        self.stage = progress.stage.value
+        current = (progress.stage.value, progress.percent)
+        now = time.monotonic()
+        stage_changed = self._last is None or self._last[0] != current[0]
+        if current == self._last or not (
+            stage_changed or now - self._written_at >= PROGRESS_WRITE_INTERVAL_S
+        ):
+            return
+        self._ctx.store.progress(self._claim, *current)
+        self._last, self._written_at = current, now
+
+
+def execute(ctx: JobContext, claim: Claim, recorder: ProgressRecorder) -> Outcome:
+    """Do the job's work.
+
+    Raises:
+        VideoRenderError: a subclass naming the input or stage at fault.
+    """
+    job = claim.job
+    with _workdir(ctx.settings.data_dir / "work" / job.id) as work:
+        recorder(Progress(Stage.INPUTS, 0.0))
+        fetched = _fetch_inputs(ctx, job.request, work)
+        if job.request.kind is JobKind.VOICEOVER:
+            return _voiceover(ctx, claim, work, recorder)
+        return _render(ctx, claim, fetched, work, recorder)
+
+
+def _voiceover(ctx: JobContext, claim: Claim, work: Path, recorder: ProgressRecorder) -> Outcome:
+    job = claim.job
+    track = voiceover(job.request.script, work / "voice.wav", ctx.settings, on_progress=recorder)
+    voice_url = _put(ctx, job.request, track.path, Artifact.VOICE, job.id)
+    event = VoiceoverUploaded(job_id=job.id, voice_url=voice_url, timestamp=utc_timestamp())
+    return Outcome(Artifacts(voice_url=voice_url), (event,))
+
+
+def _render(
+    ctx: JobContext, claim: Claim, fetched: Inputs, work: Path, recorder: ProgressRecorder
+) -> Outcome:
+    job = claim.job
+    request = job.request
+
+    def publish_voice(track: VoiceTrack) -> None:
+        url = _put(ctx, request, track.path, Artifact.VOICE, job.id)
+        event = VoiceoverUploaded(job_id=job.id, voice_url=url, timestamp=utc_timestamp())
+        ctx.store.publish_voice(claim, url, event)
+
+    size = Size.parse(request.size) if request.size else None
+    result = render(
+        RenderJob(
+            script=request.script,
+            output_dir=work / "out",
+            base_video=fetched.base_video,
+            music=fetched.music,
+            voiceover=fetched.voiceover,
+            options=RenderOptions(size=size),
+        ),
+        ctx.settings,
+        on_progress=recorder,
+        on_voice=publish_voice,
+    )
+    artifacts = Artifacts(
+        voice_url=ctx.storage.url(artifact_key(Artifact.VOICE, job.id), base_url=request.base_url),
+        subtitles_url=_put(ctx, request, result.subtitles, Artifact.SUBTITLES, job.id),
+        video_url=_put(ctx, request, result.video, Artifact.VIDEO, job.id),
+        thumbnail_url=(
+            _put(ctx, request, result.thumbnail, Artifact.THUMBNAIL, job.id)
+            if result.thumbnail
+            else None
+        ),
+    )
+    event = VideoCompleted(
+        job_id=job.id,
+        voice_url=artifacts.voice_url,
+        subtitles_url=artifacts.subtitles_url,
+        video_url=artifacts.video_url,
+        thumbnail_url=artifacts.thumbnail_url,
+        timestamp=utc_timestamp(),
+    )
+    return Outcome(artifacts, (event,))
+
+
+def _fetch_inputs(ctx: JobContext, request: JobRequest, work: Path) -> Inputs:
+    settings = ctx.settings
+
+    def limits(max_mb: int) -> inputs.Limits:
+        return inputs.Limits(
+            max_bytes=max_mb * MB,
+            timeout_s=settings.download_timeout_seconds,
+            deadline_s=settings.download_max_seconds,
+        )
+
+    def get(url: str | None, name: str, field: str, max_mb: int) -> Path | None:
+        if url is None:
+            return None
+        return inputs.fetch(
+            url, work / name, limits=limits(max_mb), storage=ctx.storage, field=field
+        )
+
+    return Inputs(
+        base_video=get(
+            request.base_video_url, "base-video", "base_video_url", settings.max_video_mb
+        ),
+        music=get(request.bgm_url, "music", "bgm_url", settings.max_audio_mb),
+        voiceover=get(request.voiceover_url, "voiceover", "voiceover_url", settings.max_audio_mb),
+    )
+
+
+def _put(ctx: JobContext, request: JobRequest, path: Path, artifact: Artifact, job_id: str) -> str:
+    key = artifact_key(artifact, job_id)
+    ctx.storage.put(path, key)
+    return ctx.storage.url(key, base_url=request.base_url)
+
+
+@contextlib.contextmanager
+def _workdir(path: Path) -> Iterator[Path]:
+    shutil.rmtree(path, ignore_errors=True)  # what a crashed earlier attempt left behind
+    path.mkdir(parents=True)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,79 @@
+"""What a job is: its kind, its state, the request it carries and what it has produced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class JobStatus(str, Enum):
+    """The original service's states, plus `cancelled`."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class JobKind(str, Enum):
+    """Which endpoint made the job, and so which work it does."""
+
+    RENDER = "render"  # POST /render: speak, render, thumbnail
+    VOICEOVER = "voiceover"  # POST /voiceover: speak only
+    RENDER_VIDEO = "render_video"  # POST /render-video: render over a provided voiceover
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """The caller's request, validated by the API before it is stored."""
+
+    kind: JobKind
+    script: str
+    base_video_url: str | None = None
+    bgm_url: str | None = None
+    voiceover_url: str | None = None
+    size: str | None = None
+    webhook_url: str | None = None
+    # Where the caller reached the service: the base of artifact URLs with local storage.
+    base_url: str = "http://127.0.0.1:8000/"
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    """Public locations of a job's files (None: not produced yet, or not at all)."""
+
+    voice_url: str | None = None
+    subtitles_url: str | None = None
+    video_url: str | None = None
+    thumbnail_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One row of the job store, as read at one moment."""
+
+    id: str
+    request: JobRequest
+    status: JobStatus
+    attempts: int
+    artifacts: Artifacts
+    stage: str | None = None
+    percent: int = 0
+    error: str | None = None
+    error_type: str | None = None  # class name of the VideoRenderError, for HTTP mapping
+    created_at: float = 0.0
+    started_at: float | None = None
+    finished_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A job a worker has taken; `token` proves the lease is still its own."""
+
+    job: Job
+    token: str

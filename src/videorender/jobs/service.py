@@ -1,0 +1,69 @@
+"""The job service: what the API (or any other front end) uses to submit, watch and cancel
+jobs. It owns the store, the worker pool and the webhook dispatcher, and starts and stops
+them together."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from videorender.config import Settings
+from videorender.jobs.db import open_database
+from videorender.jobs.dispatch import WebhookDispatcher
+from videorender.jobs.execute import JobContext
+from videorender.jobs.models import Job, JobRequest
+from videorender.jobs.store import JobStore, QueueCounts
+from videorender.jobs.worker import WorkerPool
+from videorender.storage import Storage, create_storage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Health:
+    active_workers: int
+    max_concurrent_jobs: int
+    queue: QueueCounts
+
+
+class JobService:
+    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
+        self.settings = settings
+        self.storage = storage or create_storage(settings)
+        self._engine = open_database(settings.database)
+        self.store = JobStore(self._engine, webhook_url=settings.webhook_url)
+        self._pool = WorkerPool(JobContext(settings, self.store, self.storage), self._size)
+        self._dispatcher = WebhookDispatcher(self.store, settings)
+
+    @property
+    def _size(self) -> int:
+        return self.settings.max_concurrent_jobs
+
+    def start(self) -> None:
+        self._dispatcher.start()
+        self._pool.start()
+        log.info("job service started: %d workers", self._size)
+
+    def stop(self) -> None:
+        self._pool.stop(self.settings.shutdown_grace_seconds)
+        self._dispatcher.stop(timeout_s=self.settings.webhook_timeout_seconds + 1)
+        self._engine.dispose()
+
+    def submit(self, request: JobRequest) -> Job:
+        job = self.store.create(request)
+        self._pool.wake()
+        log.info("job %s queued (%s)", job.id, request.kind.value)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        return self.store.get(job_id)
+
+    def cancel(self, job_id: str) -> Job | None:
+        return self.store.cancel(job_id)
+
+    def health(self) -> Health:
+        return Health(
+            active_workers=self._pool.active,
+            max_concurrent_jobs=self._size,
+            queue=self.store.counts(),
+        )

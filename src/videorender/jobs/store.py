@@ -1,0 +1,370 @@
+"""The durable job store: the job row is the single source of truth, and every state change
+is one short transaction on it.
+
+Claiming is a guarded update (`... WHERE id = :id AND status = 'queued'`), correct on
+SQLite (write transactions are serialised) and on PostgreSQL (the loser of a race updates
+no row and tries the next job). A claimed job carries a lease token; every later write by
+the worker is guarded by that token, so a worker that lost its lease (it stalled, the job
+was handed to another) cannot overwrite the newer attempt.
+
+Webhook events are written to the outbox in the same transaction as the state change that
+causes them (a transactional outbox): an event is never lost between the two.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Connection, Engine, Row, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from videorender.jobs.db import jobs, webhook_outbox
+from videorender.jobs.models import Artifacts, Claim, Job, JobKind, JobRequest, JobStatus
+from videorender.pipeline.models import Stage
+from videorender.webhooks import Delivery, Event, JobFailed, encode, message_id, utc_timestamp
+
+CLAIM_RACE_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    queued: int
+    processing: int
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A pending webhook delivery and how often it has been tried."""
+
+    id: int
+    job_id: str
+    delivery: Delivery
+    attempts: int
+
+
+class JobStore:
+    """All reads and writes of jobs and their webhook outbox."""
+
+    def __init__(self, engine: Engine, *, webhook_url: str | None = None) -> None:
+        self._engine = engine
+        self._writer = engine.execution_options(write=True)
+        self._webhook_url = webhook_url
+
+    # --- the API's side ----------------------------------------------------------------------
+
+    def create(self, request: JobRequest) -> Job:
+        job_id = str(uuid.uuid4())
+        with self._writer.begin() as conn:
+            conn.execute(
+                insert(jobs).values(
+                    id=job_id,
+                    kind=request.kind.value,
+                    status=JobStatus.QUEUED.value,
+                    script=request.script,
+                    base_video_url=request.base_video_url,
+                    bgm_url=request.bgm_url,
+                    voiceover_url=request.voiceover_url,
+                    size=request.size,
+                    webhook_url=request.webhook_url,
+                    base_url=request.base_url,
+                    attempts=0,
+                    percent=0,
+                    created_at=time.time(),
+                )
+            )
+            return _load(conn, job_id)
+
+    def get(self, job_id: str) -> Job | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).one_or_none()
+        return _to_job(row) if row is not None else None
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Cancel a job that has not started; a started or finished job is left as it is."""
+        with self._writer.begin() as conn:
+            conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED.value)
+                .values(status=JobStatus.CANCELLED.value, finished_at=time.time())
+            )
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).one_or_none()
+        return _to_job(row) if row is not None else None
+
+    def counts(self) -> QueueCounts:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(jobs.c.status, func.count())
+                .where(jobs.c.status.in_([JobStatus.QUEUED.value, JobStatus.PROCESSING.value]))
+                .group_by(jobs.c.status)
+            ).all()
+        found = {status: count for status, count in rows}
+        return QueueCounts(
+            queued=found.get(JobStatus.QUEUED.value, 0),
+            processing=found.get(JobStatus.PROCESSING.value, 0),
+        )
+
+    # --- the workers' side -------------------------------------------------------------------
+
+    def claim(self, lease_s: float) -> Claim | None:
+        """Take the oldest queued job, or None when there is none."""
+        token = uuid.uuid4().hex
+        for _ in range(CLAIM_RACE_RETRIES):
+            with self._writer.begin() as conn:
+                job_id = conn.execute(
+                    select(jobs.c.id)
+                    .where(jobs.c.status == JobStatus.QUEUED.value)
+                    .order_by(jobs.c.created_at, jobs.c.id)
+                    .limit(1)
+                ).scalar_one_or_none()
+                if job_id is None:
+                    return None
+                now = time.time()
+                taken = conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED.value)
+                    .values(
+                        status=JobStatus.PROCESSING.value,
+                        lease_token=token,
+                        lease_until=now + lease_s,
+                        attempts=jobs.c.attempts + 1,
+                        started_at=func.coalesce(jobs.c.started_at, now),
+                        stage=Stage.INPUTS.value,  # every job starts by fetching its inputs
+                        percent=0,
+                    )
+                ).rowcount
+                if taken == 1:
+                    return Claim(_load(conn, job_id), token)
+        return None  # lost every race: others are busy claiming; try again on the next poll
+
+    def renew(self, tokens: Iterable[str], lease_s: float) -> set[str]:
+        """Extend the leases held under `tokens`; return the tokens whose lease is still held."""
+        held = set()
+        with self._writer.begin() as conn:
+            for token in tokens:
+                renewed = conn.execute(
+                    update(jobs).where(_held(token)).values(lease_until=time.time() + lease_s)
+                ).rowcount
+                if renewed:
+                    held.add(token)
+        return held
+
+    def progress(self, claim: Claim, stage: str, percent: int) -> None:
+        with self._writer.begin() as conn:
+            conn.execute(
+                update(jobs).where(_held(claim.token)).values(stage=stage, percent=percent)
+            )
+
+    def publish_voice(self, claim: Claim, voice_url: str, event: Event) -> None:
+        """Record the stored narration and queue its webhook, before the job finishes."""
+        with self._writer.begin() as conn:
+            if conn.execute(
+                update(jobs).where(_held(claim.token)).values(voice_url=voice_url)
+            ).rowcount:
+                self._queue_event(conn, claim.job, event)
+
+    def complete(self, claim: Claim, artifacts: Artifacts, events: Sequence[Event]) -> bool:
+        """Mark the job completed; False when the lease was lost (nothing is written)."""
+        with self._writer.begin() as conn:
+            done = conn.execute(
+                update(jobs)
+                .where(_held(claim.token))
+                .values(
+                    status=JobStatus.COMPLETED.value,
+                    stage=None,
+                    percent=100,
+                    lease_token=None,
+                    lease_until=None,
+                    finished_at=time.time(),
+                    voice_url=artifacts.voice_url,
+                    subtitles_url=artifacts.subtitles_url,
+                    video_url=artifacts.video_url,
+                    thumbnail_url=artifacts.thumbnail_url,
+                )
+            ).rowcount
+            if done:
+                for event in events:
+                    self._queue_event(conn, claim.job, event)
+        return bool(done)
+
+    def fail(self, claim: Claim, error: str, error_type: str) -> bool:
+        """Mark the job failed for good (and queue `job_failed`); False when the lease was lost."""
+        with self._writer.begin() as conn:
+            return self._fail(conn, claim.job, _held(claim.token), error, error_type)
+
+    def requeue(self, claim: Claim, *, count_attempt: bool = True) -> bool:
+        """Give the job back to the queue: after a retryable failure, or at shutdown (then
+        `count_attempt=False`: the interrupted try does not count against the job)."""
+        refund = 0 if count_attempt else 1
+        with self._writer.begin() as conn:
+            return bool(
+                conn.execute(
+                    update(jobs)
+                    .where(_held(claim.token))
+                    .values(
+                        status=JobStatus.QUEUED.value,
+                        lease_token=None,
+                        lease_until=None,
+                        attempts=jobs.c.attempts - refund,
+                    )
+                ).rowcount
+            )
+
+    def reap(self, max_attempts: int) -> list[Job]:
+        """Take back jobs whose lease expired (their worker died or stalled): queued again,
+        or failed once they have had `max_attempts` tries. Returns the jobs taken back."""
+        now = time.time()
+        expired = (jobs.c.status == JobStatus.PROCESSING.value) & (jobs.c.lease_until < now)
+        reaped = []
+        with self._writer.begin() as conn:
+            for row in conn.execute(select(jobs).where(expired)).all():
+                job = _to_job(row)
+                guard = (jobs.c.id == job.id) & expired
+                if job.attempts >= max_attempts:
+                    error = (
+                        f"worker stopped responding (lease expired) on each of {job.attempts} "
+                        "attempts; giving up"
+                    )
+                    self._fail(conn, job, guard, error, "LeaseExpired")
+                else:
+                    conn.execute(
+                        update(jobs)
+                        .where(guard)
+                        .values(status=JobStatus.QUEUED.value, lease_token=None, lease_until=None)
+                    )
+                reaped.append(job)
+        return reaped
+
+    # --- webhook outbox ----------------------------------------------------------------------
+
+    def due_deliveries(self, limit: int = 20) -> list[OutboxItem]:
+        """Pending deliveries due now, at most one per job and target URL (the oldest), so
+        that each receiver gets a job's events in order."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(webhook_outbox)
+                .where(webhook_outbox.c.status == "pending")
+                .order_by(webhook_outbox.c.id)
+                .limit(limit * 10)
+            ).all()
+        now, heads, blocked = time.time(), [], set()
+        for row in rows:
+            lane = (row.job_id, row.url)
+            if lane in blocked:
+                continue
+            blocked.add(lane)
+            if row.next_attempt_at <= now:
+                delivery = Delivery(msg_id=row.msg_id, url=row.url, body=row.body)
+                heads.append(OutboxItem(row.id, row.job_id, delivery, row.attempts))
+        return heads[:limit]
+
+    def delivered(self, item_id: int) -> None:
+        self._set_delivery(item_id, status="delivered", attempts=webhook_outbox.c.attempts + 1)
+
+    def delivery_failed(self, item_id: int, error: str, retry_at: float | None) -> None:
+        """Record a failed try: retry at `retry_at`, or give up when it is None."""
+        self._set_delivery(
+            item_id,
+            status="pending" if retry_at is not None else "failed",
+            attempts=webhook_outbox.c.attempts + 1,
+            last_error=error[:500],
+            next_attempt_at=retry_at if retry_at is not None else time.time(),
+        )
+
+    def _set_delivery(self, item_id: int, **values: object) -> None:
+        with self._writer.begin() as conn:
+            conn.execute(
+                update(webhook_outbox).where(webhook_outbox.c.id == item_id).values(**values)
+            )
+
+    def _queue_event(self, conn: Connection, job: Job, event: Event) -> None:
+        urls = dict.fromkeys(u for u in (self._webhook_url, job.request.webhook_url) if u)
+        for url in urls:
+            msg_id = message_id(event)
+            exists = conn.execute(
+                select(webhook_outbox.c.id).where(
+                    webhook_outbox.c.msg_id == msg_id, webhook_outbox.c.url == url
+                )
+            ).first()
+            if exists:  # a retried job re-announces nothing already announced
+                continue
+            now = time.time()
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        insert(webhook_outbox).values(
+                            job_id=job.id,
+                            msg_id=msg_id,
+                            url=url,
+                            body=encode(event),
+                            status="pending",
+                            attempts=0,
+                            next_attempt_at=now,
+                            created_at=now,
+                        )
+                    )
+            except IntegrityError:
+                continue  # queued concurrently by another process: same message, keep theirs
+
+    def _fail(
+        self, conn: Connection, job: Job, guard: ColumnElement[bool], error: str, error_type: str
+    ) -> bool:
+        done = conn.execute(
+            update(jobs)
+            .where(guard)
+            .values(
+                status=JobStatus.FAILED.value,
+                stage=None,
+                lease_token=None,
+                lease_until=None,
+                finished_at=time.time(),
+                error=error,
+                error_type=error_type,
+            )
+        ).rowcount
+        if done:
+            event = JobFailed(job_id=job.id, error=error, timestamp=utc_timestamp())
+            self._queue_event(conn, job, event)
+        return bool(done)
+
+
+def _held(token: str) -> ColumnElement[bool]:
+    return (jobs.c.lease_token == token) & (jobs.c.status == JobStatus.PROCESSING.value)
+
+
+def _load(conn: Connection, job_id: str) -> Job:
+    return _to_job(conn.execute(select(jobs).where(jobs.c.id == job_id)).one())
+
+
+def _to_job(row: Row[tuple[object, ...]]) -> Job:
+    m = row._mapping
+    return Job(
+        id=m["id"],
+        request=JobRequest(
+            kind=JobKind(m["kind"]),
+            script=m["script"],
+            base_video_url=m["base_video_url"],
+            bgm_url=m["bgm_url"],
+            voiceover_url=m["voiceover_url"],
+            size=m["size"],
+            webhook_url=m["webhook_url"],
+            base_url=m["base_url"],
+        ),
+        status=JobStatus(m["status"]),
+        attempts=m["attempts"],
+        artifacts=Artifacts(
+            voice_url=m["voice_url"],
+            subtitles_url=m["subtitles_url"],
+            video_url=m["video_url"],
+            thumbnail_url=m["thumbnail_url"],
+        ),
+        stage=m["stage"],
+        percent=m["percent"],
+        error=m["error"],
+        error_type=m["error_type"],
+        created_at=m["created_at"],
+        started_at=m["started_at"],
+        finished_at=m["finished_at"],
+    )

@@ -1,0 +1,141 @@
+"""The worker pool: MAX_CONCURRENT_JOBS threads claiming jobs from the store, and one
+housekeeping thread that renews their leases and takes back jobs whose worker died.
+
+Threads, not processes: the heavy work (FFmpeg, ONNX Runtime inference) runs outside the GIL,
+and one process holds one copy of the Piper voice however many jobs run. Each worker thread
+lowers its own scheduling priority, so speech synthesis (and the FFmpeg it starts) yields the
+CPU to the API's event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Callable
+
+from videorender.errors import StageError, VideoRenderError
+from videorender.jobs.execute import JobContext, ProgressRecorder, execute
+from videorender.jobs.models import Claim
+from videorender.logs import job_context
+
+log = logging.getLogger(__name__)
+
+WORKER_NICENESS = 10
+POLL_SECONDS = 1.0
+
+
+class WorkerPool:
+    """Runs claimed jobs on `size` threads until stopped."""
+
+    def __init__(self, ctx: JobContext, size: int) -> None:
+        self._ctx = ctx
+        self._size = size
+        self._wakeup = threading.Event()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._running: dict[str, Claim] = {}  # lease token -> claim
+        self._lock = threading.Lock()
+        settings = ctx.settings
+        self._lease_s = settings.job_lease_seconds
+        self._max_attempts = settings.max_attempts
+
+    @property
+    def active(self) -> int:
+        """How many jobs this process is running now."""
+        with self._lock:
+            return len(self._running)
+
+    def start(self) -> None:
+        self._reap()  # jobs of a previous run whose lease has already run out
+        for number in range(self._size):
+            self._spawn(self._work, f"worker-{number}")
+        self._spawn(self._housekeep, "job-leases")
+
+    def wake(self) -> None:
+        """A job was queued: look now rather than at the next poll."""
+        self._wakeup.set()
+
+    def stop(self, grace_s: float) -> None:
+        """Stop claiming; wait up to `grace_s` for running jobs, then hand the rest back to the
+        queue (their attempt not counted) for the next start to finish."""
+        self._stopping.set()
+        self._wakeup.set()
+        for thread in self._threads:
+            thread.join(timeout=grace_s / max(1, len(self._threads)))
+        with self._lock:
+            unfinished = list(self._running.values())
+        for claim in unfinished:
+            if self._ctx.store.requeue(claim, count_attempt=False):
+                log.info("job %s handed back to the queue at shutdown", claim.job.id)
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _work(self) -> None:
+        with contextlib.suppress(OSError):  # not permitted: run at normal priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
+        while not self._stopping.is_set():
+            claim = self._ctx.store.claim(self._lease_s)
+            if claim is None:
+                self._wakeup.wait(POLL_SECONDS)
+                self._wakeup.clear()
+                continue
+            with self._lock:
+                self._running[claim.token] = claim
+            try:
+                with job_context(claim.job.id):
+                    self._run(claim)
+            finally:
+                with self._lock:
+                    self._running.pop(claim.token, None)
+
+    def _run(self, claim: Claim) -> None:
+        job = claim.job
+        store = self._ctx.store
+        log.info("job started (%s, attempt %d)", job.request.kind.value, job.attempts)
+        recorder = ProgressRecorder(self._ctx, claim)
+        try:
+            outcome = execute(self._ctx, claim, recorder)
+        except VideoRenderError as exc:
+            if exc.retryable and job.attempts < self._max_attempts:
+                log.warning("job failed, will retry: %s", exc)
+                store.requeue(claim)
+                self._wakeup.set()
+                return
+            error = str(exc) if isinstance(exc, StageError) else f"{recorder.stage}: {exc}"
+            log.warning("job failed: %s", error)
+            store.fail(claim, error, type(exc).__name__)
+            return
+        except Exception as exc:  # a bug: the log gets the traceback, the job a readable line
+            log.exception("job crashed in stage %s", recorder.stage)
+            store.fail(claim, f"{recorder.stage}: internal error ({type(exc).__name__})", "Bug")
+            return
+        if store.complete(claim, outcome.artifacts, outcome.events):
+            log.info("job completed")
+        else:
+            log.warning("job finished after its lease was lost; the newer attempt stands")
+
+    def _housekeep(self) -> None:
+        interval = self._lease_s / 4
+        while not self._stopping.wait(interval):
+            with self._lock:
+                running = dict(self._running)
+            try:
+                held = self._ctx.store.renew(running, self._lease_s)
+                for token in running.keys() - held:
+                    log.warning(
+                        "job %s: lease lost; its result will be discarded", running[token].job.id
+                    )
+                self._reap()
+            except Exception:  # a database hiccup must not end lease renewal for good
+                log.exception("lease renewal failed; retrying in %.1f s", interval)
+
+    def _reap(self) -> None:
+        for job in self._ctx.store.reap(self._max_attempts):
+            log.warning(
+                "job %s: worker stopped responding (attempt %d); taken back", job.id, job.attempts
+            )

@@ -1,0 +1,56 @@
+"""Artifacts as files under DATA_DIR, served by the service itself at `/{key}`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from videorender.errors import InputError, StorageError
+
+
+class LocalStorage:
+    """Keys are relative paths under `root`; writes are atomic, so a reader never sees half a
+    file and a retried job's artifact simply replaces the earlier one."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def put(self, source: Path, key: str) -> None:
+        target = self._target(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".put-")
+            os.close(fd)
+            try:
+                shutil.copyfile(source, tmp)
+                os.replace(tmp, target)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"could not store {key}: {exc.strerror or exc}") from exc
+
+    def url(self, key: str, *, base_url: str) -> str:
+        return f"{base_url.rstrip('/')}/{key}"
+
+    def fetch(self, location: str, dest: Path, *, max_bytes: int, field: str) -> None:
+        raise InputError(
+            f"{field}: {location!r} is an s3:// location, but S3 storage is not configured "
+            "(set BACKBLAZE_BUCKET_NAME and its credentials, or pass an http(s) URL)",
+            field,
+        )
+
+    def path(self, key: str) -> Path | None:
+        """The file stored under `key`, or None if there is none (or the key escapes root)."""
+        try:
+            target = self._target(key)
+        except StorageError:
+            return None
+        return target if target.is_file() else None
+
+    def _target(self, key: str) -> Path:
+        target = (self.root / key).resolve()
+        if not target.is_relative_to(self.root / "uploads"):
+            raise StorageError(f"storage key {key!r} is outside uploads/")
+        return target

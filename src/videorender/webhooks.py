@@ -1,0 +1,132 @@
+"""Webhook events: their payloads (the original service's, field for field), signing
+(Standard Webhooks), one delivery attempt, and the retry schedule.
+
+Durability lives in the job store's outbox (`jobs.store`), which the dispatcher drains with
+`send`. Each event has a stable message id (`{job_id}.{event}`), so a receiver can drop the
+duplicate it may get when a job is retried after a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+from standardwebhooks.webhooks import Webhook
+
+from videorender.config import Settings
+
+RETRY_FACTOR = 3
+
+
+def utc_timestamp(epoch_s: float | None = None) -> str:
+    """`2025-01-12T20:30:45Z`, the timestamp form of the original payloads."""
+    moment = datetime.fromtimestamp(time.time() if epoch_s is None else epoch_s, timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Event(BaseModel):
+    """Fields common to every event."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event: str
+    job_id: str
+    timestamp: str
+
+
+class VoiceoverUploaded(Event):
+    """The narration is stored; sent before the video is rendered."""
+
+    event: str = "voiceover_uploaded"
+    voice_url: str
+
+
+class VideoCompleted(Event):
+    """The job finished; `thumbnail_url` is null when no thumbnail could be made."""
+
+    event: str = "video_completed"
+    voice_url: str | None
+    subtitles_url: str | None
+    video_url: str | None
+    thumbnail_url: str | None
+
+
+class JobFailed(Event):
+    """The job failed for good; `error` says which stage and why (an addition to the spec)."""
+
+    event: str = "job_failed"
+    error: str
+
+
+def message_id(event: Event) -> str:
+    """Stable across retries of the same job, as Standard Webhooks' idempotency key."""
+    return f"{event.job_id}.{event.event}"
+
+
+def encode(event: Event) -> str:
+    """The exact body sent (and signed); key order as in the spec's examples."""
+    return json.dumps(event.model_dump(mode="json"), separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to one URL, as stored in the outbox."""
+
+    msg_id: str
+    url: str
+    body: str
+
+
+class WebhookSendError(Exception):
+    """One attempt failed; the message says why (status code or network error)."""
+
+
+class WebhookSender:
+    """Posts deliveries, signed when WEBHOOK_SECRET is set. One instance per dispatcher thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        self._signer = Webhook(_key(secret)) if secret else None
+        self._client = httpx.Client(timeout=settings.webhook_timeout_seconds)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def headers(self, delivery: Delivery, now: datetime | None = None) -> dict[str, str]:
+        """Content type, and the Standard Webhooks headers when signing."""
+        headers = {"content-type": "application/json", "user-agent": "videorender-webhooks"}
+        if self._signer is not None:
+            now = now or datetime.now(timezone.utc)
+            headers["webhook-id"] = delivery.msg_id
+            headers["webhook-timestamp"] = str(int(now.timestamp()))
+            headers["webhook-signature"] = self._signer.sign(delivery.msg_id, now, delivery.body)
+        return headers
+
+    def send(self, delivery: Delivery) -> None:
+        """One attempt; any 2xx answer counts as delivered.
+
+        Raises:
+            WebhookSendError: timeout, network error or a non-2xx status.
+        """
+        try:
+            response = self._client.post(
+                delivery.url, content=delivery.body.encode(), headers=self.headers(delivery)
+            )
+        except httpx.HTTPError as exc:
+            raise WebhookSendError(f"{type(exc).__name__}: {exc}") from exc
+        if not response.is_success:
+            raise WebhookSendError(f"HTTP {response.status_code}")
+
+
+def _key(secret: str) -> str | bytes:
+    # Standard Webhooks secrets are "whsec_" + base64; any other text is used as raw bytes.
+    return secret if secret.startswith("whsec_") else secret.encode()
+
+
+def retry_delay(attempts: int, first_delay_s: float) -> float:
+    """Seconds to wait after the `attempts`-th failed try: first_delay_s, then 3x each time."""
+    return float(first_delay_s * RETRY_FACTOR ** max(0, attempts - 1))

@@ -1,0 +1,64 @@
+"""Fixtures for end-to-end tests of the service: real servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Media
+from tests.service.servers import FileServer, Service, WebhookReceiver
+
+ServiceFactory = Callable[..., Service]
+BIG_FILE_MB = 3
+
+
+@pytest.fixture(scope="session")
+def files(media: Media, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FileServer]:
+    """The caller's media over HTTP: every `Media` file by name, and `big.mp4` (3 MB)."""
+    root = tmp_path_factory.mktemp("served")
+    for path in vars(media).values():
+        os.symlink(path, root / Path(path).name)
+    (root / "big.mp4").write_bytes(os.urandom(BIG_FILE_MB * 1024 * 1024))
+    server = FileServer(root)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def tts_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shared by every service in the session: a sentence is synthesised once."""
+    return tmp_path_factory.mktemp("tts-cache")
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    server = WebhookReceiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def make_service(tmp_path: Path, tts_cache: Path) -> Iterator[ServiceFactory]:
+    """Start services with the given settings (environment variable names); all are stopped
+    at the end of the test. Renders are tiny and fast; data lives in the test's folder."""
+    services: list[Service] = []
+
+    def make(*, cli: bool = False, data_dir: Path | None = None, **env: str) -> Service:
+        base = {
+            "TTS_CACHE_DIR": str(tts_cache),
+            "VIDEO_PRESET": "ultrafast",
+            "FFMPEG_THREADS": "1",
+            "WEBHOOK_URL": "",
+            "WEBHOOK_SECRET": "",
+            "API_KEY": "",
+        }
+        service = Service(data_dir or tmp_path / "data", {**base, **env}, cli=cli)
+        services.append(service)
+        return service.start()
+
+    yield make
+    for service in services:
+        service.stop()
