@@ -92,3 +92,10 @@ class StorageError(VideoRenderError):
     """An artifact could not be stored, or a stored input could not be read."""
 
     retryable = True
+
+
+class StorageConfigError(StorageError):
+    """The storage refused our credentials, or its bucket or endpoint is wrong: retrying the
+    job cannot help until the configuration is fixed."""
+
+    retryable = False

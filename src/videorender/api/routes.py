@@ -18,15 +18,19 @@ from videorender.api.models import (
     ErrorResponse,
     HealthResponse,
     JobResponse,
+    JobUrlsResponse,
     QueueBody,
     RenderRequest,
     RenderVideoRequest,
+    StorageBody,
     VoiceoverRequest,
     VoiceoverResponse,
     WorkersBody,
 )
+from videorender.inputs import check_locations
 from videorender.jobs.models import Job, JobRequest, JobStatus
 from videorender.jobs.service import JobService
+from videorender.storage import StorageHealth
 from videorender.storage.local import LocalStorage
 
 WAIT_POLL_SECONDS = 0.2
@@ -66,6 +70,8 @@ def _finished_response(job: Job, body: JobResponse | VoiceoverResponse) -> JSONR
 @router.post("/render", status_code=202, response_model=JobResponse)
 def submit_render(body: RenderRequest, request: Request) -> JobResponse:
     """Queue a render; poll /status/{job_id} or wait for the webhooks."""
+    locations = {"base_video_url": body.base_video_url, "bgm_url": body.bgm_url}
+    check_locations(_service(request).storage, locations)
     job = _service(request).submit(body.job_request(_base_url(request)))
     return JobResponse.of(job)
 
@@ -100,10 +106,45 @@ async def make_voiceover(body: VoiceoverRequest, request: Request) -> JSONRespon
 
 @router.post("/render-video", response_model=JobResponse)
 async def render_video(body: RenderVideoRequest, request: Request) -> JSONResponse:
-    """Render over a provided voiceover; answers when done (runs on the worker pool)."""
+    """Render over a provided voiceover; answers when done (runs on the worker pool).
+    With S3 storage every input must be an s3:// location, as the original service said."""
+    storage = _service(request).storage
+    locations = {
+        "voiceover_url": body.voiceover_url,
+        "base_video_url": body.base_video_url,
+        "bgm_url": body.bgm_url,
+    }
+    check_locations(storage, locations, s3_only=storage.kind == "s3")
     job_request = body.job_request(_base_url(request))
     job = await _submit_and_wait(_service(request), job_request)
     return _finished_response(job, JobResponse.of(job))
+
+
+@router.get("/jobs/{job_id}/urls", response_model=JobUrlsResponse, responses=NOT_FOUND)
+def job_urls(job_id: str, request: Request) -> JobUrlsResponse:
+    """Downloadable URLs of a completed job's artifacts (an addition): presigned, expiring
+    after S3_SIGNED_URL_EXPIRATION_SECONDS, with S3 storage; the service's own otherwise.
+    A job that has not completed gets 409."""
+    service = _service(request)
+    job = service.get(job_id)
+    if job is None:
+        raise HTTPException(status_code=404, detail=f"job {job_id!r} not found")
+    if job.status is not JobStatus.COMPLETED:
+        raise HTTPException(status_code=409, detail=f"job {job_id!r} is {job.status.value}")
+    expires_s = service.settings.s3_signed_url_expiration_seconds
+    stored = job.artifacts
+
+    def share(url: str | None) -> str | None:
+        return service.storage.share(url, expires_s=expires_s) if url else None
+
+    return JobUrlsResponse(
+        job_id=job.id,
+        expires_in=expires_s if service.storage.kind == "s3" else None,
+        voice_url=share(stored.voice_url),
+        subtitles_url=share(stored.subtitles_url),
+        video_url=share(stored.video_url),
+        thumbnail_url=share(stored.thumbnail_url),
+    )
 
 
 @router.get("/uploads/{key:path}", include_in_schema=False)
@@ -126,4 +167,11 @@ def health(request: Request) -> HealthResponse:
             active=state.active_workers, max_concurrent_jobs=state.max_concurrent_jobs
         ),
         queue=QueueBody(queued=state.queue.queued, processing=state.queue.processing),
+        storage=_storage_body(_service(request).storage.health()),
+    )
+
+
+def _storage_body(state: StorageHealth) -> StorageBody:
+    return StorageBody(
+        backend=state.backend, bucket=state.bucket, reachable=state.reachable, error=state.error
     )
