@@ -316,7 +316,7 @@ class S3Storage:
         if state.reachable and previous.reachable is not True:
             log.info("S3 storage: bucket %r at %s is reachable", bucket, self.where)
         elif not state.reachable and (previous.reachable is not False or previous != state):
-            log.error("S3 storage: bucket %r at %s: %s", bucket, self.where, state.error)
+            log.error("S3 storage: bucket %r: %s", bucket, state.error)
         return state
 
     def _watch(self) -> None:
