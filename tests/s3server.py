@@ -110,6 +110,12 @@ class SeaweedS3:
             self.proc.kill()
             self.proc.wait()
 
+    def kill(self) -> None:
+        """kill -9: a crash, in the middle of whatever it was doing."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 

@@ -169,9 +169,7 @@ def test_render_video_takes_only_allowed_s3_inputs(
         assert s3.client.head_object(Bucket=BUCKET, Key=key)["ContentLength"] > 0
 
 
-def test_wrong_credentials_give_a_clear_error(
-    make_service: ServiceFactory, s3: SeaweedS3
-) -> None:
+def test_wrong_credentials_give_a_clear_error(make_service: ServiceFactory, s3: SeaweedS3) -> None:
     service = make_service(**s3_env(s3, BACKBLAZE_APPLICATION_KEY=WRONG_SECRET))
     storage = _checked(service)  # /health stays 200 ("healthy"): liveness is not storage
     assert storage["reachable"] is False and "credentials were refused" in storage["error"]

@@ -7,11 +7,13 @@ import hashlib
 import logging
 import os
 import re
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.s3.conftest import BUCKET, KEY_ID, PRIVATE_BUCKET, SECRET, SHARED_BUCKET, s3_settings
 from tests.s3server import SeaweedS3, free_port
@@ -111,6 +113,46 @@ def test_100_mb_artifact_goes_up_as_multipart(s3: SeaweedS3, tmp_path: Path) -> 
         for chunk in response.iter_bytes():
             fetched.update(chunk)
     assert fetched.hexdigest() == digest.hexdigest()
+    s3.client.delete_object(Bucket=BUCKET, Key=key)
+
+
+def test_upload_cut_off_mid_multipart_is_retried_whole(
+    s3: SeaweedS3, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """S3 dies (kill -9) while parts of a 100 MB upload are in flight, and comes back: the
+    upload starts again and the object is complete; before that, nothing is there."""
+    storage = _storage(s3, tmp_path, s3_retry_seconds=180)
+    big = tmp_path / "big.mp4"
+    big.write_bytes(os.urandom(100 * MB))
+    key = "uploads/renders/cut-off-final.mp4"
+    caplog.set_level(logging.WARNING)
+    outcome: list[BaseException | None] = []
+
+    def upload() -> None:
+        try:
+            storage.put(big, key)
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    uploader = threading.Thread(target=upload)
+    uploader.start()
+    try:
+        wait_for(lambda: s3.client.list_multipart_uploads(Bucket=BUCKET, Prefix=key).get("Uploads"),
+                 timeout_s=60, interval_s=0.05, what="the multipart upload to begin")  # fmt: skip
+        s3.kill()
+        wait_for(lambda: any("retrying in" in r.getMessage() for r in caplog.records),
+                 timeout_s=120, interval_s=0.1, what="the upload to fail and be retried")  # fmt: skip
+    finally:
+        s3.start()
+    with pytest.raises(ClientError):  # the part of a failed upload is not an object
+        s3.client.head_object(Bucket=BUCKET, Key=key)
+    uploader.join(timeout=240)
+    assert outcome == [None]
+    head = s3.client.head_object(Bucket=BUCKET, Key=key)
+    assert head["ContentLength"] == 100 * MB
+    stored = hashlib.sha256(s3.client.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+    assert stored.hexdigest() == hashlib.sha256(big.read_bytes()).hexdigest()
     s3.client.delete_object(Bucket=BUCKET, Key=key)
 
 
