@@ -3,10 +3,12 @@ presigned URLs, the bucket allowlist, size caps, credentials and outages."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import re
+import socket
 import threading
 import time
 from pathlib import Path
@@ -324,3 +326,45 @@ def test_backend_selection(tmp_path: Path) -> None:
 )
 def test_region_from_endpoint(endpoint: str | None, region: str) -> None:
     assert region_of(endpoint) == region
+
+
+def test_an_endpoint_that_never_answers_times_out_and_is_retried(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server that accepts connections and then says nothing: each try ends at the read
+    timeout (DOWNLOAD_TIMEOUT_SECONDS), is retried, and the budget ends it."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        silent.settimeout(0.1)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                held.append(silent.accept()[0])
+
+    acceptor = threading.Thread(target=accept)
+    acceptor.start()
+    endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    try:
+        storage = create_storage(load_settings(
+            data_dir=tmp_path, backblaze_bucket_name=BUCKET, backblaze_key_id=KEY_ID,
+            backblaze_application_key=SECRET, backblaze_endpoint_url=endpoint,
+            s3_retry_seconds=8, download_timeout_seconds=0.5,
+        ))  # fmt: skip
+        caplog.set_level(logging.WARNING)
+        with pytest.raises(StorageError) as failed:
+            storage.fetch(f"s3://{BUCKET}/in/x.mp4", tmp_path / "x", max_bytes=MB, field="bgm_url")
+    finally:
+        stop.set()
+        acceptor.join()
+        for conn in held:
+            conn.close()
+        silent.close()
+    message = str(failed.value)
+    assert f"the connection to {endpoint} failed (ReadTimeoutError)" in message, message
+    assert "gave up after" in message and failed.value.retryable
+    assert any("retrying in" in r.getMessage() for r in caplog.records)
+    assert len(held) >= 2  # tried more than once

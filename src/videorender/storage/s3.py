@@ -376,7 +376,7 @@ class S3Storage:
             tries += 1
             try:
                 return operation()
-            except (ClientError, BotoCoreError, _IncompleteUploadError) as exc:
+            except (ClientError, BotoCoreError, _IncompleteUploadError, OSError) as exc:
                 failure = self._failure(exc)
                 elapsed = time.monotonic() - started
                 if failure.config:
@@ -407,6 +407,10 @@ class S3Storage:
             return _Failure(f"could not connect to {self.where}", transient=True)
         if isinstance(exc, (HTTPClientError, IncompleteReadError)):  # reset, read timeout
             return _Failure(f"the connection to {self.where} failed ({type(exc).__name__})", True)
+        # Last: some botocore errors above are OSErrors too. Our own disk, then: the file to
+        # upload, or the copy of an input.
+        if isinstance(exc, OSError) and not isinstance(exc, BotoCoreError):
+            return _Failure(f"local file error: {exc.strerror or exc}")
         return _Failure(f"{type(exc).__name__}")  # a botocore error that retrying won't fix
 
     def _client_failure(self, exc: ClientError, *, bucket_call: bool) -> _Failure:
