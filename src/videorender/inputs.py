@@ -80,7 +80,11 @@ def check_locations(
         if urlsplit(url).scheme.lower() == "s3":
             storage.check_input(url, field)
         elif s3_only:
-            raise InputError(f"{field} must be an s3://bucket/key location", field)
+            raise InputError(
+                f"{field} must be an s3://bucket/key location (with S3 storage, this "
+                "endpoint reads its inputs only from S3)",
+                field,
+            )
 
 
 def download(url: str, dest: Path, *, limits: Limits, field: str) -> None:

@@ -111,6 +111,12 @@ def test_render_flow_with_s3_inputs_and_outputs(
     assert (found["video"]["width"], found["video"]["height"]) == (320, 180)
     assert "audio" in found and duration_s(video) > 2.0  # longer than the 2 s base: looped
     assert "Dialogue:" in httpx.get(shared["subtitles_url"]).text
+    voice = tmp_path / "voice.wav"
+    voice.write_bytes(httpx.get(shared["voice_url"]).content)
+    assert streams(voice)["audio"]["codec_name"] == "pcm_s16le" and duration_s(voice) > 1.0
+    thumbnail = tmp_path / "thumbnail.jpg"
+    thumbnail.write_bytes(httpx.get(shared["thumbnail_url"]).content)
+    assert streams(thumbnail)["video"]["codec_name"] == "mjpeg"
     tampered = re.sub(r"X-Amz-Signature=.", "X-Amz-Signature=x", shared["video_url"])
     assert httpx.get(tampered).status_code == 403
 
