@@ -19,7 +19,7 @@ from tests.decode import duration_s, streams
 from tests.s3.conftest import BUCKET, PRIVATE_BUCKET, SECRET, SHARED_BUCKET, s3_env
 from tests.s3server import SeaweedS3, free_port
 from tests.service.conftest import ServiceFactory
-from tests.service.servers import Service, WebhookReceiver, wait_for
+from tests.service.servers import FileServer, Service, WebhookReceiver, wait_for
 
 SCRIPT = "The service renders this narration. It has exactly two sentences."
 WRONG_SECRET = "wrong-secret-Jm4-never-in-logs"
@@ -130,7 +130,7 @@ def test_render_flow_with_s3_inputs_and_outputs(
 
 
 def test_render_video_takes_only_allowed_s3_inputs(
-    make_service: ServiceFactory, s3: SeaweedS3, media: Media, files: Any
+    make_service: ServiceFactory, s3: SeaweedS3, media: Media, files: FileServer
 ) -> None:
     s3.client.upload_file(str(media.audio_only), SHARED_BUCKET, "voiceovers/example-voice.m4a")
     s3.client.upload_file(str(media.base_long), BUCKET, "uploads/renders/rv-base.mp4")
