@@ -223,7 +223,10 @@ class HealthResponse(BaseModel):
 class JobUrlsResponse(BaseModel):
     """GET /jobs/{job_id}/urls: addresses a plain HTTP client can download a completed job's
     artifacts from. With S3 storage they are presigned and expire after `expires_in` seconds;
-    with local storage they are the service's own (`expires_in` is null)."""
+    with local storage they are the service's own (`expires_in` is null). Every `*_url` of
+    the job's status has its counterpart here, under the same name."""
+
+    model_config = ConfigDict(extra="allow")
 
     job_id: str
     expires_in: int | None

@@ -4,6 +4,7 @@ shapes the answer; the work itself always runs on the worker pool, never on the 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import mimetypes
 from typing import Any
 
@@ -132,18 +133,14 @@ def job_urls(job_id: str, request: Request) -> JobUrlsResponse:
     if job.status is not JobStatus.COMPLETED:
         raise HTTPException(status_code=409, detail=f"job {job_id!r} is {job.status.value}")
     expires_s = service.settings.s3_signed_url_expiration_seconds
-    stored = job.artifacts
-
-    def share(url: str | None) -> str | None:
-        return service.storage.share(url, expires_s=expires_s) if url else None
-
+    shared = {
+        field: service.storage.share(url, expires_s=expires_s) if url else None
+        for field, url in dataclasses.asdict(job.artifacts).items()
+    }
     return JobUrlsResponse(
         job_id=job.id,
         expires_in=expires_s if service.storage.kind == "s3" else None,
-        voice_url=share(stored.voice_url),
-        subtitles_url=share(stored.subtitles_url),
-        video_url=share(stored.video_url),
-        thumbnail_url=share(stored.thumbnail_url),
+        **shared,
     )
 
 

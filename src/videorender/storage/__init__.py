@@ -9,16 +9,26 @@ service (`artifact_key`), whatever the backend.
 
 from __future__ import annotations
 
+from enum import Enum
+
 from videorender.config import Settings
-from videorender.storage.base import (
-    Artifact,
-    Storage,
-    StorageHealth,
-    artifact_key,
-    content_type,
-)
+from videorender.storage.base import Storage, StorageHealth, content_type
 from videorender.storage.local import LocalStorage
 from videorender.storage.s3 import S3Config, S3Storage
+
+
+class Artifact(str, Enum):
+    """The files a job produces, with the key template each is stored under."""
+
+    VOICE = "uploads/voiceovers/{job_id}-voice.wav"
+    SUBTITLES = "uploads/subtitles/{job_id}-subs.ass"
+    VIDEO = "uploads/renders/{job_id}-final.mp4"
+    THUMBNAIL = "uploads/thumbnails/{job_id}-thumbnail.jpg"
+
+
+def artifact_key(artifact: Artifact, job_id: str) -> str:
+    """The storage key of one artifact of a job; a retried job gets the same key."""
+    return artifact.value.format(job_id=job_id)
 
 
 def create_storage(settings: Settings) -> Storage:

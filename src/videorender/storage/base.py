@@ -1,27 +1,10 @@
-"""The storage interface, the key layout and the content types, shared by every backend."""
+"""The storage interface and the content types of stored files, shared by every backend."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import Protocol
-
-
-class Artifact(str, Enum):
-    """The files a job produces, with the key template each is stored under (the original
-    service's "S3 Bucket Structure")."""
-
-    VOICE = "uploads/voiceovers/{job_id}-voice.wav"
-    SUBTITLES = "uploads/subtitles/{job_id}-subs.ass"
-    VIDEO = "uploads/renders/{job_id}-final.mp4"
-    THUMBNAIL = "uploads/thumbnails/{job_id}-thumbnail.jpg"
-
-
-def artifact_key(artifact: Artifact, job_id: str) -> str:
-    """The storage key of one artifact of a job; a retried job gets the same key."""
-    return artifact.value.format(job_id=job_id)
-
 
 # What a client is told each stored file is; anything else is application/octet-stream.
 CONTENT_TYPES = {
