@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psutil
-from tests.s3server import SeaweedS3
 
+from tests.s3server import SeaweedS3
 from videorender.config import load_settings
 from videorender.storage import create_storage
 from videorender.storage.s3 import S3Storage
