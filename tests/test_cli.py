@@ -33,7 +33,8 @@ def test_render_writes_all_artifacts(
                  "--music", str(media.music), "--size", "180x320"])  # fmt: skip
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "final.mp4", "subs.ass", "thumbnail.jpg", "voice.wav",
+        "final.mp4", "subs.ass", "subs.srt", "subs.vtt", "thumbnail.jpg", "voice.wav",
+        "words.json",
     ]  # fmt: skip
     video = streams(tmp_path / "out" / "final.mp4")["video"]
     assert (video["width"], video["height"]) == (180, 320)

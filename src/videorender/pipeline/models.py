@@ -127,6 +127,7 @@ class VoiceTrack:
     sample_rate: int
     duration_ms: int
     sentences: tuple[SentenceTiming, ...]
+    engine: str = ""
 
 
 @dataclass(frozen=True)

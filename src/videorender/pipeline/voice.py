@@ -9,6 +9,7 @@ engine gives none, words are spread over the sentence in proportion to their len
 
 from __future__ import annotations
 
+import json
 import wave
 from collections.abc import Sequence
 from pathlib import Path
@@ -89,8 +90,35 @@ def synthesize_voice(
     if cache:
         cache.evict()
     return VoiceTrack(
-        path=output, sample_rate=rate, duration_ms=written * 1000 // rate, sentences=tuple(timings)
+        path=output,
+        sample_rate=rate,
+        duration_ms=written * 1000 // rate,
+        sentences=tuple(timings),
+        engine=engine.name,
     )
+
+
+def write_word_timings(track: VoiceTrack, path: Path) -> None:
+    """`words.json`: every sentence and word of the voice track with its span in ms, for
+    other tools (editors, players, re-captioning)."""
+    document = {
+        "engine": track.engine,
+        "duration_ms": track.duration_ms,
+        "sentences": [
+            {
+                "index": s.index,
+                "text": s.text,
+                "start_ms": s.start_ms,
+                "end_ms": s.end_ms,
+                "words_estimated": s.words_estimated,
+                "words": [
+                    {"text": w.text, "start_ms": w.start_ms, "end_ms": w.end_ms} for w in s.words
+                ],
+            }
+            for s in track.sentences
+        ],
+    }
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def _speak(engine: TTSEngine, text: str, cache: SpeechCache | None) -> Speech:

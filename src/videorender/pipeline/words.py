@@ -21,10 +21,15 @@ def join_words(words: Sequence[str]) -> str:
     """Words back into text: spaced, except between two CJK characters."""
     text = ""
     for word in words:
-        if text and not (is_cjk(word[0]) and is_cjk(text[-1])):
-            text += " "
+        if text:
+            text += separator(text, word)
         text += word
     return text
+
+
+def separator(before: str, after: str) -> str:
+    """What goes between two words: a space, or nothing between CJK characters."""
+    return "" if before and after and is_cjk(before[-1]) and is_cjk(after[0]) else " "
 
 
 def is_cjk(char: str) -> bool:
