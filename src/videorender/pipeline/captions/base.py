@@ -156,7 +156,18 @@ class CaptionStyle(ABC):
 
     def ass_text(self, cue: Cue, look: CaptionLook) -> str:
         """The cue as ASS event text: escaped lines joined by hard breaks."""
-        return "\\N".join(escape_ass_text(line) for line in cue.text_lines)
+        return "\\N".join(
+            shrink_to_fit(line, look) + escape_ass_text(line) for line in cue.text_lines
+        )
+
+
+def shrink_to_fit(line: str, look: CaptionLook) -> str:
+    """A tag that narrows a line too wide for the frame (a single long word cannot wrap)."""
+    width = text_width_em(line)
+    if width <= look.line_em:
+        return ""
+    percent = max(30, int(100 * look.line_em / width))
+    return f"{{\\fscx{percent}\\fscy{percent}}}"
 
 
 def _margin_v(size: Size, position: str, base: CaptionLayout) -> int:

@@ -8,7 +8,7 @@ stays lit until the caption ends, so a pause never shows a caption with no word 
 
 from __future__ import annotations
 
-from videorender.pipeline.captions.base import CaptionLook, Cue
+from videorender.pipeline.captions.base import CaptionLook, Cue, shrink_to_fit
 from videorender.pipeline.captions.sentence import SentenceStyle
 from videorender.pipeline.captions.text import escape_ass_text
 from videorender.pipeline.models import Color
@@ -24,12 +24,12 @@ class KaraokeStyle(SentenceStyle):
         ends = [w.start_ms for w in words[1:]] + [cue.end_ms]
         lines: list[str] = []
         number = 0
-        for line in cue.lines:
-            text = ""
+        for line, line_text in zip(cue.lines, cue.text_lines, strict=True):
+            text = shrink_to_fit(line_text, look)
             for word in line:
                 on = max(0, word.start_ms - cue.start_ms)
                 off = max(on + 1, ends[number] - cue.start_ms)
-                if text:
+                if word is not line[0]:
                     text += separator(words[number - 1].text, word.text)
                 text += (
                     f"{{\\1c{plain}\\t({on},{on + 1},\\1c{lit})\\t({off},{off + 1},\\1c{plain})}}"

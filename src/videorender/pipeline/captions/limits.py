@@ -42,8 +42,10 @@ Layout = Callable[[Sequence[WordTiming]], "list[list[WordTiming]] | None"]
 
 
 def needed_ms(characters: int) -> int:
-    """How long a cue of `characters` must stay up: 5/6 s, or 20 characters a second."""
-    return max(MIN_DURATION_MS, math.ceil(characters * 1000 / MAX_CHARS_PER_SECOND))
+    """How long a cue of `characters` must stay up: 5/6 s, or 20 characters a second (on
+    the grid, rounded up)."""
+    needed = max(MIN_DURATION_MS, math.ceil(characters * 1000 / MAX_CHARS_PER_SECOND))
+    return -(-needed // GRID_MS) * GRID_MS
 
 
 def on_grid(ms: int) -> int:
@@ -60,7 +62,7 @@ def apply_limits(
     result: list[tuple[Span, list[list[WordTiming]]]] = []
     for number, span in enumerate(merged):
         following = merged[number + 1].start_ms if number + 1 < len(merged) else end_limit_ms
-        limit = max(span.end_ms, following if following is not None else span.end_ms)
+        limit = max(span.end_ms, following // GRID_MS * GRID_MS if following else span.end_ms)
         end = min(limit, max(span.end_ms, span.start_ms + needed_ms(characters(span.words))))
         lines = layout(span.words) or [list(span.words)]
         result.append((Span(span.start_ms, end, span.words, span.sentence), lines))

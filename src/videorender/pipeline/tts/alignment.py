@@ -17,8 +17,15 @@ from dataclasses import dataclass
 
 from videorender.pipeline.tts.base import WordSpan
 
-# Marks that change between a word said alone and in a sentence, and carry no sound.
-_MARKS = frozenset("ˈˌːˑ")
+# Part of every engine identity, so that cached word spans are redone when this changes.
+VERSION = "words2"
+
+# Marks that change between a word said alone and in a sentence. They are not matched, but
+# engines give them time of their own: a stress mark belongs to the sound after it, a length
+# mark to the sound before it.
+_STRESS = frozenset("ˈˌ")
+_LENGTH = frozenset("ːˑ")
+_MARKS = _STRESS | _LENGTH
 # Above this share of edits the text and the stream are not the same words: give up.
 MAX_EDIT_SHARE = 0.6
 _MATCH, _SUBSTITUTE, _GAP = 0, 1, 1
@@ -56,7 +63,30 @@ def align_words(
     )
     if edits > MAX_EDIT_SHARE * max(len(text_side), len(timed)):
         return None
-    return _spans(words, labels, timed)
+    return _spans(words, _with_marks(stream, labels), stream)
+
+
+def _with_marks(stream: Sequence[TimedPhoneme], sound_labels: list[int]) -> list[int | None]:
+    """Labels for the whole stream: sounds as aligned, stress marks with the sound that
+    follows them, length marks with the one before; spaces and punctuation with no word."""
+    labels: list[int | None] = []
+    sound_number = 0
+    for phoneme in stream:
+        if sounds(phoneme.phoneme):
+            labels.append(sound_labels[sound_number])
+            sound_number += 1
+        elif phoneme.phoneme in _LENGTH and labels:
+            labels.append(labels[-1])
+        else:
+            labels.append(None)
+    following: int | None = None
+    for index in range(len(stream) - 1, -1, -1):
+        if stream[index].phoneme in _STRESS:
+            labels[index] = following
+        following = (
+            labels[index] if stream[index].phoneme in _MARKS or labels[index] is not None else None
+        )
+    return labels
 
 
 def _label(a: list[str], b: list[str], text_side: list[tuple[int, str]]) -> tuple[list[int], int]:
@@ -92,7 +122,7 @@ def _label(a: list[str], b: list[str], text_side: list[tuple[int, str]]) -> tupl
 
 
 def _spans(
-    words: Sequence[str], labels: list[int], timed: list[TimedPhoneme]
+    words: Sequence[str], labels: list[int | None], timed: Sequence[TimedPhoneme]
 ) -> tuple[WordSpan, ...]:
     spans: list[WordSpan] = []
     cursor = timed[0].start

@@ -25,6 +25,7 @@ import onnxruntime
 from kokoro_onnx import Kokoro
 
 from videorender.errors import ConfigError, InputError, TTSError
+from videorender.pipeline.tts.alignment import VERSION as ALIGNMENT_VERSION
 from videorender.pipeline.tts.alignment import TimedPhoneme, align_words, proportional_spans
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.patching import add_output, patched_model
@@ -92,7 +93,7 @@ class KokoroEngine(TTSEngine):
         self._model = model
         self._style = model.kokoro.get_voice_style(speaker)
         self._lang = lang
-        self._identity = f"{model.identity}:{speaker}:{lang}"
+        self._identity = f"{model.identity}:{speaker}:{lang}:{ALIGNMENT_VERSION}"
 
     @property
     def identity(self) -> str:

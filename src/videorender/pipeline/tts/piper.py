@@ -21,6 +21,7 @@ from piper.config import PiperConfig
 from piper.patch_voice_with_alignment import add_alignment_output
 
 from videorender.errors import ConfigError, TTSError
+from videorender.pipeline.tts.alignment import VERSION as ALIGNMENT_VERSION
 from videorender.pipeline.tts.alignment import TimedPhoneme, align_words
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.patching import patched_model
@@ -62,7 +63,9 @@ class PiperEngine(TTSEngine):
         self._aligned = len(session.get_outputs()) > 1
         self.sample_rate = int(voice.config.sample_rate)
         stat = model_path.stat()
-        self._identity = f"piper:{model_path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+        self._identity = (
+            f"piper:{model_path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{ALIGNMENT_VERSION}"
+        )
 
     @property
     def identity(self) -> str:
