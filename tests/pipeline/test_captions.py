@@ -74,7 +74,7 @@ def test_caption_limits_hold_on_a_long_dense_script(style: str, size: Size) -> N
     assert shown == [w.text for s in sentences for w in s.words]
     for cue, following in itertools.zip_longest(cues, cues[1:]):
         lines = cue.text_lines
-        assert 1 <= len(lines) <= (1 if style == "words" else 2)
+        assert 1 <= len(lines) <= 2
         for line in lines:
             assert len(line) <= 42
             assert look.fits(line) or len(split_words(line)) == 1, line
