@@ -70,18 +70,27 @@ def prepare_fonts_dir(text: str, directory: Path, family: str | None = None) -> 
     directory.mkdir(parents=True, exist_ok=True)
     fonts = fonts_for(text)
     if family is not None:
-        chosen = FontSpec(family, f"{family}:bold", Path("/nonexistent"))
-        try:
-            locate(chosen)
-        except ConfigError as exc:
-            raise InputError(f"font {family!r} is not installed on this server", "font") from exc
-        fonts = [chosen, *fonts]
+        fonts = [installed_family(family), *fonts]
     for font in fonts:
         source = locate(font)
         link = directory / source.name
         if not link.exists():
             link.symlink_to(source)
     return fonts[0].family
+
+
+def installed_family(family: str) -> FontSpec:
+    """The installed font family a job asked for (bold, as captions are).
+
+    Raises:
+        InputError: no such family is installed.
+    """
+    chosen = FontSpec(family, f"{family}:bold", Path("/nonexistent"))
+    try:
+        locate(chosen)
+    except ConfigError as exc:
+        raise InputError(f"font {family!r} is not installed on this server", "font") from exc
+    return chosen
 
 
 @functools.lru_cache(maxsize=32)

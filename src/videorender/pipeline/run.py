@@ -17,7 +17,7 @@ from pathlib import Path
 
 from videorender.config import Settings
 from videorender.pipeline.captions import get_style
-from videorender.pipeline.fonts import prepare_fonts_dir
+from videorender.pipeline.fonts import installed_family, prepare_fonts_dir
 from videorender.pipeline.models import (
     Progress,
     ProgressCallback,
@@ -103,8 +103,7 @@ def render(
     with job_workdir() as work:
         with clock.stage(Stage.SCRIPT):
             sentences = process_script(job.script)
-            get_style(job.options.subtitle_style)
-            job.options.captions.validate()
+            _check_options(job.options)
         with clock.stage(Stage.INPUTS):
             inputs = check_inputs(job.base_video, job.music)
             size = output_size(job.options.size, inputs, settings.max_long_side)
@@ -202,6 +201,14 @@ def _speak(
         cache=cache,
         on_progress=clock.report,
     )
+
+
+def _check_options(options: RenderOptions) -> None:
+    """Refuse bad caption options before any work is spent on the job."""
+    get_style(options.subtitle_style)
+    options.captions.validate()
+    if options.captions.font is not None:
+        installed_family(options.captions.font)
 
 
 def _deliver(work: Path, names: list[str], output_dir: Path) -> Path:

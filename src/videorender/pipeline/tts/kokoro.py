@@ -137,14 +137,14 @@ def _int16(audio: npt.NDArray[np.float32]) -> Samples:
 
 def _timed_model(model_path: Path, cache: Path) -> str | bytes:
     try:
-        patched = patched_model(model_path, cache, "duration", _add_duration)
+        patched = patched_model(model_path, cache, "duration", add_duration_output)
     except ValueError as exc:
         log.warning("Kokoro model %s: %s; word times will be estimated", model_path.name, exc)
         return str(model_path)
     return str(patched) if isinstance(patched, Path) else patched
 
 
-def _add_duration(model: onnx.ModelProto) -> None:
+def add_duration_output(model: onnx.ModelProto) -> None:
     """Expose the predicted frames per phoneme: the output of `round(duration).clamp(min=1)`,
     i.e. the Clip node fed by a Round node in the Kokoro graph."""
     graph = model.graph
