@@ -72,25 +72,24 @@ def apply_limits(
 def _merge(
     spans: list[Span], layout: Layout, characters: Callable[[Sequence[WordTiming]], int]
 ) -> list[Span]:
-    changed = True
-    while changed:
-        changed = False
-        for number, span in enumerate(spans):
-            if span.end_ms - span.start_ms >= needed_ms(characters(span.words)):
+    number = 0
+    while number < len(spans):
+        span = spans[number]
+        if span.end_ms - span.start_ms >= needed_ms(characters(span.words)):
+            number += 1
+            continue
+        for other in (number - 1, number + 1):
+            if not 0 <= other < len(spans) or spans[other].sentence != span.sentence:
                 continue
-            for other in (number - 1, number + 1):
-                if not 0 <= other < len(spans) or spans[other].sentence != span.sentence:
-                    continue
-                first, second = sorted((span, spans[other]), key=lambda s: s.start_ms)
-                words = first.words + second.words
-                if layout(words) is None:
-                    continue
+            first, second = sorted((span, spans[other]), key=lambda s: s.start_ms)
+            words = first.words + second.words
+            if layout(words) is not None:
                 spans[min(number, other)] = Span(
                     first.start_ms, second.end_ms, words, span.sentence
                 )
                 del spans[max(number, other)]
-                changed = True
+                number = min(number, other)  # look at the merged span again
                 break
-            if changed:
-                break
+        else:
+            number += 1
     return spans
