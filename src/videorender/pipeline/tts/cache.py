@@ -83,6 +83,8 @@ class SpeechCache:
         """Delete least recently used entries until the cache fits its bound."""
         if not self.enabled or not self.directory.is_dir():
             return
+        for legacy in self.directory.glob("*/*.wav"):  # entries of the audio-only format
+            legacy.unlink(missing_ok=True)
         entries = []
         for path in self.directory.glob("*/*.npz"):
             try:
