@@ -45,7 +45,12 @@ class Settings(BaseSettings):
     piper_threads: int = Field(default=1, ge=1, le=64)
     kokoro_model_path: Path | None = None
     kokoro_voices_path: Path | None = None
-    kokoro_speaker: str = "af_bella"
+    kokoro_speaker: str | None = Field(
+        default=None,
+        description="Kokoro voice, e.g. af_bella; default: af_bella if the voices file has it, "
+        "else its first voice.",
+    )
+    kokoro_lang: str = Field(default="en-us", description="espeak language Kokoro speaks")
     kokoro_threads: int = Field(default=2, ge=1, le=64)
     sentence_pause_ms: int = Field(default=250, ge=0, le=5000)
     tts_cache_dir: Path = Field(default_factory=lambda: _default_cache_dir() / "tts")
@@ -120,6 +125,7 @@ class Settings(BaseSettings):
         "piper_config_path",
         "kokoro_model_path",
         "kokoro_voices_path",
+        "kokoro_speaker",
         "piper_bin_path",
         "webhook_url",
         "webhook_secret",

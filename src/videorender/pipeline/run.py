@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from videorender.config import Settings
-from videorender.pipeline.fonts import prepare_fonts_dir
+from videorender.pipeline.captions import get_style
+from videorender.pipeline.fonts import installed_family, prepare_fonts_dir
 from videorender.pipeline.models import (
     Progress,
     ProgressCallback,
@@ -33,17 +34,20 @@ from videorender.pipeline.render import (
     render_video,
 )
 from videorender.pipeline.script import Sentence, process_script
-from videorender.pipeline.subtitles import build_subtitles, write_subtitles
+from videorender.pipeline.subtitles import build_captions, write_sidecars, write_subtitles
 from videorender.pipeline.thumbnail import make_thumbnail
 from videorender.pipeline.tts import create_engine
 from videorender.pipeline.tts.cache import SpeechCache
-from videorender.pipeline.voice import adopt_voice, synthesize_voice
+from videorender.pipeline.voice import adopt_voice, synthesize_voice, write_word_timings
 
 log = logging.getLogger(__name__)
 
 VIDEO_NAME = "final.mp4"
 VOICE_NAME = "voice.wav"
 SUBTITLES_NAME = "subs.ass"
+SRT_NAME = "subs.srt"
+VTT_NAME = "subs.vtt"
+WORDS_NAME = "words.json"
 THUMBNAIL_NAME = "thumbnail.jpg"
 
 
@@ -105,7 +109,8 @@ def render(
     on_progress: ProgressCallback | None = None,
     on_voice: VoiceCallback | None = None,
 ) -> RenderResult:
-    """Make the narrated video: final.mp4, voice.wav, subs.ass, thumbnail.jpg in output_dir.
+    """Make the narrated video in output_dir: final.mp4, voice.wav, subs.ass with its
+    subs.srt and subs.vtt sidecars, words.json (word timings) and thumbnail.jpg.
 
     `on_voice` is called with the finished narration (a WAV in the work folder, valid only
     during the call) before the video is rendered, e.g. to publish it early. Unlike progress
@@ -118,6 +123,7 @@ def render(
     with job_workdir() as work:
         with clock.stage(Stage.SCRIPT):
             sentences = process_script(job.script)
+            _check_options(job.options)
         with clock.stage(Stage.INPUTS):
             inputs = check_inputs(job.base_video, job.music)
             if job.voiceover is not None:
@@ -128,8 +134,18 @@ def render(
         if on_voice is not None:
             on_voice(voice)
         with clock.stage(Stage.SUBTITLES):
-            font = prepare_fonts_dir(job.script, work / "fonts")
-            write_subtitles(build_subtitles(voice.sentences, size, font), work / SUBTITLES_NAME)
+            font = prepare_fonts_dir(job.script, work / "fonts", job.options.captions.font)
+            captions = build_captions(
+                voice.sentences,
+                size,
+                font,
+                style=job.options.subtitle_style,
+                options=job.options.captions,
+                end_limit_ms=voice.duration_ms + settings.tail_ms,
+            )
+            write_subtitles(captions.ass, work / SUBTITLES_NAME)
+            write_sidecars(captions.cues, work / SRT_NAME, work / VTT_NAME)
+            write_word_timings(voice, work / WORDS_NAME)
         with clock.stage(Stage.RENDER):
             plan = plan_render(
                 inputs=inputs,
@@ -149,8 +165,8 @@ def render(
                 work / THUMBNAIL_NAME,
                 fraction=settings.thumbnail_fraction,
             )
-        files = [VIDEO_NAME, VOICE_NAME, SUBTITLES_NAME] + ([THUMBNAIL_NAME] if thumbnail else [])
-        out = _deliver(work, files, job.output_dir)
+        files = [VIDEO_NAME, VOICE_NAME, SUBTITLES_NAME, SRT_NAME, VTT_NAME, WORDS_NAME]
+        out = _deliver(work, files + ([THUMBNAIL_NAME] if thumbnail else []), job.output_dir)
     return RenderResult(
         video=out / VIDEO_NAME,
         voice=out / VOICE_NAME,
@@ -159,6 +175,9 @@ def render(
         duration_ms=plan.duration_ms,
         size=size,
         stage_seconds=clock.seconds,
+        subtitles_srt=out / SRT_NAME,
+        subtitles_vtt=out / VTT_NAME,
+        words=out / WORDS_NAME,
     )
 
 
@@ -184,7 +203,7 @@ def voiceover(
             voice = _speak(sentences, work / VOICE_NAME, settings, options, clock)
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(voice.path, output)
-    return VoiceTrack(output, voice.sample_rate, voice.duration_ms, voice.sentences)
+    return VoiceTrack(output, voice.sample_rate, voice.duration_ms, voice.sentences, voice.engine)
 
 
 def _narrate(
@@ -205,7 +224,9 @@ def _speak(
     options: RenderOptions,
     clock: StageClock,
 ) -> VoiceTrack:
-    engine = create_engine(settings, options.voice_model)
+    engine = create_engine(
+        settings, options.voice_model, provider=options.tts_provider, speaker=options.speaker
+    )
     cache = SpeechCache(settings.tts_cache_dir, settings.tts_cache_max_mb * 1024 * 1024)
     return synthesize_voice(
         engine,
@@ -215,6 +236,14 @@ def _speak(
         cache=cache,
         on_progress=clock.report,
     )
+
+
+def _check_options(options: RenderOptions) -> None:
+    """Refuse bad caption options before any work is spent on the job."""
+    get_style(options.subtitle_style)
+    options.captions.validate()
+    if options.captions.font is not None:
+        installed_family(options.captions.font)
 
 
 def _deliver(work: Path, names: list[str], output_dir: Path) -> Path:
