@@ -255,6 +255,27 @@ def build_frame_argv(video: Path, at_ms: int, output: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def build_decode_pcm_argv(source: Path, output: Path, rate: int) -> list[str]:
+    """The first audio stream of `source`, as raw mono 16-bit little-endian PCM at `rate` Hz
+    (for analysis: alignment reads it back with numpy)."""
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-i", str(source), "-map", "0:a:0", "-vn", "-sn", "-dn",
+        "-ac", "1", "-ar", str(rate), "-c:a", "pcm_s16le", "-f", "s16le",
+        str(output),
+    ]  # fmt: skip
+
+
+def build_voice_wav_argv(source: Path, output: Path) -> list[str]:
+    """A provided voiceover as the job's voice track: mono 16-bit WAV at the mix rate."""
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-i", str(source), "-map", "0:a:0", "-vn", "-sn", "-dn",
+        "-ac", "1", "-ar", str(AUDIO_RATE), "-c:a", "pcm_s16le",
+        str(output),
+    ]  # fmt: skip
+
+
 def _video_source(plan: RenderPlan) -> tuple[list[str], str]:
     size = plan.size
     subtitles = (

@@ -18,6 +18,7 @@ class Stage(str, Enum):
     SCRIPT = "script"
     INPUTS = "inputs"
     TTS = "tts"
+    ALIGN = "align"  # only with a provided voiceover: TTS then speaks the reference
     SUBTITLES = "subtitles"
     RENDER = "render"
     THUMBNAIL = "thumbnail"
@@ -44,8 +45,9 @@ _STAGE_WEIGHTS = {
     Stage.SCRIPT: 1,
     Stage.INPUTS: 2,
     Stage.TTS: 25,
+    Stage.ALIGN: 2,
     Stage.SUBTITLES: 1,
-    Stage.RENDER: 69,
+    Stage.RENDER: 67,
     Stage.THUMBNAIL: 2,
 }
 

@@ -54,7 +54,7 @@ def synthesize_voice(
         wav.setsampwidth(2)
         wav.setframerate(rate)
         for number, sentence in enumerate(sentences):
-            samples = trim_silence(_speak(engine, sentence.text, cache), rate)
+            samples = trim_silence(speak_sentence(engine, sentence.text, cache), rate)
             if number:
                 wav.writeframes(pause.tobytes())
                 written += len(pause)
@@ -78,7 +78,12 @@ def synthesize_voice(
     )
 
 
-def _speak(engine: TTSEngine, text: str, cache: SpeechCache | None) -> Samples:
+def speak_sentence(engine: TTSEngine, text: str, cache: SpeechCache | None) -> Samples:
+    """One sentence from the engine, through the speech cache when there is one.
+
+    Raises:
+        TTSError: the engine failed.
+    """
     if cache:
         cached = cache.get(engine.identity, text, engine.sample_rate)
         if cached is not None:
