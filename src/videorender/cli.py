@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     render_cmd.add_argument("--music", type=Path, help="background music")
     render_cmd.add_argument("--size", type=_size, help="output WIDTHxHEIGHT, e.g. 1080x1920")
     render_cmd.add_argument("--voice", type=Path, help="Piper voice model (.onnx)")
+    render_cmd.add_argument(
+        "--voiceover",
+        type=Path,
+        help="your own recording of the script: used as the voice, subtitles aligned to it",
+    )
     render_cmd.set_defaults(handler=_render)
 
     voice_cmd = commands.add_parser("voiceover", help="script -> voice.wav only")
@@ -106,6 +111,7 @@ def _render(args: argparse.Namespace) -> int:
     _check_file(args.video, "base video")
     _check_file(args.music, "music")
     _check_file(args.voice, "voice model")
+    _check_file(args.voiceover, "voiceover")
     settings = load_settings()
     job = RenderJob(
         script=script,
@@ -113,6 +119,7 @@ def _render(args: argparse.Namespace) -> int:
         base_video=args.video,
         music=args.music,
         options=RenderOptions(size=args.size, voice_model=args.voice),
+        voiceover=args.voiceover,
     )
     with StageProgress() as progress:
         result = render(job, settings, on_progress=progress.update)
@@ -128,6 +135,12 @@ def _render(args: argparse.Namespace) -> int:
         f"files in {args.output}/: final.mp4, voice.wav, subs.ass"
         + (", thumbnail.jpg" if result.thumbnail else " (no thumbnail)")
     )
+    if result.alignment_confidence is not None and not result.warnings:
+        console.print(
+            f"subtitles aligned to the voiceover (confidence {result.alignment_confidence:.2f})"
+        )
+    for warning in result.warnings:
+        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     return 0
 
 

@@ -154,6 +154,10 @@ class RenderResult:
     duration_ms: int
     size: Size
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # Things the caller should know although the render succeeded (e.g. a voiceover that did
+    # not match its script, so its subtitles could not be aligned).
+    warnings: tuple[str, ...] = ()
+    alignment_confidence: float | None = None  # only with a provided voiceover
 
 
 @dataclass(frozen=True)

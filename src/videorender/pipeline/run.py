@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from videorender.config import Settings
+from videorender.pipeline import ffmpeg
+from videorender.pipeline.align import AlignmentResult, check_voiceover, timings_for_voiceover
 from videorender.pipeline.fonts import prepare_fonts_dir
 from videorender.pipeline.models import (
     Progress,
@@ -50,6 +52,8 @@ class RenderJob:
     base_video: Path | None = None
     music: Path | None = None
     options: RenderOptions = field(default_factory=RenderOptions)
+    # A caller's own narration: it becomes the voice track, and the subtitles are aligned to it.
+    voiceover: Path | None = None
 
 
 class StageClock:
@@ -100,9 +104,16 @@ def render(
             sentences = process_script(job.script)
         with clock.stage(Stage.INPUTS):
             inputs = check_inputs(job.base_video, job.music)
+            if job.voiceover is not None:
+                check_voiceover(job.voiceover)
             size = output_size(job.options.size, inputs, settings.max_long_side)
-        with clock.stage(Stage.TTS):
-            voice = _speak(sentences, work / VOICE_NAME, settings, job.options, clock)
+        if job.voiceover is None:
+            alignment = None
+            with clock.stage(Stage.TTS):
+                voice = _speak(sentences, work / VOICE_NAME, settings, job.options, clock)
+        else:
+            with clock.stage(Stage.ALIGN):
+                voice, alignment = _provided_voice(job.voiceover, sentences, work, settings, clock)
         with clock.stage(Stage.SUBTITLES):
             font = prepare_fonts_dir(job.script, work / "fonts")
             write_subtitles(build_subtitles(voice.sentences, size, font), work / SUBTITLES_NAME)
@@ -135,6 +146,8 @@ def render(
         duration_ms=plan.duration_ms,
         size=size,
         stage_seconds=clock.seconds,
+        warnings=alignment.warnings if alignment else (),
+        alignment_confidence=alignment.confidence if alignment else None,
     )
 
 
@@ -180,6 +193,32 @@ def _speak(
         cache=cache,
         on_progress=clock.report,
     )
+
+
+def _provided_voice(
+    recording: Path,
+    sentences: list[Sentence],
+    work: Path,
+    settings: Settings,
+    clock: StageClock,
+) -> tuple[VoiceTrack, AlignmentResult]:
+    """The caller's recording as the voice track, with sentence times aligned to it (the TTS
+    only speaks a reference for the alignment; none of it is heard)."""
+    alignment = timings_for_voiceover(
+        sentences, recording, settings, workdir=work, on_progress=clock.report
+    )
+    ffmpeg.run_ffmpeg(
+        ffmpeg.build_voice_wav_argv(recording, work / VOICE_NAME),
+        stage="align (voice track)",
+        timeout_s=settings.ffmpeg_timeout_seconds,
+    )
+    voice = VoiceTrack(
+        path=work / VOICE_NAME,
+        sample_rate=ffmpeg.AUDIO_RATE,
+        duration_ms=alignment.duration_ms,
+        sentences=alignment.sentences,
+    )
+    return voice, alignment
 
 
 def _deliver(work: Path, names: list[str], output_dir: Path) -> Path:
