@@ -32,8 +32,10 @@ from videorender.pipeline.tts.piper import load_piper
 WORDS_PER_MINUTE_WITH_PAUSES = 140  # espeak-ng at 165 wpm, plus our pauses
 
 
-def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
+def _peak_mb() -> float:
+    # This process only: a child's ru_maxrss counts the forked copy of Python before FFmpeg's
+    # exec, so RUSAGE_CHILDREN would report our own size, not FFmpeg's (which is small).
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _script(minutes: float) -> str:
@@ -75,7 +77,6 @@ def align(work: Path) -> dict[str, object]:
         "seconds": seconds,
         "peak_mb": _peak_mb(),
         "peak_mb_before_align": base_mb,
-        "ffmpeg_peak_mb": _peak_mb(resource.RUSAGE_CHILDREN),
         "confidence": result.confidence,
         "method": result.method.value,
         "error_ms": {
