@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
-APT_PACKAGES := ffmpeg fontconfig fonts-noto-core fonts-noto-cjk python3-venv
+# espeak-ng speaks the "human" voiceovers of the alignment tests and benchmark.
+APT_PACKAGES := ffmpeg fontconfig fonts-noto-core fonts-noto-cjk python3-venv espeak-ng
 MEDIA := examples/media
 
 .PHONY: setup system venv demo test lint bench clean
@@ -15,7 +16,7 @@ setup: system venv
 # apt-get only when something is missing, so repeated runs are instant and need no root.
 system:
 	@if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null \
-	    || ! command -v fc-match >/dev/null \
+	    || ! command -v fc-match >/dev/null || ! command -v espeak-ng >/dev/null \
 	    || [ ! -f /usr/share/fonts/truetype/noto/NotoSans-Bold.ttf ] \
 	    || [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc ] \
 	    || ! $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null; then \

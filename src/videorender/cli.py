@@ -88,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     captions.add_argument("--outline", type=float, help="outline width in pixels")
     captions.add_argument("--position", choices=CAPTION_POSITIONS)
     captions.add_argument("--max-line-chars", type=int, help="characters a line (default 42)")
+    render_cmd.add_argument(
+        "--voiceover",
+        type=Path,
+        help="your own recording of the script: used as the voice, subtitles aligned to it",
+    )
     render_cmd.set_defaults(handler=_render)
 
     voice_cmd = commands.add_parser("voiceover", help="script -> voice.wav only")
@@ -152,6 +157,7 @@ def _render(args: argparse.Namespace) -> int:
     _check_file(args.video, "base video")
     _check_file(args.music, "music")
     _check_file(args.voice, "voice model")
+    _check_file(args.voiceover, "voiceover")
     settings = load_settings()
     options = RenderOptions(
         size=args.size,
@@ -176,6 +182,7 @@ def _render(args: argparse.Namespace) -> int:
         base_video=args.video,
         music=args.music,
         options=options,
+        voiceover=args.voiceover,
     )
     with StageProgress() as progress:
         result = render(job, settings, on_progress=progress.update)
@@ -191,6 +198,12 @@ def _render(args: argparse.Namespace) -> int:
         f"files in {args.output}/: final.mp4, voice.wav, subs.ass, subs.srt, subs.vtt, words.json"
         + (", thumbnail.jpg" if result.thumbnail else " (no thumbnail)")
     )
+    if result.alignment_confidence is not None and not result.warnings:
+        console.print(
+            f"subtitles aligned to the voiceover (confidence {result.alignment_confidence:.2f})"
+        )
+    for warning in result.warnings:
+        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     return 0
 
 

@@ -18,6 +18,7 @@ class Stage(str, Enum):
     SCRIPT = "script"
     INPUTS = "inputs"
     TTS = "tts"
+    ALIGN = "align"  # only with a provided voiceover: TTS then speaks the reference
     SUBTITLES = "subtitles"
     RENDER = "render"
     THUMBNAIL = "thumbnail"
@@ -44,8 +45,9 @@ _STAGE_WEIGHTS = {
     Stage.SCRIPT: 1,
     Stage.INPUTS: 2,
     Stage.TTS: 25,
+    Stage.ALIGN: 2,
     Stage.SUBTITLES: 1,
-    Stage.RENDER: 69,
+    Stage.RENDER: 67,
     Stage.THUMBNAIL: 2,
 }
 
@@ -238,6 +240,10 @@ class RenderResult:
     subtitles_srt: Path | None = None
     subtitles_vtt: Path | None = None
     words: Path | None = None
+    # Things the caller should know although the render succeeded (e.g. a voiceover that did
+    # not match its script, so its subtitles could not be aligned).
+    warnings: tuple[str, ...] = ()
+    alignment_confidence: float | None = None  # only with a provided voiceover
 
 
 @dataclass(frozen=True)

@@ -58,17 +58,6 @@ def check_inputs(base_video: Path | None, music: Path | None) -> Inputs:
     return Inputs(base_video=base_video, base_info=base_info, music=music)
 
 
-def check_voiceover(voiceover: Path) -> None:
-    """Probe a caller's narration recording.
-
-    Raises:
-        MediaError: it is not media or has no audio stream.
-    """
-    ffmpeg.probe(voiceover, what="voiceover")
-    if not ffmpeg.has_audio_stream(voiceover):
-        raise MediaError(f"voiceover {voiceover.name!r} has no audio stream", "voiceover")
-
-
 def output_size(requested: Size | None, inputs: Inputs, max_long_side: int) -> Size:
     """The requested size, or the base video's own, capped on its long side (even sides)."""
     if requested is not None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from videorender.config import Settings
+from videorender.pipeline import ffmpeg
+from videorender.pipeline.align import AlignmentResult, check_voiceover, timings_for_voiceover
 from videorender.pipeline.captions import get_style
 from videorender.pipeline.fonts import installed_family, prepare_fonts_dir
 from videorender.pipeline.models import (
@@ -28,7 +30,6 @@ from videorender.pipeline.models import (
 )
 from videorender.pipeline.render import (
     check_inputs,
-    check_voiceover,
     output_size,
     plan_render,
     render_video,
@@ -38,7 +39,7 @@ from videorender.pipeline.subtitles import build_captions, write_sidecars, write
 from videorender.pipeline.thumbnail import make_thumbnail
 from videorender.pipeline.tts import create_engine
 from videorender.pipeline.tts.cache import SpeechCache
-from videorender.pipeline.voice import adopt_voice, synthesize_voice, write_word_timings
+from videorender.pipeline.voice import synthesize_voice, write_word_timings
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,7 @@ class RenderJob:
     base_video: Path | None = None
     music: Path | None = None
     options: RenderOptions = field(default_factory=RenderOptions)
-    # A recording of the script to use instead of our own speech. Its subtitle timings are
-    # estimated from our engine's pacing of the script (see `adopt_voice`).
+    # A caller's own narration: it becomes the voice track, and the subtitles are aligned to it.
     voiceover: Path | None = None
 
 
@@ -129,8 +129,13 @@ def render(
             if job.voiceover is not None:
                 check_voiceover(job.voiceover)
             size = output_size(job.options.size, inputs, settings.max_long_side)
-        with clock.stage(Stage.TTS):
-            voice = _narrate(job, sentences, work, settings, clock)
+        if job.voiceover is None:
+            alignment = None
+            with clock.stage(Stage.TTS):
+                voice = _speak(sentences, work / VOICE_NAME, settings, job.options, clock)
+        else:
+            with clock.stage(Stage.ALIGN):
+                voice, alignment = _provided_voice(job.voiceover, sentences, work, settings, clock)
         if on_voice is not None:
             on_voice(voice)
         with clock.stage(Stage.SUBTITLES):
@@ -178,6 +183,8 @@ def render(
         subtitles_srt=out / SRT_NAME,
         subtitles_vtt=out / VTT_NAME,
         words=out / WORDS_NAME,
+        warnings=alignment.warnings if alignment else (),
+        alignment_confidence=alignment.confidence if alignment else None,
     )
 
 
@@ -204,17 +211,6 @@ def voiceover(
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(voice.path, output)
     return VoiceTrack(output, voice.sample_rate, voice.duration_ms, voice.sentences, voice.engine)
-
-
-def _narrate(
-    job: RenderJob, sentences: list[Sentence], work: Path, settings: Settings, clock: StageClock
-) -> VoiceTrack:
-    if job.voiceover is None:
-        return _speak(sentences, work / VOICE_NAME, settings, job.options, clock)
-    paced = _speak(sentences, work / "paced.wav", settings, job.options, clock)
-    return adopt_voice(
-        job.voiceover, paced, work / VOICE_NAME, timeout_s=settings.ffmpeg_timeout_seconds
-    )
 
 
 def _speak(
@@ -244,6 +240,33 @@ def _check_options(options: RenderOptions) -> None:
     options.captions.validate()
     if options.captions.font is not None:
         installed_family(options.captions.font)
+
+
+def _provided_voice(
+    recording: Path,
+    sentences: list[Sentence],
+    work: Path,
+    settings: Settings,
+    clock: StageClock,
+) -> tuple[VoiceTrack, AlignmentResult]:
+    """The caller's recording as the voice track, with sentence and word times aligned to it
+    (the TTS only speaks a reference for the alignment; none of it is heard)."""
+    alignment = timings_for_voiceover(
+        sentences, recording, settings, workdir=work, on_progress=clock.report
+    )
+    ffmpeg.run_ffmpeg(
+        ffmpeg.build_voice_wav_argv(recording, work / VOICE_NAME),
+        stage="align (voice track)",
+        timeout_s=settings.ffmpeg_timeout_seconds,
+    )
+    voice = VoiceTrack(
+        path=work / VOICE_NAME,
+        sample_rate=ffmpeg.AUDIO_RATE,
+        duration_ms=alignment.duration_ms,
+        sentences=alignment.sentences,
+        engine="voiceover",
+    )
+    return voice, alignment
 
 
 def _deliver(work: Path, names: list[str], output_dir: Path) -> Path:

@@ -12,12 +12,10 @@ from __future__ import annotations
 import json
 import wave
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from videorender.pipeline import ffmpeg
 from videorender.pipeline.models import (
     Progress,
     ProgressCallback,
@@ -26,7 +24,6 @@ from videorender.pipeline.models import (
     VoiceTrack,
     WordTiming,
 )
-from videorender.pipeline.render import FFMPEG_NICENESS
 from videorender.pipeline.script import Sentence
 from videorender.pipeline.tts import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.alignment import proportional_spans
@@ -63,7 +60,7 @@ def synthesize_voice(
         wav.setsampwidth(2)
         wav.setframerate(rate)
         for number, sentence in enumerate(sentences):
-            speech = _speak(engine, sentence.text, cache)
+            speech = speak_sentence(engine, sentence.text, cache)
             first, last = speech_bounds(speech.samples, rate)
             samples = speech.samples[first:last]
             if number:
@@ -72,7 +69,7 @@ def synthesize_voice(
             start = written
             wav.writeframes(samples.tobytes())
             written += len(samples)
-            spans, estimated = _word_spans(sentence.text, speech.words, first, len(samples))
+            spans, estimated = word_spans(sentence.text, speech.words, first, len(samples))
             timings.append(
                 SentenceTiming(
                     index=sentence.index,
@@ -124,7 +121,13 @@ def write_word_timings(track: VoiceTrack, path: Path) -> None:
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
-def _speak(engine: TTSEngine, text: str, cache: SpeechCache | None) -> Speech:
+def speak_sentence(engine: TTSEngine, text: str, cache: SpeechCache | None) -> Speech:
+    """One sentence from the engine (samples and word spans), through the speech cache when
+    there is one.
+
+    Raises:
+        TTSError: the engine failed.
+    """
     if cache:
         cached = cache.get(engine.identity, text, engine.sample_rate)
         if cached is not None:
@@ -135,7 +138,7 @@ def _speak(engine: TTSEngine, text: str, cache: SpeechCache | None) -> Speech:
     return speech
 
 
-def _word_spans(
+def word_spans(
     text: str, spoken: Sequence[WordSpan], offset: int, length: int
 ) -> tuple[tuple[WordSpan, ...], bool]:
     """The engine's word spans moved by the trim and kept inside the kept samples, or, where
@@ -169,43 +172,3 @@ def trim_silence(samples: Samples, rate: int) -> Samples:
     """Cut leading and trailing silence, keeping a few milliseconds on each side."""
     first, last = speech_bounds(samples, rate)
     return samples[first:last]
-
-
-def adopt_voice(source: Path, paced: VoiceTrack, output: Path, *, timeout_s: float) -> VoiceTrack:
-    """Use a caller's recording as the narration, converted to a mono WAV at `output`.
-
-    Sentence spans come from `paced` (the script spoken by our engine), stretched to the
-    recording's length: an estimate that holds when the speaker keeps an even pace. A real
-    aligner replaces this timing source later; the rest of the pipeline does not change.
-
-    Raises:
-        FFmpegError: the recording could not be converted.
-    """
-    ffmpeg.run_ffmpeg(
-        ffmpeg.build_wav_argv(source, output),
-        stage="voiceover",
-        timeout_s=timeout_s,
-        niceness=FFMPEG_NICENESS,
-    )
-    with wave.open(str(output), "rb") as wav:
-        rate = wav.getframerate()
-        duration_ms = wav.getnframes() * 1000 // rate
-    return VoiceTrack(
-        path=output,
-        sample_rate=rate,
-        duration_ms=duration_ms,
-        sentences=fit_timings(paced.sentences, paced.duration_ms, duration_ms),
-    )
-
-
-def fit_timings(
-    sentences: Sequence[SentenceTiming], from_ms: int, to_ms: int
-) -> tuple[SentenceTiming, ...]:
-    """Scale sentence spans laid out over `from_ms` onto `to_ms`, keeping their order."""
-    if from_ms <= 0:
-        return tuple(sentences)
-
-    def scale(ms: int) -> int:
-        return min(to_ms, ms * to_ms // from_ms)
-
-    return tuple(replace(s, start_ms=scale(s.start_ms), end_ms=scale(s.end_ms)) for s in sentences)
