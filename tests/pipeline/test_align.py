@@ -216,3 +216,27 @@ def test_features_put_a_tone_burst_on_the_right_frames() -> None:
     assert len(feats) == 2000 // HOP_MS and feats.mfcc.shape == (100, 12)
     speech = np.flatnonzero(speech_activity(feats.energy_db))
     assert abs(speech[0] * HOP_MS - 500) <= HOP_MS and abs(speech[-1] * HOP_MS - 1000) <= HOP_MS
+
+
+def test_word_times_follow_the_recording_inside_their_sentences(
+    recordings: Recordings, tmp_path: Path
+) -> None:
+    # Piper at length scale 1.3 speaks every word 1.3x as long as the reference does, so a
+    # word's offset from its sentence's start should grow by that factor, not stay the same.
+    recording = recordings.voices["piper x1.3"]
+    result = align_recording(recordings.reference, recording.path, workdir=tmp_path, timeout_s=60)
+    errors, unchanged = [], []
+    for aligned, reference in zip(result.sentences, recordings.reference.sentences, strict=True):
+        assert [w.text for w in aligned.words] == [w.text for w in reference.words]
+        assert aligned.words, aligned.text
+        for word in aligned.words:
+            assert aligned.start_ms <= word.start_ms <= word.end_ms <= aligned.end_ms
+        starts = [w.start_ms for w in aligned.words]
+        assert starts == sorted(starts)
+        for word, ref in zip(aligned.words[1:], reference.words[1:], strict=True):
+            offset, ref_offset = word.start_ms - aligned.start_ms, ref.start_ms - reference.start_ms
+            errors.append(abs(offset - 1.3 * ref_offset))
+            unchanged.append(abs(offset - ref_offset))
+    # Measured: median ~160 ms from the 1.3x estimate vs ~320 ms from the unstretched times
+    # (the estimate is rough itself: pauses and trims do not scale exactly by 1.3).
+    assert np.median(errors) < 0.7 * np.median(unchanged), (errors, unchanged)
