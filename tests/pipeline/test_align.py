@@ -255,11 +255,9 @@ def test_word_times_follow_a_slower_recording(tmp_path: Path) -> None:
     result = align_recording(reference, slow, workdir=tmp_path, timeout_s=60)
     assert result.method is AlignmentMethod.DTW
     aligned = [w for s in result.sentences for w in s.words]
-    for sentence in result.sentences:
-        assert all(
-            sentence.start_ms <= w.start_ms <= w.end_ms <= sentence.end_ms for w in sentence.words
-        )
+    for timing in result.sentences:
+        assert all(timing.start_ms <= w.start_ms <= w.end_ms <= timing.end_ms for w in timing.words)
     errors = np.abs(np.array([w.start_ms for w in aligned]) - np.array(truth))
-    print("ERR", np.median(errors), np.percentile(errors, 90), errors.max())
-    assert np.median(errors) <= 60, errors
-    assert np.percentile(errors, 90) <= 150, errors
+    # Measured: median 13-14 ms, 90th percentile 27-30 ms, worst 39-49 ms.
+    assert np.median(errors) <= 40, errors
+    assert np.percentile(errors, 90) <= 100, errors
