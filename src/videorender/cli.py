@@ -7,6 +7,7 @@ traceback).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from videorender import __version__
 from videorender.config import Settings, load_settings
 from videorender.errors import ConfigError, InputError, VideoRenderError
 from videorender.pipeline import models
-from videorender.pipeline.models import RenderOptions, Size
+from videorender.pipeline.models import RenderOptions, RenderResult, Size
 from videorender.pipeline.run import RenderJob, render, voiceover
 
 EXIT_FAILED = 1
@@ -64,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     render_cmd.add_argument("--music", type=Path, help="background music")
     render_cmd.add_argument("--size", type=_size, help="output WIDTHxHEIGHT, e.g. 1080x1920")
     render_cmd.add_argument("--voice", type=Path, help="Piper voice model (.onnx)")
+    render_cmd.add_argument(
+        "--json-summary", type=Path, metavar="PATH", help="also write the summary as JSON"
+    )
     render_cmd.set_defaults(handler=_render)
 
     voice_cmd = commands.add_parser("voiceover", help="script -> voice.wav only")
@@ -128,7 +132,21 @@ def _render(args: argparse.Namespace) -> int:
         f"files in {args.output}/: final.mp4, voice.wav, subs.ass"
         + (", thumbnail.jpg" if result.thumbnail else " (no thumbnail)")
     )
+    if args.json_summary:
+        _write_summary(result, args.json_summary)
     return 0
+
+
+def _write_summary(result: RenderResult, path: Path) -> None:
+    """Machine-readable summary (for scripts and the benchmark)."""
+    summary = {
+        "video": str(result.video),
+        "duration_ms": result.duration_ms,
+        "size": str(result.size),
+        "stage_seconds": result.stage_seconds,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
 
 def _voiceover(args: argparse.Namespace) -> int:
