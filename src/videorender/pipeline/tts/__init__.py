@@ -13,7 +13,12 @@ from videorender.pipeline.tts.piper import load_piper
 
 def _piper(settings: Settings, voice_model: Path | None) -> TTSEngine:
     config = None if voice_model else settings.piper_config_path
-    return load_piper(voice_model or settings.piper_model_path, config, settings.piper_threads)
+    return load_piper(
+        voice_model or settings.piper_model_path,
+        config,
+        settings.piper_threads,
+        settings.piper_mem_arena,
+    )
 
 
 EngineFactory = Callable[[Settings, "Path | None"], TTSEngine]

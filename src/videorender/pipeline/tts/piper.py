@@ -26,13 +26,18 @@ class PiperEngine(TTSEngine):
 
     name = "piper"
 
-    def __init__(self, model_path: Path, config_path: Path, threads: int) -> None:
+    def __init__(
+        self, model_path: Path, config_path: Path, threads: int, mem_arena: bool = False
+    ) -> None:
         try:
             config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
             # PiperVoice.load takes no session options, so build the session here to set threads.
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
+            # The arena keeps the peak of every inference allocated for the life of the
+            # process, ~150 MB held through the render (docs/benchmarks.md); speed is the same.
+            options.enable_cpu_mem_arena = mem_arena
             session = onnxruntime.InferenceSession(
                 str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
             )
@@ -60,7 +65,9 @@ class PiperEngine(TTSEngine):
 
 
 @functools.lru_cache(maxsize=4)
-def load_piper(model_path: Path | None, config_path: Path | None, threads: int) -> PiperEngine:
+def load_piper(
+    model_path: Path | None, config_path: Path | None, threads: int, mem_arena: bool = False
+) -> PiperEngine:
     """The Piper engine for a model, loaded once per process and reused by every job.
 
     Raises:
@@ -77,4 +84,4 @@ def load_piper(model_path: Path | None, config_path: Path | None, threads: int) 
             f"PIPER_CONFIG_PATH: voice config {config_path} does not exist "
             "(Piper needs the .onnx.json file beside the model)"
         )
-    return PiperEngine(model_path, config_path, threads)
+    return PiperEngine(model_path, config_path, threads, mem_arena)
