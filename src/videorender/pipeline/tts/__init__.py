@@ -41,4 +41,9 @@ def create_engine(settings: Settings, voice_model: Path | None = None) -> TTSEng
     return factory(settings, voice_model)
 
 
-__all__ = ["ENGINES", "Samples", "TTSEngine", "create_engine"]
+def unload_engines() -> None:
+    """Forget every loaded voice; the next `create_engine` loads it again."""
+    load_piper.cache_clear()
+
+
+__all__ = ["ENGINES", "Samples", "TTSEngine", "create_engine", "unload_engines"]

@@ -38,6 +38,9 @@ class PiperEngine(TTSEngine):
             # The arena keeps the peak of every inference allocated for the life of the
             # process, ~150 MB held through the render (docs/benchmarks.md); speed is the same.
             options.enable_cpu_mem_arena = mem_arena
+            # Pre-planned buffers for repeated shapes: Piper's shapes vary with every sentence,
+            # so they only added ~25 MB to the synthesis peak (same speed).
+            options.enable_mem_pattern = False
             session = onnxruntime.InferenceSession(
                 str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
             )
