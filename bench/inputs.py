@@ -7,6 +7,7 @@ chords. Files are generated once per spec and reused; a spec change makes new fi
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -81,7 +82,8 @@ def music_argv(seconds: int) -> list[str]:
 
 
 def _generate(args: list[str], output: Path) -> None:
-    partial = output.with_name(f"partial-{output.name}")
+    # Per process, so that two runners generating the same file cannot write into one.
+    partial = output.with_name(f"partial-{os.getpid()}-{output.name}")
     subprocess.run(
         ["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-y", *args, str(partial)],
         check=True,

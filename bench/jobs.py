@@ -39,10 +39,10 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
-    Job("J1", "~60 s narration, 1920x1080", Size(1920, 1080)),
-    Job("J2", "~60 s narration, vertical 1080x1920 (crop)", Size(1080, 1920)),
-    Job("J3", "~60 s narration, 1280x720", Size(1280, 720)),
-    Job("J4", "~4 min narration, 1920x1080", Size(1920, 1080), long_script=True),
+    Job("J1", "short script (~150 words), 1920x1080", Size(1920, 1080)),
+    Job("J2", "short script, vertical 1080x1920 (crop)", Size(1080, 1920)),
+    Job("J3", "short script, 1280x720", Size(1280, 720)),
+    Job("J4", "long script (~600 words), 1920x1080", Size(1920, 1080), long_script=True),
 )
 
 

@@ -16,10 +16,10 @@ ANALYSIS = Path(__file__).parent / "ANALYSIS.md"
 CONTENDERS = ("ours", "floor", "moviepy")
 STAGES = ("script", "inputs", "tts", "subtitles", "render", "thumbnail")
 JOB_TITLES = {
-    "J1": "J1 ~60 s, 1920x1080",
-    "J2": "J2 ~60 s, 1080x1920 (crop)",
-    "J3": "J3 ~60 s, 1280x720",
-    "J4": "J4 ~4 min, 1920x1080",
+    "J1": "J1 short script, 1920x1080",
+    "J2": "J2 short script, 1080x1920 (crop)",
+    "J3": "J3 short script, 1280x720",
+    "J4": "J4 long script, 1920x1080",
 }
 PEAK_TARGET_MB = {"J1": 400, "J2": 400, "J3": 300, "J4": 400}
 
@@ -96,8 +96,9 @@ def _results_table(results: Results) -> str:
         "x realtime = seconds of video made per second of wall time. Ratio = wall time / the "
         "floor's wall time for the same job.",
         "",
-        "| job | contender | wall s | x realtime | CPU s | peak MB | output MB | ratio to floor |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| job | contender | video s | wall s | x realtime | CPU s | peak MB | output MB "
+        "| ratio to floor |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for job in _jobs(results):
         floor_wall = _med(results.runs(job, "floor"), "wall_s")
@@ -107,7 +108,8 @@ def _results_table(results: Results) -> str:
                 continue
             wall, video = _med(runs, "wall_s"), _med(runs, "video_s")
             rows.append(
-                f"| {JOB_TITLES.get(job, job)} | {contender} (n={len(runs)}) | {_fmt(wall)} "
+                f"| {JOB_TITLES.get(job, job)} | {contender} (n={len(runs)}) | {_fmt(video)} "
+                f"| {_fmt(wall)} "
                 f"| {_fmt(video / wall, 2)} | {_fmt(_med(runs, 'cpu_s'))} "
                 f"| {_fmt(_med(runs, 'peak_mb'), 0)} | {_fmt(_med(runs, 'output_mb'))} "
                 f"| {_fmt(wall / floor_wall, 2)} |"
@@ -289,8 +291,9 @@ def _write_chart(results: Results, path: Path) -> str:
         ax.set_xticks(range(len(jobs)), [JOB_TITLES.get(j, j).replace(", ", "\n") for j in jobs])
         ax.set_title(title)
         ax.legend()
-    ax_mem.axhline(400, color="grey", linestyle="--", linewidth=1)
-    ax_mem.axhline(300, color="grey", linestyle=":", linewidth=1)
+    ax_mem.axhline(400, color="grey", linestyle="--", linewidth=1, label="target 1080p")
+    ax_mem.axhline(300, color="grey", linestyle=":", linewidth=1, label="target 720p")
+    ax_mem.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

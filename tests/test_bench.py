@@ -69,6 +69,6 @@ def test_tiny_job_end_to_end(tmp_path: Path) -> None:
 
     results = Results(meta={"mode": "quick", "command": "pytest"}, records=records)
     report = write_report(results, None, tmp_path / "docs").read_text()
-    assert "| J1 ~60 s, 1920x1080 | ours (n=1) |" in report
-    assert "| J1 ~60 s, 1920x1080 | floor (n=1) |" in report
+    assert "| J1 short script, 1920x1080 | ours (n=1) |" in report
+    assert "| J1 short script, 1920x1080 | floor (n=1) |" in report
     assert "Quick mode" in report
