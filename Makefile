@@ -33,6 +33,15 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $@
 
+# The benchmark's extra packages (MoviePy, matplotlib) stay out of the test install.
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	@touch $@
+
+# Full run: 30-60 minutes on 2 cores. `make bench BENCH_ARGS=--quick` smoke-tests in minutes.
+bench: system $(VENV)/.installed-bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 $(MEDIA)/base.mp4 $(MEDIA)/music.mp3: examples/make_media.sh | system
 	examples/make_media.sh $(MEDIA)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from tests.recordings import Recording, Speaker, espeak_speaker, make_recording, piper_speaker
 
 from bench.align_text import script_sentences
+from tests.recordings import Recording, Speaker, espeak_speaker, make_recording, piper_speaker
 from videorender.pipeline.align import Reference, align_recording, speak_reference
 from videorender.pipeline.script import process_script
 from videorender.pipeline.tts.piper import load_piper

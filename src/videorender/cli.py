@@ -7,6 +7,7 @@ traceback).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ from videorender.pipeline.models import (
     CaptionOptions,
     Color,
     RenderOptions,
+    RenderResult,
     Size,
 )
 from videorender.pipeline.run import RenderJob, render, voiceover
@@ -92,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
         "--voiceover",
         type=Path,
         help="your own recording of the script: used as the voice, subtitles aligned to it",
+    )
+    render_cmd.add_argument(
+        "--json-summary", type=Path, metavar="PATH", help="also write the summary as JSON"
     )
     render_cmd.set_defaults(handler=_render)
 
@@ -204,7 +209,21 @@ def _render(args: argparse.Namespace) -> int:
         )
     for warning in result.warnings:
         console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+    if args.json_summary:
+        _write_summary(result, args.json_summary)
     return 0
+
+
+def _write_summary(result: RenderResult, path: Path) -> None:
+    """Machine-readable summary (for scripts and the benchmark)."""
+    summary = {
+        "video": str(result.video),
+        "duration_ms": result.duration_ms,
+        "size": str(result.size),
+        "stage_seconds": result.stage_seconds,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
 
 def _voiceover(args: argparse.Namespace) -> int:

@@ -262,7 +262,7 @@ class Encoder:
     preset: str = "veryfast"
     crf: int = 23
     threads: int = 2
-    lookahead: int = 10
+    lookahead: int = 5
     audio_bitrate: str = "160k"
 
 

@@ -96,9 +96,17 @@ def plan_render(
         music_volume=settings.music_volume,
         music_fade_out_ms=settings.music_fade_out_ms,
         loudness=Loudness(integrated_lufs=settings.target_lufs),
-        encoder=Encoder(
-            preset=settings.video_preset, crf=settings.video_crf, threads=settings.ffmpeg_threads
-        ),
+        encoder=encoder_for(settings),
+    )
+
+
+def encoder_for(settings: Settings) -> Encoder:
+    """The H.264 settings a render uses (the benchmark's FFmpeg floor uses the same)."""
+    return Encoder(
+        preset=settings.video_preset,
+        crf=settings.video_crf,
+        threads=settings.ffmpeg_threads,
+        lookahead=settings.ffmpeg_lookahead,
     )
 
 

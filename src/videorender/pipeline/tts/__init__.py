@@ -14,7 +14,7 @@ from videorender.config import Settings
 from videorender.errors import ConfigError, InputError
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.kokoro import kokoro_engine, load_kokoro
-from videorender.pipeline.tts.piper import load_piper
+from videorender.pipeline.tts.piper import load_piper, unload_piper
 
 
 def model_cache_dir(settings: Settings) -> Path:
@@ -31,6 +31,7 @@ def _piper(settings: Settings, voice_model: Path | None, speaker: str | None) ->
         config,
         settings.piper_threads,
         model_cache_dir(settings),
+        settings.piper_mem_arena,
     )
 
 
@@ -76,4 +77,18 @@ def create_engine(
     return factory(settings, voice_model, speaker)
 
 
-__all__ = ["ENGINES", "Samples", "Speech", "TTSEngine", "WordSpan", "create_engine"]
+def unload_engines() -> None:
+    """Forget every loaded voice; the next `create_engine` loads it again."""
+    unload_piper()
+    load_kokoro.cache_clear()
+
+
+__all__ = [
+    "ENGINES",
+    "Samples",
+    "Speech",
+    "TTSEngine",
+    "WordSpan",
+    "create_engine",
+    "unload_engines",
+]

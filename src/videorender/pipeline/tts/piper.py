@@ -42,7 +42,12 @@ class PiperEngine(TTSEngine):
     name = "piper"
 
     def __init__(
-        self, model_path: Path, config_path: Path, threads: int, model_cache: Path | None = None
+        self,
+        model_path: Path,
+        config_path: Path,
+        threads: int,
+        model_cache: Path | None = None,
+        mem_arena: bool = False,
     ) -> None:
         try:
             config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
@@ -51,6 +56,12 @@ class PiperEngine(TTSEngine):
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
+            # The arena keeps the peak of every inference allocated for the life of the
+            # process, ~150 MB held through the render (docs/benchmarks.md); speed is the same.
+            options.enable_cpu_mem_arena = mem_arena
+            # Pre-planned buffers for repeated shapes: Piper's shapes vary with every sentence,
+            # so they only added ~25 MB to the synthesis peak (same speed).
+            options.enable_mem_pattern = False
             session = onnxruntime.InferenceSession(
                 model if model is not None else str(model_path),
                 sess_options=options,
@@ -133,6 +144,7 @@ def load_piper(
     config_path: Path | None,
     threads: int,
     model_cache: Path | None = None,
+    mem_arena: bool = False,
 ) -> PiperEngine:
     """The Piper engine for a model, loaded once per process and reused by every job (and
     thread: jobs starting together wait for one load instead of each loading a copy). With
@@ -142,12 +154,16 @@ def load_piper(
         ConfigError: the model or its config file does not exist.
     """
     with _LOADING:
-        return _load_piper(model_path, config_path, threads, model_cache)
+        return _load_piper(model_path, config_path, threads, model_cache, mem_arena)
 
 
 @functools.lru_cache(maxsize=4)
 def _load_piper(
-    model_path: Path | None, config_path: Path | None, threads: int, model_cache: Path | None
+    model_path: Path | None,
+    config_path: Path | None,
+    threads: int,
+    model_cache: Path | None,
+    mem_arena: bool,
 ) -> PiperEngine:
     if model_path is None:
         model_path, default_config = bundled_voice()
@@ -160,4 +176,10 @@ def _load_piper(
             f"PIPER_CONFIG_PATH: voice config {config_path} does not exist "
             "(Piper needs the .onnx.json file beside the model)"
         )
-    return PiperEngine(model_path, config_path, threads, model_cache)
+    return PiperEngine(model_path, config_path, threads, model_cache, mem_arena)
+
+
+def unload_piper() -> None:
+    """Forget the loaded voices (jobs still speaking keep theirs until they finish)."""
+    with _LOADING:
+        _load_piper.cache_clear()
