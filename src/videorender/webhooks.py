@@ -53,6 +53,11 @@ class VideoCompleted(Event):
     subtitles_url: str | None
     video_url: str | None
     thumbnail_url: str | None
+    # Additions: caption sidecars, word timings, and what the caller should know.
+    subtitles_srt_url: str | None = None
+    subtitles_vtt_url: str | None = None
+    words_url: str | None = None
+    warnings: list[str] = []
 
 
 class JobFailed(Event):

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from videorender.errors import InputError
 from videorender.inputs import check_url
-from videorender.jobs.models import Job, JobKind, JobRequest
-from videorender.pipeline.models import Size
+from videorender.jobs.models import Job, JobKind, JobOptions, JobRequest
+from videorender.pipeline.captions import STYLES
+from videorender.pipeline.models import CAPTION_POSITIONS, CaptionOptions, Size
 from videorender.pipeline.script import MAX_SCRIPT_CHARS
+from videorender.pipeline.tts import ENGINES
 
 MAX_URL_CHARS = 4096
 
@@ -50,7 +52,56 @@ class _Request(BaseModel):
         return _script(value)
 
 
-class _MediaRequest(_Request):
+class CaptionsBody(BaseModel):
+    """How captions look (an addition); every field left out takes the preset for the frame's
+    shape and the caption style. Sizes are pixels of the output frame."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    font: str | None = Field(default=None, description="An installed font family.")
+    font_size: int | None = Field(default=None, description="8 to 400.")
+    text_color: str | None = Field(default=None, description="#RRGGBB or #RRGGBBAA.")
+    highlight_color: str | None = Field(default=None, description="karaoke: the spoken word.")
+    outline_color: str | None = None
+    outline: float | None = Field(default=None, description="0 to 40.")
+    position: Literal["bottom", "middle", "top"] | None = None
+    max_line_chars: int | None = Field(default=None, description="8 to 80.")
+
+    @model_validator(mode="after")
+    def _check(self) -> CaptionsBody:
+        try:
+            CaptionOptions.from_mapping(self.values()).validate()
+        except InputError as exc:
+            raise ValueError(f"{exc.field}: {exc}") from exc
+        return self
+
+    def values(self) -> dict[str, str | int | float]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+assert set(CAPTION_POSITIONS) == {"bottom", "middle", "top"}
+
+
+class _VoiceChoice(BaseModel):
+    tts_provider: str | None = Field(
+        default=None, description=f"TTS engine for this job: {', '.join(sorted(ENGINES))}."
+    )
+    speaker: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[\w\-]+$",
+        description="A voice of the engine's voices file, e.g. af_bella (Kokoro).",
+    )
+
+    @field_validator("tts_provider")
+    @classmethod
+    def _check_provider(cls, value: str | None) -> str | None:
+        if value is not None and value.strip().lower() not in ENGINES:
+            raise ValueError(f"unknown TTS engine {value!r}; one of {', '.join(sorted(ENGINES))}")
+        return value.strip().lower() if value else None
+
+
+class _MediaRequest(_Request, _VoiceChoice):
     base_video_url: str | None = Field(
         default=None, description="http(s):// or s3://; none: a plain background."
     )
@@ -61,6 +112,28 @@ class _MediaRequest(_Request):
     webhook_url: str | None = Field(
         default=None, description="Also send this job's events here (an addition)."
     )
+    subtitle_style: str | None = Field(
+        default=None,
+        description=f"Caption style: {', '.join(sorted(STYLES))} (default sentence).",
+    )
+    captions: CaptionsBody | None = None
+
+    @field_validator("subtitle_style")
+    @classmethod
+    def _check_style(cls, value: str | None) -> str | None:
+        if value is not None and value not in STYLES:
+            raise ValueError(
+                f"unknown subtitle style {value!r}; one of {', '.join(sorted(STYLES))}"
+            )
+        return value
+
+    def options(self) -> JobOptions:
+        return JobOptions(
+            tts_provider=self.tts_provider,
+            speaker=self.speaker,
+            subtitle_style=self.subtitle_style,
+            captions=self.captions.values() if self.captions else {},
+        )
 
     @field_validator("base_video_url", "bgm_url")
     @classmethod
@@ -94,11 +167,12 @@ class RenderRequest(_MediaRequest):
             bgm_url=self.bgm_url,
             size=self.size,
             webhook_url=self.webhook_url,
+            options=self.options(),
             base_url=base_url,
         )
 
 
-class VoiceoverRequest(_Request):
+class VoiceoverRequest(_Request, _VoiceChoice):
     """POST /voiceover."""
 
     webhook_url: str | None = None
@@ -113,6 +187,7 @@ class VoiceoverRequest(_Request):
             kind=JobKind.VOICEOVER,
             script=self.script,
             webhook_url=self.webhook_url,
+            options=JobOptions(tts_provider=self.tts_provider, speaker=self.speaker),
             base_url=base_url,
         )
 
@@ -136,6 +211,7 @@ class RenderVideoRequest(_MediaRequest):
             voiceover_url=self.voiceover_url,
             size=self.size,
             webhook_url=self.webhook_url,
+            options=self.options(),
             base_url=base_url,
         )
 
@@ -158,6 +234,16 @@ class JobResponse(BaseModel):
     progress: ProgressBody | None = Field(
         default=None, description="While processing: the stage and whole-job percent."
     )
+    subtitles_srt_url: str | None = Field(default=None, description="SRT sidecar (an addition).")
+    subtitles_vtt_url: str | None = Field(default=None, description="WebVTT sidecar (an addition).")
+    words_url: str | None = Field(
+        default=None, description="words.json: every sentence and word with its time (an addition)."
+    )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What to know about a completed job, e.g. a voiceover that did not match "
+        "its script (an addition).",
+    )
 
     @classmethod
     def of(cls, job: Job) -> JobResponse:
@@ -171,6 +257,10 @@ class JobResponse(BaseModel):
             thumbnail_url=job.artifacts.thumbnail_url,
             error=job.error,
             progress=progress,
+            subtitles_srt_url=job.artifacts.subtitles_srt_url,
+            subtitles_vtt_url=job.artifacts.subtitles_vtt_url,
+            words_url=job.artifacts.words_url,
+            warnings=list(job.warnings),
         )
 
 

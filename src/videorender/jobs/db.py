@@ -38,6 +38,7 @@ jobs = Table(
     Column("voiceover_url", Text),
     Column("size", String(16)),
     Column("webhook_url", Text),
+    Column("options", Text),  # JobOptions as JSON
     Column("base_url", Text, nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("lease_token", String(64)),
@@ -48,6 +49,10 @@ jobs = Table(
     Column("subtitles_url", Text),
     Column("video_url", Text),
     Column("thumbnail_url", Text),
+    Column("subtitles_srt_url", Text),
+    Column("subtitles_vtt_url", Text),
+    Column("words_url", Text),
+    Column("warnings", Text),  # JSON list of strings
     Column("error", Text),
     Column("error_type", String(64)),
     # Times are epoch seconds (float): portable, and cheap to compare in the claim path.

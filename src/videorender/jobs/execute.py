@@ -19,7 +19,15 @@ from videorender import inputs
 from videorender.config import Settings
 from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest
 from videorender.jobs.store import JobStore
-from videorender.pipeline.models import Progress, RenderOptions, Size, Stage, VoiceTrack
+from videorender.pipeline.captions import DEFAULT_STYLE
+from videorender.pipeline.models import (
+    CaptionOptions,
+    Progress,
+    RenderOptions,
+    Size,
+    Stage,
+    VoiceTrack,
+)
 from videorender.pipeline.run import RenderJob, render, voiceover
 from videorender.storage import Artifact, Storage, artifact_key
 from videorender.webhooks import Event, VideoCompleted, VoiceoverUploaded, utc_timestamp
@@ -41,6 +49,7 @@ class JobContext:
 class Outcome:
     artifacts: Artifacts
     events: tuple[Event, ...]
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,7 +100,13 @@ def execute(ctx: JobContext, claim: Claim, recorder: ProgressRecorder) -> Outcom
 
 def _voiceover(ctx: JobContext, claim: Claim, work: Path, recorder: ProgressRecorder) -> Outcome:
     job = claim.job
-    track = voiceover(job.request.script, work / "voice.wav", ctx.settings, on_progress=recorder)
+    track = voiceover(
+        job.request.script,
+        work / "voice.wav",
+        ctx.settings,
+        options=render_options(job.request),
+        on_progress=recorder,
+    )
     voice_url = _put(ctx, job.request, track.path, Artifact.VOICE, job.id)
     event = VoiceoverUploaded(job_id=job.id, voice_url=voice_url, timestamp=utc_timestamp())
     return Outcome(Artifacts(voice_url=voice_url), (event,))
@@ -108,7 +123,6 @@ def _render(
         event = VoiceoverUploaded(job_id=job.id, voice_url=url, timestamp=utc_timestamp())
         ctx.store.publish_voice(claim, url, event)
 
-    size = Size.parse(request.size) if request.size else None
     result = render(
         RenderJob(
             script=request.script,
@@ -116,21 +130,24 @@ def _render(
             base_video=fetched.base_video,
             music=fetched.music,
             voiceover=fetched.voiceover,
-            options=RenderOptions(size=size),
+            options=render_options(request),
         ),
         ctx.settings,
         on_progress=recorder,
         on_voice=publish_voice,
     )
+
+    def put(path: Path | None, artifact: Artifact) -> str | None:
+        return _put(ctx, request, path, artifact, job.id) if path else None
+
     artifacts = Artifacts(
         voice_url=ctx.storage.url(artifact_key(Artifact.VOICE, job.id), base_url=request.base_url),
-        subtitles_url=_put(ctx, request, result.subtitles, Artifact.SUBTITLES, job.id),
-        video_url=_put(ctx, request, result.video, Artifact.VIDEO, job.id),
-        thumbnail_url=(
-            _put(ctx, request, result.thumbnail, Artifact.THUMBNAIL, job.id)
-            if result.thumbnail
-            else None
-        ),
+        subtitles_url=put(result.subtitles, Artifact.SUBTITLES),
+        video_url=put(result.video, Artifact.VIDEO),
+        thumbnail_url=put(result.thumbnail, Artifact.THUMBNAIL),
+        subtitles_srt_url=put(result.subtitles_srt, Artifact.SUBTITLES_SRT),
+        subtitles_vtt_url=put(result.subtitles_vtt, Artifact.SUBTITLES_VTT),
+        words_url=put(result.words, Artifact.WORDS),
     )
     event = VideoCompleted(
         job_id=job.id,
@@ -138,9 +155,29 @@ def _render(
         subtitles_url=artifacts.subtitles_url,
         video_url=artifacts.video_url,
         thumbnail_url=artifacts.thumbnail_url,
+        subtitles_srt_url=artifacts.subtitles_srt_url,
+        subtitles_vtt_url=artifacts.subtitles_vtt_url,
+        words_url=artifacts.words_url,
+        warnings=list(result.warnings),
         timestamp=utc_timestamp(),
     )
-    return Outcome(artifacts, (event,))
+    return Outcome(artifacts, (event,), result.warnings)
+
+
+def render_options(request: JobRequest) -> RenderOptions:
+    """The pipeline's options for a stored request (validated when it was accepted).
+
+    Raises:
+        InputError: an option no longer valid (e.g. a speaker removed from the voices file).
+    """
+    options = request.options
+    return RenderOptions(
+        size=Size.parse(request.size) if request.size else None,
+        tts_provider=options.tts_provider,
+        speaker=options.speaker,
+        subtitle_style=options.subtitle_style or DEFAULT_STYLE,
+        captions=CaptionOptions.from_mapping(options.captions),
+    )
 
 
 def _fetch_inputs(ctx: JobContext, request: JobRequest, work: Path) -> Inputs:

@@ -13,6 +13,7 @@ causes them (a transactional outbox): an event is never lost between the two.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -22,7 +23,15 @@ from sqlalchemy import ColumnElement, Connection, Engine, Row, func, insert, sel
 from sqlalchemy.exc import IntegrityError
 
 from videorender.jobs.db import jobs, webhook_outbox
-from videorender.jobs.models import Artifacts, Claim, Job, JobKind, JobRequest, JobStatus
+from videorender.jobs.models import (
+    Artifacts,
+    Claim,
+    Job,
+    JobKind,
+    JobOptions,
+    JobRequest,
+    JobStatus,
+)
 from videorender.pipeline.models import Stage
 from videorender.webhooks import Delivery, Event, JobFailed, encode, message_id, utc_timestamp
 
@@ -69,6 +78,7 @@ class JobStore:
                     voiceover_url=request.voiceover_url,
                     size=request.size,
                     webhook_url=request.webhook_url,
+                    options=request.options.to_json(),
                     base_url=request.base_url,
                     attempts=0,
                     percent=0,
@@ -165,7 +175,13 @@ class JobStore:
             ).rowcount:
                 self._queue_event(conn, claim.job, event)
 
-    def complete(self, claim: Claim, artifacts: Artifacts, events: Sequence[Event]) -> bool:
+    def complete(
+        self,
+        claim: Claim,
+        artifacts: Artifacts,
+        events: Sequence[Event],
+        warnings: Sequence[str] = (),
+    ) -> bool:
         """Mark the job completed; False when the lease was lost (nothing is written)."""
         with self._writer.begin() as conn:
             done = conn.execute(
@@ -182,6 +198,10 @@ class JobStore:
                     subtitles_url=artifacts.subtitles_url,
                     video_url=artifacts.video_url,
                     thumbnail_url=artifacts.thumbnail_url,
+                    subtitles_srt_url=artifacts.subtitles_srt_url,
+                    subtitles_vtt_url=artifacts.subtitles_vtt_url,
+                    words_url=artifacts.words_url,
+                    warnings=json.dumps(list(warnings)) if warnings else None,
                 )
             ).rowcount
             if done:
@@ -350,6 +370,7 @@ def _to_job(row: Row[tuple[object, ...]]) -> Job:
             voiceover_url=m["voiceover_url"],
             size=m["size"],
             webhook_url=m["webhook_url"],
+            options=JobOptions.from_json(m["options"]),
             base_url=m["base_url"],
         ),
         status=JobStatus(m["status"]),
@@ -359,7 +380,11 @@ def _to_job(row: Row[tuple[object, ...]]) -> Job:
             subtitles_url=m["subtitles_url"],
             video_url=m["video_url"],
             thumbnail_url=m["thumbnail_url"],
+            subtitles_srt_url=m["subtitles_srt_url"],
+            subtitles_vtt_url=m["subtitles_vtt_url"],
+            words_url=m["words_url"],
         ),
+        warnings=tuple(json.loads(m["warnings"])) if m["warnings"] else (),
         stage=m["stage"],
         percent=m["percent"],
         error=m["error"],

@@ -114,7 +114,7 @@ class WorkerPool:
             log.exception("job crashed in stage %s", recorder.stage)
             store.fail(claim, f"{recorder.stage}: internal error ({type(exc).__name__})", "Bug")
             return
-        if store.complete(claim, outcome.artifacts, outcome.events):
+        if store.complete(claim, outcome.artifacts, outcome.events, outcome.warnings):
             log.info("job completed")
         else:
             log.warning("job finished after its lease was lost; the newer attempt stands")

@@ -4,8 +4,8 @@ they become seconds only where FFmpeg arguments are spelled (`ffmpeg.py`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
 
@@ -192,6 +192,21 @@ class CaptionOptions:
     outline: float | None = None
     position: str | None = None
     max_line_chars: int | None = None
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str | int | float]) -> CaptionOptions:
+        """From plain values by field name (colours as `#RRGGBB[AA]`), e.g. a stored request.
+
+        Raises:
+            InputError: an unknown option or a colour that does not parse, naming it.
+        """
+        known = {f.name for f in fields(cls)}
+        parsed: dict[str, object] = {}
+        for name, value in values.items():
+            if name not in known:
+                raise InputError(f"unknown caption option {name!r}", name)
+            parsed[name] = Color.parse(str(value), name) if name.endswith("_color") else value
+        return cls(**parsed)  # type: ignore[arg-type]
 
     def validate(self) -> None:
         """Raises:
