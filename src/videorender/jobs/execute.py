@@ -9,6 +9,7 @@ job replaces what an earlier attempt left instead of adding to it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import shutil
 import time
 from collections.abc import Iterator
@@ -151,13 +152,7 @@ def _render(
     )
     event = VideoCompleted(
         job_id=job.id,
-        voice_url=artifacts.voice_url,
-        subtitles_url=artifacts.subtitles_url,
-        video_url=artifacts.video_url,
-        thumbnail_url=artifacts.thumbnail_url,
-        subtitles_srt_url=artifacts.subtitles_srt_url,
-        subtitles_vtt_url=artifacts.subtitles_vtt_url,
-        words_url=artifacts.words_url,
+        **dataclasses.asdict(artifacts),
         warnings=list(result.warnings),
         timestamp=utc_timestamp(),
     )

@@ -13,6 +13,7 @@ causes them (a transactional outbox): an event is never lost between the two.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import uuid
@@ -194,13 +195,7 @@ class JobStore:
                     lease_token=None,
                     lease_until=None,
                     finished_at=time.time(),
-                    voice_url=artifacts.voice_url,
-                    subtitles_url=artifacts.subtitles_url,
-                    video_url=artifacts.video_url,
-                    thumbnail_url=artifacts.thumbnail_url,
-                    subtitles_srt_url=artifacts.subtitles_srt_url,
-                    subtitles_vtt_url=artifacts.subtitles_vtt_url,
-                    words_url=artifacts.words_url,
+                    **dataclasses.asdict(artifacts),  # each artifact has a column of its name
                     warnings=json.dumps(list(warnings)) if warnings else None,
                 )
             ).rowcount
@@ -375,15 +370,7 @@ def _to_job(row: Row[tuple[object, ...]]) -> Job:
         ),
         status=JobStatus(m["status"]),
         attempts=m["attempts"],
-        artifacts=Artifacts(
-            voice_url=m["voice_url"],
-            subtitles_url=m["subtitles_url"],
-            video_url=m["video_url"],
-            thumbnail_url=m["thumbnail_url"],
-            subtitles_srt_url=m["subtitles_srt_url"],
-            subtitles_vtt_url=m["subtitles_vtt_url"],
-            words_url=m["words_url"],
-        ),
+        artifacts=Artifacts(**{f.name: m[f.name] for f in dataclasses.fields(Artifacts)}),
         warnings=tuple(json.loads(m["warnings"])) if m["warnings"] else (),
         stage=m["stage"],
         percent=m["percent"],
