@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ def store(tmp_path: Path) -> JobStore:
     return JobStore(open_database(f"sqlite:///{tmp_path / 'jobs.db'}"), webhook_url=HOOK)
 
 
-def _request(**fields: str) -> JobRequest:
+def _request(**fields: Any) -> JobRequest:
     return JobRequest(kind=JobKind.RENDER, script="Hello there.", **fields)
 
 
