@@ -139,7 +139,11 @@ def job_status(job_id: str, request: Request) -> JobResponse:
     return JobResponse.of(job)
 
 
-@router.get("/jobs", response_model=JobListResponse, responses=IDEMPOTENT)
+@router.get(
+    "/jobs",
+    response_model=JobListResponse,
+    responses={422: {"description": "A bad status, limit or cursor."}},
+)
 def list_jobs(
     request: Request,
     status: Annotated[JobStatusName | None, Query(description="Only jobs in this state.")] = None,

@@ -30,6 +30,7 @@ MB = 1024 * 1024
 PROGRESS_WRITE_INTERVAL_S = 0.5
 UPLOAD_STAGE = "upload"  # a stage of the job, not of the pipeline: storing the artifacts
 MAX_RUNNING_PERCENT = 99  # 100 means completed
+VOICEOVER_TTS_START = 3
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,11 @@ class ProgressRecorder:
 
     def __call__(self, progress: Progress) -> None:
         self._enter(progress.stage.value)
-        self._percent = max(self._percent, min(MAX_RUNNING_PERCENT, progress.percent))
+        percent = progress.percent
+        if self._claim.job.request.kind is JobKind.VOICEOVER and progress.stage is Stage.TTS:
+            # Speech is nearly all of a voiceover: spread it over the whole bar.
+            percent = VOICEOVER_TTS_START + int(progress.fraction * (95 - VOICEOVER_TTS_START))
+        self._percent = max(self._percent, min(MAX_RUNNING_PERCENT, percent))
         self._write()
 
     def mark(self, stage: str) -> None:
