@@ -195,3 +195,21 @@ def test_list_jobs_newest_first_by_keyset(store: JobStore) -> None:
     assert [len(page) for page in pages][:3] == [2, 2, 1]
     only = store.list_jobs(status=JobStatus.CANCELLED, limit=10, after=None)
     assert [job.id for job in only] == [created[1]]
+
+
+def test_idempotency_key_under_concurrent_retries(store: JobStore) -> None:
+    results: list[tuple[str, bool]] = []
+    lock = threading.Lock()
+
+    def submit() -> None:
+        job, replayed = store.create_once(_request(), Idempotency("same", "hash"))
+        with lock:
+            results.append((job.id, replayed))
+
+    threads = [threading.Thread(target=submit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 8 and len({job_id for job_id, _ in results}) == 1
+    assert sorted(replayed for _, replayed in results) == [False] + [True] * 7
