@@ -148,7 +148,7 @@ class WorkerPool:
         if done:
             log.info("job completed")
         else:
-            log.warning("job finished after its lease was lost; the newer attempt stands")
+            log.warning("job finished after it was cancelled or lost its lease; result discarded")
 
     def _housekeep(self) -> None:
         interval = self._lease_s / 4
