@@ -12,6 +12,7 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -36,6 +37,8 @@ class Event(BaseModel):
     event: str
     job_id: str
     timestamp: str
+    # The caller's metadata of the job (an addition); left out of the body when there is none.
+    metadata: dict[str, Any] | None = None
 
 
 class VoiceoverUploaded(Event):
@@ -60,6 +63,12 @@ class VideoCompleted(Event):
     warnings: list[str] = []
 
 
+class JobCancelled(Event):
+    """The job was cancelled by a caller (an addition to the spec)."""
+
+    event: str = "job_cancelled"
+
+
 class JobFailed(Event):
     """The job failed for good; `error` says which stage and why (an addition to the spec)."""
 
@@ -73,8 +82,13 @@ def message_id(event: Event) -> str:
 
 
 def encode(event: Event) -> str:
-    """The exact body sent (and signed); key order as in the spec's examples."""
-    return json.dumps(event.model_dump(mode="json"), separators=(",", ":"))
+    """The exact body sent (and signed); key order as in the spec's examples, `metadata`
+    last and only when the job has some."""
+    body = event.model_dump(mode="json")
+    metadata = body.pop("metadata", None)
+    if metadata is not None:
+        body["metadata"] = metadata
+    return json.dumps(body, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

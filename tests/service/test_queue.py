@@ -8,8 +8,9 @@ from pathlib import Path
 from tests.conftest import Media
 from tests.service.conftest import ServiceFactory
 from tests.service.servers import FileServer, Service, WebhookReceiver, wait_for
+from videorender.storage import Artifact
 
-ARTIFACTS_PER_JOB = 4
+ARTIFACTS_PER_JOB = len(Artifact)  # every kind of file a render stores
 
 
 def _submit(service: Service, files: FileServer, media: Media, number: int) -> str:

@@ -46,15 +46,15 @@ def test_render_flow(
         if body["status"] != seen[-1]:
             seen.append(body["status"])
         if body["status"] == "processing":
-            assert body["progress"]["stage"] in ("inputs", "script", "tts", "subtitles",
-                                                 "render", "thumbnail")  # fmt: skip
-            assert 0 <= body["progress"]["percent"] <= 100
+            assert body["stage"] in ("inputs", "script", "tts", "upload", "subtitles",
+                                     "render", "thumbnail")  # fmt: skip
+            assert 0 <= body["progress"] < 100
         return body if body["status"] in ("completed", "failed") else None
 
     done = wait_for(finished, timeout_s=120, interval_s=0.02, what="the render")
     assert done["error"] is None, done["error"]
     assert seen in (["queued", "processing", "completed"], ["queued", "completed"])
-    assert done["progress"] is None
+    assert done["progress"] == 100 and done["stage"] is None
 
     keys = {
         "voice_url": f"uploads/voiceovers/{job_id}-voice.wav",

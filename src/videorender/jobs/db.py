@@ -59,6 +59,15 @@ jobs = Table(
     Column("created_at", Float, nullable=False, index=True),
     Column("started_at", Float),
     Column("finished_at", Float),
+    # Issue 11: idempotent submission, caller metadata, what a finished job cost.
+    # A key is unique while it is live; once its 24 h are over, the next use of the key
+    # clears it on the old row (see JobStore.create_once).
+    Column("idempotency_key", String(255)),
+    Column("request_hash", String(64)),
+    Column("metadata_json", Text),  # the caller's JSON object, as received (<= 1 KB)
+    Column("timings_json", Text),  # {"stage": seconds}, on completion
+    Column("duration_ms", Integer),  # of the produced media, on completion
+    UniqueConstraint("idempotency_key", name="uq_jobs_idempotency_key"),
 )
 
 webhook_outbox = Table(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 CaptionValue = str | int | float
 
@@ -67,6 +69,16 @@ class JobRequest:
     options: JobOptions = field(default_factory=JobOptions)
     # Where the caller reached the service: the base of artifact URLs with local storage.
     base_url: str = "http://127.0.0.1:8000/"
+    # The caller's own JSON object, echoed in the status and in every webhook of the job.
+    metadata: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """An `Idempotency-Key` and a hash of the request it came with."""
+
+    key: str
+    request_hash: str
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,9 @@ class Job:
     created_at: float = 0.0
     started_at: float | None = None
     finished_at: float | None = None
+    # On completion: seconds spent in each stage, and the length of the produced media.
+    timings: Mapping[str, float] = field(default_factory=dict)
+    duration_ms: int | None = None
 
 
 @dataclass(frozen=True)

@@ -225,6 +225,7 @@ def build_loudness_scan_argv(plan: RenderPlan) -> list[str]:
         *(_looped(plan.music) if plan.music else []),
         "-filter_complex", _audio_graph(plan, music_input=1, final=False),
         "-map", "[a]", "-t", _seconds(plan.duration_ms),
+        "-progress", "pipe:1", "-nostats",
         "-f", "null", "-",
     ]  # fmt: skip
 

@@ -6,6 +6,7 @@ normalise it linearly to the target (single-pass loudnorm misses by over 1 LU on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -119,11 +120,15 @@ def render_video(
     Raises:
         FFmpegError: an FFmpeg run failed or timed out.
     """
-    plan = replace(plan, loudness=replace(plan.loudness, gain_db=_loudness_gain(plan, timeout_s)))
 
     def report(fraction: float) -> None:
         if on_progress:
             on_progress(Progress(Stage.RENDER, fraction))
+
+    # The scans report the render at its start: no progress to show, but each report is a
+    # point where a cancelled job stops (and its FFmpeg is killed).
+    gain = _loudness_gain(plan, timeout_s, on_scan=lambda _fraction: report(0.0))
+    plan = replace(plan, loudness=replace(plan.loudness, gain_db=gain))
 
     ffmpeg.run_ffmpeg(
         ffmpeg.build_render_argv(plan),
@@ -135,7 +140,9 @@ def render_video(
     )
 
 
-def _loudness_gain(plan: RenderPlan, timeout_s: float) -> float:
+def _loudness_gain(
+    plan: RenderPlan, timeout_s: float, on_scan: Callable[[float], None] | None = None
+) -> float:
     """Measure the mix through the final gain and limiter, and correct the gain until the
     result is within LOUDNESS_TOLERANCE_LU of the target (the limiter's losses included)."""
     gain = 0.0
@@ -145,6 +152,8 @@ def _loudness_gain(plan: RenderPlan, timeout_s: float) -> float:
             ffmpeg.build_loudness_scan_argv(trial),
             stage="render (loudness scan)",
             timeout_s=timeout_s,
+            duration_ms=plan.duration_ms,
+            on_progress=on_scan,
             niceness=FFMPEG_NICENESS,
         )
         measured = ffmpeg.parse_loudness_scan(report)

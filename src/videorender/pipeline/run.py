@@ -12,12 +12,14 @@ import gc
 import logging
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from videorender.config import Settings
+from videorender.errors import JobCancelledError
 from videorender.pipeline import ffmpeg
 from videorender.pipeline.align import AlignmentResult, check_voiceover, timings_for_voiceover
 from videorender.pipeline.captions import get_style
@@ -68,13 +70,22 @@ class RenderJob:
 
 
 class StageClock:
-    """Times each stage and forwards progress; a failing callback never fails the job."""
+    """Times each stage and forwards progress; a failing callback never fails the job.
 
-    def __init__(self, callback: ProgressCallback | None) -> None:
+    Every report is also a cancellation point: once `cancel` is set, the next report raises
+    `JobCancelledError`, which unwinds the stage (an FFmpeg run reporting progress is killed)
+    and removes the work folder on the way out."""
+
+    def __init__(
+        self, callback: ProgressCallback | None, cancel: threading.Event | None = None
+    ) -> None:
         self._callback = callback
+        self._cancel = cancel
         self.seconds: dict[str, float] = {}
 
     def report(self, progress: Progress) -> None:
+        if self._cancel is not None and self._cancel.is_set():
+            raise JobCancelledError(f"cancelled during {progress.stage.value}")
         if self._callback is None:
             return
         try:
@@ -110,18 +121,21 @@ def render(
     *,
     on_progress: ProgressCallback | None = None,
     on_voice: VoiceCallback | None = None,
+    cancel: threading.Event | None = None,
 ) -> RenderResult:
     """Make the narrated video in output_dir: final.mp4, voice.wav, subs.ass with its
     subs.srt and subs.vtt sidecars, words.json (word timings) and thumbnail.jpg.
 
     `on_voice` is called with the finished narration (a WAV in the work folder, valid only
     during the call) before the video is rendered, e.g. to publish it early. Unlike progress
-    callbacks, an exception it raises fails the render.
+    callbacks, an exception it raises fails the render. Setting `cancel` stops the render at
+    its next progress report.
 
     Raises:
         VideoRenderError: a subclass naming the stage or input at fault.
+        JobCancelledError: `cancel` was set.
     """
-    clock = StageClock(on_progress)
+    clock = StageClock(on_progress, cancel)
     with job_workdir() as work:
         with clock.stage(Stage.SCRIPT):
             sentences = process_script(job.script)
@@ -197,13 +211,15 @@ def voiceover(
     *,
     options: RenderOptions | None = None,
     on_progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
 ) -> VoiceTrack:
     """Only the narration: speak the script into the WAV file `output`.
 
     Raises:
         VideoRenderError: the script is unusable or the engine failed.
+        JobCancelledError: `cancel` was set (checked after each sentence).
     """
-    clock = StageClock(on_progress)
+    clock = StageClock(on_progress, cancel)
     with job_workdir() as work:
         with clock.stage(Stage.SCRIPT):
             sentences = process_script(script)
