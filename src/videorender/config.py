@@ -127,6 +127,20 @@ class Settings(BaseSettings):
     backblaze_endpoint_url: str | None = None
     s3_signed_url_expiration_seconds: int = Field(default=3600, ge=1, le=604_800)
     s3_thumbnail_prefix: str = "uploads/thumbnails"
+    s3_allowed_buckets: str = Field(
+        default="",
+        description="Buckets s3:// inputs may be read from, comma-separated, besides "
+        "BACKBLAZE_BUCKET_NAME (always allowed).",
+    )
+    s3_region: str = Field(
+        default="", description="Signing region; empty: from the endpoint, else us-east-1."
+    )
+    s3_retry_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="How long one S3 operation retries transient failures, with backoff.",
+    )
 
     @field_validator(
         "piper_model_path",

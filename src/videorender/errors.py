@@ -104,3 +104,10 @@ class IdempotencyConflictError(InputError):
 class JobCancelledError(VideoRenderError):
     """The job was cancelled while it ran; raised at the next progress point to unwind it
     (subprocesses are killed and work folders removed on the way out)."""
+
+
+class StorageConfigError(StorageError):
+    """The storage refused our credentials, or its bucket or endpoint is wrong: retrying the
+    job cannot help until the configuration is fixed."""
+
+    retryable = False

@@ -456,12 +456,38 @@ class QueueBody(BaseModel):
     processing: int
 
 
+class StorageBody(BaseModel):
+    """Where artifacts go, and whether it answered its latest check (an addition)."""
+
+    backend: str = Field(description='"local" or "s3".')
+    bucket: str | None = None
+    reachable: bool | None = Field(description="None: not checked yet.")
+    error: str | None = None
+
+
 class HealthResponse(BaseModel):
     status: Literal["healthy"] = "healthy"
     service: str = "video-rendering-service"
     version: str
     workers: WorkersBody
     queue: QueueBody
+    storage: StorageBody | None = None
+
+
+class JobUrlsResponse(BaseModel):
+    """GET /jobs/{job_id}/urls: addresses a plain HTTP client can download a completed job's
+    artifacts from. With S3 storage they are presigned and expire after `expires_in` seconds;
+    with local storage they are the service's own (`expires_in` is null). Every `*_url` of
+    the job's status has its counterpart here, under the same name."""
+
+    model_config = ConfigDict(extra="allow")
+
+    job_id: str
+    expires_in: int | None
+    voice_url: str | None = None
+    subtitles_url: str | None = None
+    video_url: str | None = None
+    thumbnail_url: str | None = None
 
 
 class ErrorResponse(BaseModel):

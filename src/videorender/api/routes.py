@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import dataclasses
 import hashlib
 import json
 import mimetypes
@@ -24,15 +25,19 @@ from videorender.api.models import (
     JobListResponse,
     JobResponse,
     JobStatusName,
+    JobUrlsResponse,
     QueueBody,
     RenderRequest,
     RenderVideoRequest,
+    StorageBody,
     VoiceoverRequest,
     VoiceoverResponse,
     WorkersBody,
 )
+from videorender.inputs import check_locations
 from videorender.jobs.models import Idempotency, Job, JobRequest, JobStatus
 from videorender.jobs.service import JobService
+from videorender.storage import StorageHealth
 from videorender.storage.local import LocalStorage
 
 WAIT_POLL_SECONDS = 0.2
@@ -125,6 +130,8 @@ def submit_render(
 ) -> JobResponse:
     """Queue a render; poll /status/{job_id} or wait for the webhooks."""
     service = _service(request)
+    locations = {"base_video_url": body.base_video_url, "bgm_url": body.bgm_url}
+    check_locations(service.storage, locations)
     job, replayed = _submit(service, body, body.job_request(_base_url(request)), idempotency_key)
     if replayed:
         response.headers[REPLAYED_HEADER] = "true"
@@ -218,9 +225,40 @@ async def render_video(
     body: RenderVideoRequest, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     """Render over a provided voiceover; answers when done (runs on the worker pool).
-    A retry with the same Idempotency-Key waits for the original job instead."""
+    A retry with the same Idempotency-Key waits for the original job instead. With S3
+    storage every input must be an s3:// location, as the original service said."""
+    storage = _service(request).storage
+    locations = {
+        "voiceover_url": body.voiceover_url,
+        "base_video_url": body.base_video_url,
+        "bgm_url": body.bgm_url,
+    }
+    check_locations(storage, locations, s3_only=storage.kind == "s3")
     job, replayed = await _submit_and_wait(request, body, idempotency_key)
     return _finished_response(job, JobResponse.of(job), replayed)
+
+
+@router.get("/jobs/{job_id}/urls", response_model=JobUrlsResponse, responses=NOT_FOUND)
+def job_urls(job_id: str, request: Request) -> JobUrlsResponse:
+    """Downloadable URLs of a completed job's artifacts (an addition): presigned, expiring
+    after S3_SIGNED_URL_EXPIRATION_SECONDS, with S3 storage; the service's own otherwise.
+    A job that has not completed gets 409."""
+    service = _service(request)
+    job = service.get(job_id)
+    if job is None:
+        raise HTTPException(status_code=404, detail=f"job {job_id!r} not found")
+    if job.status is not JobStatus.COMPLETED:
+        raise HTTPException(status_code=409, detail=f"job {job_id!r} is {job.status.value}")
+    expires_s = service.settings.s3_signed_url_expiration_seconds
+    shared = {
+        field: service.storage.share(url, expires_s=expires_s) if url else None
+        for field, url in dataclasses.asdict(job.artifacts).items()
+    }
+    return JobUrlsResponse(
+        job_id=job.id,
+        expires_in=expires_s if service.storage.kind == "s3" else None,
+        **shared,
+    )
 
 
 @router.get("/uploads/{key:path}", include_in_schema=False)
@@ -243,4 +281,11 @@ def health(request: Request) -> HealthResponse:
             active=state.active_workers, max_concurrent_jobs=state.max_concurrent_jobs
         ),
         queue=QueueBody(queued=state.queue.queued, processing=state.queue.processing),
+        storage=_storage_body(_service(request).storage.health()),
+    )
+
+
+def _storage_body(state: StorageHealth) -> StorageBody:
+    return StorageBody(
+        backend=state.backend, bucket=state.bucket, reachable=state.reachable, error=state.error
     )

@@ -42,6 +42,7 @@ class JobService:
         return self.settings.max_concurrent_jobs
 
     def start(self) -> None:
+        self.storage.start()
         self._dispatcher.start()
         self._pool.start()
         log.info("job service started: %d workers", self._size)
@@ -50,6 +51,7 @@ class JobService:
         self._pool.stop(self.settings.shutdown_grace_seconds)
         self._dispatcher.stop(timeout_s=self.settings.webhook_timeout_seconds + 1)
         self._engine.dispose()
+        self.storage.stop()
 
     def submit(self, request: JobRequest) -> Job:
         job = self.store.create(request)
