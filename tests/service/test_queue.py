@@ -37,8 +37,9 @@ def test_six_jobs_never_more_than_two_at_once(
         health = service.client.get("/health").json()
         assert health["workers"]["max_concurrent_jobs"] == 2
         statuses = [service.status(job_id)["status"] for job_id in job_ids]
-        processing = statuses.count("processing")
-        most = max(most, processing, health["queue"]["processing"], health["workers"]["active"])
+        # Only the counts read at one moment: six /status reads in a row can see a job that
+        # finished meanwhile and the one that took its place both "processing".
+        most = max(most, health["queue"]["processing"], health["workers"]["active"])
         assert "failed" not in statuses
         return statuses == ["completed"] * 6
 
