@@ -64,8 +64,8 @@ class JobListener:
     def _listen(self) -> None:
         with psycopg.connect(self._conninfo, autocommit=True) as conn:
             conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-            self._listening.set()
             self._on_notify()  # jobs may have been queued while we were not listening
+            self._listening.set()
             while not self._stopping.is_set():
                 for _ in conn.notifies(timeout=WAIT_SLICE_S):
                     self._on_notify()
