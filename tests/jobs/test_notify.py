@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from videorender.jobs.db import open_database
+from videorender.jobs.db import is_postgres_url, normalize_url, open_database
 from videorender.jobs.models import JobKind, JobRequest
 from videorender.jobs.notify import JobListener, conninfo
 from videorender.jobs.store import JobStore
@@ -49,3 +49,10 @@ def test_queuing_a_job_wakes_a_listener(pg_url: str, store: JobStore) -> None:
 def test_conninfo_keeps_host_port_and_password() -> None:
     info = conninfo("postgresql+psycopg://u:p%40ss@127.0.0.1:5433/db")
     assert info == "postgresql://u:p%40ss@127.0.0.1:5433/db"
+
+
+def test_provider_style_urls_use_psycopg_3() -> None:
+    assert normalize_url("postgres://u:p@h:5432/d") == "postgresql+psycopg://u:p@h:5432/d"
+    assert normalize_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert is_postgres_url("postgres://h/d") and not is_postgres_url("sqlite:///x.db")

@@ -117,6 +117,19 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+def normalize_url(url: str) -> str:
+    """`postgres://` and `postgresql://` (as hosting providers hand them out) mean psycopg 3,
+    the driver installed; any other URL is returned as it is."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
+def is_postgres_url(url: str) -> bool:
+    return make_url(normalize_url(url)).get_backend_name() == "postgresql"
+
+
 def open_database(
     url: str, *, migrations: MigrationMode = "apply", pool_size: int | None = None
 ) -> Engine:
@@ -126,6 +139,7 @@ def open_database(
     Raises:
         ConfigError: the database is not at the newest revision and `migrations` is "check".
     """
+    url = normalize_url(url)
     parsed = make_url(url)
     options: dict[str, Any] = {"pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from videorender.config import Settings
 from videorender.errors import ConfigError
-from videorender.jobs.db import is_postgres, open_database
+from videorender.jobs.db import is_postgres, is_postgres_url, normalize_url, open_database
 from videorender.jobs.dispatch import WebhookDispatcher
 from videorender.jobs.execute import JobContext
 from videorender.jobs.models import Job, JobRequest
@@ -49,8 +49,7 @@ def check_worker_role(settings: Settings) -> None:
     Raises:
         ConfigError: PostgreSQL with local storage, unless ALLOW_LOCAL_STORAGE_WITH_POSTGRES.
     """
-    url = settings.database
-    if not url.startswith("postgresql") or s3_configured(settings):
+    if not is_postgres_url(settings.database) or s3_configured(settings):
         return
     if settings.allow_local_storage_with_postgres:
         log.warning("workers on PostgreSQL with local storage: every process must share DATA_DIR")
@@ -80,7 +79,9 @@ class JobService:
         self._dispatcher = WebhookDispatcher(self.store, settings)
         self._listener: JobListener | None = None
         if workers and is_postgres(self._engine):
-            self._listener = JobListener(settings.database, on_notify=self._pool.wake)
+            self._listener = JobListener(
+                normalize_url(settings.database), on_notify=self._pool.wake
+            )
 
     @property
     def _size(self) -> int:
