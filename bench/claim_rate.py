@@ -1,18 +1,20 @@
 """Claim rate under contention: C claimers against J no-op jobs in one PostgreSQL job store.
 
     .venv/bin/python -m bench.claim_rate [--jobs 5000] [--processes 1] [--threads 32]
-                                         [--database-url URL] [--durable]
+                                         [--database-url URL] [--durable] [--pgbench]
 
 Without --database-url it starts a throwaway cluster (tests/pgcluster.py; fsync off unless
 --durable). Queues J jobs, then P processes x T threads each loop `claim` + `complete` (the
 whole life of a job that does nothing) until the queue is empty. Prints the claim rate and
 the number of double claims (must be 0), checked twice: no job id was handed out twice, and
-every job row ends completed with exactly one attempt.
+every job row ends completed with exactly one attempt. With --pgbench, the same two
+transactions run from pgbench with --threads clients instead: PostgreSQL's own ceiling.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import threading
 import time
 import uuid
@@ -118,6 +120,41 @@ def run_claimers(url: str, *, jobs_count: int, processes: int, threads: int) -> 
                     jobs_count - int(rows_ok))  # fmt: skip
 
 
+# The store's claim and complete, as SQL, for pgbench: what PostgreSQL itself sustains,
+# without the Python client (pgbench runs each client's script back to back).
+PGBENCH_SCRIPT = """\
+BEGIN;
+SELECT quote_literal(id) AS job FROM jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1
+  FOR UPDATE SKIP LOCKED \\gset
+UPDATE jobs SET status = 'processing', lease_token = md5(random()::text),
+  lease_until = extract(epoch FROM now()) + 300, attempts = attempts + 1
+  WHERE id = :job AND status = 'queued';
+COMMIT;
+UPDATE jobs SET status = 'completed', lease_token = NULL, lease_until = NULL
+  WHERE id = :job AND status = 'processing';
+"""
+
+
+def run_pgbench(cluster: PostgresCluster, url: str, *, jobs_count: int, clients: int) -> str:
+    """Claim + complete every job with pgbench's `clients` connections; returns its report."""
+    queue_noop_jobs(url, jobs_count)
+    script = cluster.root / "claim.sql"
+    script.write_text(PGBENCH_SCRIPT)
+    database = url.rsplit("/", 1)[1]
+    result = subprocess.run(
+        [str(cluster.bindir / "pgbench"), "-n", "-h", "127.0.0.1", "-p", str(cluster.port),
+         "-U", "postgres", "-c", str(clients), "-j", str(min(clients, 4)),
+         "-t", str(jobs_count // clients), "-f", str(script), database],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    engine = open_database(url)
+    with engine.connect() as conn:
+        doubles = conn.execute(select(func.count()).where(jobs.c.attempts > 1)).scalar_one()
+    engine.dispose()
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith(("tps", "latency"))]
+    return "\n".join([*lines, f"rows claimed more than once: {doubles}"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--jobs", type=int, default=5000)
@@ -125,6 +162,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: a new one)")
     parser.add_argument("--durable", action="store_true", help="throwaway cluster with fsync on")
+    parser.add_argument(
+        "--pgbench", action="store_true", help="the same SQL from pgbench (no Python client)"
+    )
     args = parser.parse_args()
     cluster = None
     url = args.database_url
@@ -135,6 +175,13 @@ def main() -> None:
         cluster = PostgresCluster(bindir, durable=args.durable).start()
         url = cluster.create_database("claim_rate")
     try:
+        if args.pgbench:
+            if cluster is None:
+                raise SystemExit("--pgbench needs the throwaway cluster (no --database-url)")
+            print(f"pgbench, {args.threads} clients, {args.jobs} jobs, "
+                  f"fsync {'on' if args.durable else 'off'}")  # fmt: skip
+            print(run_pgbench(cluster, url, jobs_count=args.jobs, clients=args.threads))
+            return
         run = run_claimers(url, jobs_count=args.jobs, processes=args.processes,
                            threads=args.threads)  # fmt: skip
     finally:
