@@ -8,7 +8,9 @@ API process (`videorender serve --no-workers`) and W `videorender worker` proces
 MAX_CONCURRENT_JOBS=--slots, all on this machine (local storage, shared DATA_DIR). Once the
 W workers show in /health, `--jobs` identical-length renders are queued at once; the clock
 stops when the last one completes. Each run has its own empty TTS cache, so every run does
-the same work (speech synthesis included). Prints jobs per minute and the CPU busy share.
+the same work (speech synthesis included). Prints jobs per minute, the CPU busy share, and
+the job-store write transactions per job (claims, progress, lease renewals, heartbeats,
+completion; reads end in a rollback and are not counted).
 """
 
 from __future__ import annotations
@@ -20,14 +22,16 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 import psutil
+import psycopg
 from tests.pgcluster import PostgresCluster, find_bindir
 
 from bench.status_latency import _free_port, _make_media, _serve, _up, _wait
+from videorender.jobs.notify import conninfo
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "bench" / "work" / "worker_throughput"
@@ -40,6 +44,7 @@ class Run:
     workers: int
     seconds: float
     cpu_percent: float
+    transactions: int  # committed in the job store meanwhile (pg_stat_database)
 
     def jobs_per_minute(self, jobs: int) -> float:
         return jobs * 60 / self.seconds
@@ -93,7 +98,9 @@ def _run(cluster: PostgresCluster, files_url: str, workers: int, args: argparse.
             procs += [subprocess.Popen([VIDEORENDER, "worker"], cwd=REPO, env=env)
                       for _ in range(workers)]  # fmt: skip
             _wait(lambda: client.get("/health").json()["cluster"]["workers_alive"] == workers, 60)
-            return _measure(client, files_url, workers, args)
+            before = _commits(env["DATABASE_URL"])
+            run = _measure(client, files_url, workers, args)
+            return replace(run, transactions=_commits(env["DATABASE_URL"]) - before)
     finally:
         for proc in reversed(procs):
             proc.send_signal(signal.SIGTERM)
@@ -117,7 +124,18 @@ def _measure(client: httpx.Client, files_url: str, workers: int, args: argparse.
         return statuses == ["completed"] * len(job_ids)
 
     _wait(all_done, 1800)
-    return Run(workers, time.monotonic() - started, psutil.cpu_percent())
+    return Run(workers, time.monotonic() - started, psutil.cpu_percent(), transactions=0)
+
+
+def _commits(url: str) -> int:
+    """Transactions committed in the database so far (the statistics lag by up to ~0.5 s)."""
+    time.sleep(1.0)  # let the statistics collector catch up: a measurement, not a test
+    with psycopg.connect(conninfo(url)) as conn:
+        row = conn.execute(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 if __name__ == "__main__":
