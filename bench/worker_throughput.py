@@ -76,7 +76,8 @@ def main() -> None:
     for run in runs:
         print(
             f"{run.workers} worker process(es): {run.seconds:6.1f} s, "
-            f"{run.jobs_per_minute(args.jobs):5.1f} jobs/min, CPU busy {run.cpu_percent:.0f} %"
+            f"{run.jobs_per_minute(args.jobs):5.1f} jobs/min, CPU busy {run.cpu_percent:.0f} %, "
+            f"{run.transactions / args.jobs:.0f} job-store write transactions per job"
         )
     if len(runs) > 1:
         print(f"speed-up {runs[0].workers}->{runs[-1].workers} workers: "
