@@ -23,8 +23,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select
-from tests.pgcluster import PostgresCluster, find_bindir
 
+from tests.pgcluster import PostgresCluster, find_bindir
 from videorender.jobs.db import jobs, open_database
 from videorender.jobs.models import Artifacts, JobStatus
 from videorender.jobs.store import JobStore

@@ -27,9 +27,9 @@ from pathlib import Path
 import httpx
 import psutil
 import psycopg
-from tests.pgcluster import PostgresCluster, find_bindir
 
 from bench.status_latency import _free_port, _make_media, _serve, _up, _wait
+from tests.pgcluster import PostgresCluster, find_bindir
 from videorender.jobs.notify import conninfo
 
 REPO = Path(__file__).resolve().parents[1]

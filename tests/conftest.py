@@ -89,6 +89,16 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
 
 
 @pytest.fixture(scope="session")
+def kokoro_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where the bundled Kokoro model is reassembled for this session (`KOKORO_JA_CACHE`),
+    instead of the user's ~/.cache."""
+    root = tmp_path_factory.mktemp("kokoro-model")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KOKORO_JA_CACHE", str(root))
+        yield root
+
+
+@pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresCluster]:
     """A real PostgreSQL cluster for the session (see tests/pgcluster.py). Without the
     binaries the tests that need it are skipped, except where VIDEORENDER_REQUIRE_POSTGRES is

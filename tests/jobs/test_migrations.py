@@ -19,9 +19,11 @@ from videorender.jobs.db import (
     BASELINE_REVISION,
     current_revision,
     head_revision,
+    jobs,
     metadata,
     migrate,
     open_database,
+    webhook_outbox,
 )
 from videorender.jobs.models import JobStatus
 from videorender.jobs.store import JobStore
@@ -97,6 +99,32 @@ def test_database_from_before_migrations_is_stamped_then_upgraded(
         assert job is not None and job.status is JobStatus.QUEUED
     finally:
         engine.dispose()
+
+
+def test_database_made_by_create_all_with_later_columns_upgrades(url: str) -> None:
+    """Versions between the baseline and migrations made their tables with `create_all`,
+    already holding some of the columns that revision 0003 adds: only the rest is added."""
+    engine = create_engine(url)
+    metadata.create_all(engine, tables=[jobs, webhook_outbox])
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_jobs_status_created_at"))  # not in those versions
+        conn.execute(
+            INSERT_BASELINE_JOB, {"id": "kept", "status": "queued", "script": "Kept.",
+                                  "attempts": 0, "created_at": 1.0},
+        )  # fmt: skip
+        conn.execute(text("UPDATE jobs SET idempotency_key = 'k', request_hash = 'h'"))
+    engine.dispose()
+    migrated = open_database(url)
+    try:
+        assert current_revision(migrated) == head_revision()
+        assert _schema_drift(migrated) == []
+        job = JobStore(migrated).get("kept")
+        assert job is not None and job.status is JobStatus.QUEUED
+        with migrated.connect() as conn:
+            key = conn.execute(text("SELECT idempotency_key FROM jobs")).scalar_one()
+        assert key == "k"
+    finally:
+        migrated.dispose()
 
 
 def test_check_mode_refuses_an_old_schema_and_changes_nothing(url: str, old_engine: Engine) -> None:

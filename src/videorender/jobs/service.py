@@ -17,13 +17,15 @@ from videorender.errors import ConfigError
 from videorender.jobs.db import is_postgres, is_postgres_url, normalize_url, open_database
 from videorender.jobs.dispatch import WebhookDispatcher
 from videorender.jobs.execute import JobContext
-from videorender.jobs.models import Job, JobRequest
+from videorender.jobs.models import Idempotency, Job, JobRequest, JobStatus
 from videorender.jobs.notify import JobListener
 from videorender.jobs.store import ClusterCounts, JobStore, QueueCounts
 from videorender.jobs.worker import WorkerPool
 from videorender.storage import Storage, create_storage
 
 log = logging.getLogger(__name__)
+
+CANCEL_WAIT_S = 10.0  # how long a cancel waits for this process's worker to let go
 
 
 @dataclass(frozen=True)
@@ -111,11 +113,39 @@ class JobService:
         log.info("job %s queued (%s)", job.id, request.kind.value)
         return job
 
+    def submit_once(self, request: JobRequest, idempotency: Idempotency) -> tuple[Job, bool]:
+        """Submit, unless the key was used already: then the job it made, and True.
+
+        Raises:
+            IdempotencyConflictError: the key was used with a different request.
+        """
+        job, replayed = self.store.create_once(request, idempotency)
+        if replayed:
+            log.info("job %s: Idempotency-Key seen before; not submitted again", job.id)
+        else:
+            self._pool.wake()
+            log.info("job %s queued (%s)", job.id, request.kind.value)
+        return job, replayed
+
     def get(self, job_id: str) -> Job | None:
         return self.store.get(job_id)
 
+    def list_jobs(
+        self, *, status: JobStatus | None, limit: int, after: tuple[float, str] | None
+    ) -> list[Job]:
+        return self.store.list_jobs(status=status, limit=limit, after=after)
+
     def cancel(self, job_id: str) -> Job | None:
-        return self.store.cancel(job_id)
+        """Cancel a queued or running job. A job running here is stopped before this returns
+        (up to CANCEL_WAIT_S); one running in another process stops at its next progress
+        write, when it finds the job cancelled."""
+        job = self.store.cancel(job_id)
+        if job is not None and job.status is JobStatus.CANCELLED:
+            if not self._pool.cancel(job_id, wait_s=CANCEL_WAIT_S):
+                log.warning("job %s: still stopping %.0f s after its cancel", job_id, CANCEL_WAIT_S)
+            else:
+                log.info("job %s cancelled", job_id)
+        return job
 
     def health(self) -> Health:
         return Health(

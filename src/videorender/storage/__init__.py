@@ -22,6 +22,10 @@ class Artifact(str, Enum):
     SUBTITLES = "uploads/subtitles/{job_id}-subs.ass"
     VIDEO = "uploads/renders/{job_id}-final.mp4"
     THUMBNAIL = "uploads/thumbnails/{job_id}-thumbnail.jpg"
+    # Additions, beside the original layout.
+    SUBTITLES_SRT = "uploads/subtitles/{job_id}-subs.srt"
+    SUBTITLES_VTT = "uploads/subtitles/{job_id}-subs.vtt"
+    WORDS = "uploads/subtitles/{job_id}-words.json"
 
 
 def artifact_key(artifact: Artifact, job_id: str) -> str:
