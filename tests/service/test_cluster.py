@@ -16,8 +16,9 @@ import pytest
 from tests.conftest import Media
 from tests.service.conftest import ServiceFactory
 from tests.service.servers import REPO, FileServer, Service, wait_for
+from videorender.storage import Artifact
 
-ARTIFACTS_PER_JOB = 4
+ARTIFACTS_PER_JOB = len(Artifact)  # every kind of file a render stores
 LEASE_S = 3.0
 VIDEORENDER = str(Path(sys.executable).parent / "videorender")
 
@@ -133,7 +134,7 @@ def test_one_api_two_workers_render_12_jobs_each_exactly_once(
     started = [job_id for worker in workers for job_id in worker.started_jobs()]
     assert sorted(started) == sorted(job_ids)
     assert all(worker.started_jobs() for worker in workers)  # both took work
-    # Artifacts: four per job, none twice, none left over; the API serves them.
+    # Artifacts: every kind once per job, none twice, none left over; the API serves them.
     uploads = sorted(p.name for p in api.data_dir.rglob("uploads/*/*"))
     assert len(uploads) == ARTIFACTS_PER_JOB * len(job_ids), uploads
     for job_id in job_ids:
