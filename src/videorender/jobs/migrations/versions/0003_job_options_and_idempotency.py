@@ -13,6 +13,8 @@ Revises: 0002
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,7 +23,7 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-COLUMNS = [
+COLUMNS: list[sa.Column[Any]] = [
     sa.Column("options", sa.Text),
     sa.Column("subtitles_srt_url", sa.Text),
     sa.Column("subtitles_vtt_url", sa.Text),
