@@ -1,12 +1,13 @@
 # Every target installs what it needs on a fresh Debian/Ubuntu machine: apt packages
-# (FFmpeg, fonts), a virtualenv in .venv, and the Python packages.
+# (FFmpeg, fonts, PostgreSQL for the tests), a virtualenv in .venv, and the Python packages.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
-# espeak-ng speaks the "human" voiceovers of the alignment tests and benchmark.
-APT_PACKAGES := ffmpeg fontconfig fonts-noto-core fonts-noto-cjk python3-venv espeak-ng
+# espeak-ng speaks the "human" voiceovers of the alignment tests and benchmark; postgresql
+# runs the job store's PostgreSQL tests (a throwaway cluster, tests/pgcluster.py).
+APT_PACKAGES := ffmpeg fontconfig fonts-noto-core fonts-noto-cjk python3-venv espeak-ng postgresql
 MEDIA := examples/media
 
 .PHONY: setup system venv demo test lint bench clean
@@ -19,7 +20,8 @@ system:
 	    || ! command -v fc-match >/dev/null || ! command -v espeak-ng >/dev/null \
 	    || [ ! -f /usr/share/fonts/truetype/noto/NotoSans-Bold.ttf ] \
 	    || [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc ] \
-	    || ! $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null; then \
+	    || ! $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null \
+	    || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  echo "installing system packages: $(APT_PACKAGES)"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
@@ -55,8 +57,10 @@ lint: setup
 	$(BIN)/ruff format --check src tests bench main.py
 	$(BIN)/mypy
 
+# The PostgreSQL tests start their own throwaway cluster (tests/pgcluster.py); here a missing
+# PostgreSQL fails them instead of skipping them.
 test: setup lint
-	$(BIN)/pytest
+	VIDEORENDER_REQUIRE_POSTGRES=1 $(BIN)/pytest
 
 clean:
 	rm -rf out $(MEDIA) .pytest_cache .mypy_cache .ruff_cache

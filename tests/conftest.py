@@ -3,6 +3,7 @@ keep every test's caches and data in its own temporary folders."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pgcluster import PostgresCluster, find_bindir
 from videorender.config import Settings, load_settings
 
 
@@ -94,3 +96,25 @@ def kokoro_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KOKORO_JA_CACHE", str(root))
         yield root
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A real PostgreSQL cluster for the session (see tests/pgcluster.py). Without the
+    binaries the tests that need it are skipped, except where VIDEORENDER_REQUIRE_POSTGRES is
+    set (`make test`, CI): there a missing PostgreSQL fails them."""
+    bindir = find_bindir()
+    if bindir is None:
+        reason = "PostgreSQL is not installed (apt-get install postgresql; `make setup` does)"
+        if os.environ.get("VIDEORENDER_REQUIRE_POSTGRES"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    cluster = PostgresCluster(bindir).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresCluster) -> str:
+    """The URL of a fresh, empty database in the session's cluster."""
+    return postgres.create_database()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -111,7 +113,23 @@ def _parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to bind (default: %(default)s)"
     )
     serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    serve_cmd.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="API only: jobs are run by `videorender worker` processes sharing DATABASE_URL",
+    )
     serve_cmd.set_defaults(handler=_serve)
+
+    worker_cmd = commands.add_parser(
+        "worker", help="run jobs only (MAX_CONCURRENT_JOBS at a time), no HTTP"
+    )
+    worker_cmd.set_defaults(handler=_worker)
+
+    migrate_cmd = commands.add_parser("migrate", help="bring the job store's schema up to date")
+    migrate_cmd.add_argument(
+        "--check", action="store_true", help="only check; exit 2 when migrations are missing"
+    )
+    migrate_cmd.set_defaults(handler=_migrate)
     return parser
 
 
@@ -250,9 +268,45 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
     from videorender.api import create_app  # noqa: PLC0415
+    from videorender.jobs.service import check_worker_role  # noqa: PLC0415
 
     settings = load_settings()  # fail here, with exit code 2, on bad configuration
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
+    workers = not args.no_workers
+    if workers:
+        check_worker_role(settings)
+    app = create_app(settings, workers=workers)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+    return 0
+
+
+def _worker(_args: argparse.Namespace) -> int:
+    from videorender.jobs.service import JobService  # noqa: PLC0415
+    from videorender.logs import configure_logging  # noqa: PLC0415
+
+    settings = load_settings()
+    configure_logging(settings)
+    service = JobService(settings, workers=True)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    service.start()
+    try:
+        while not stopping.wait(1.0):
+            pass
+    finally:
+        service.stop()
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from videorender.jobs.db import current_revision, open_database  # noqa: PLC0415
+
+    settings = load_settings()
+    engine = open_database(settings.database, migrations="check" if args.check else "apply")
+    try:
+        console.print(f"job store at revision {current_revision(engine)} (up to date)")
+    finally:
+        engine.dispose()
     return 0
 
 

@@ -83,6 +83,16 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the job store; default: SQLite in DATA_DIR."
     )
+    database_migrations: Literal["apply", "check"] = Field(
+        default="apply",
+        description="At start-up, apply the job store's migrations, or only check that they "
+        "have been applied (then run `videorender migrate` once per upgrade).",
+    )
+    allow_local_storage_with_postgres: bool = Field(
+        default=False,
+        description="Run workers on PostgreSQL with local storage: only right when every "
+        "process (API and workers) is on one machine and shares DATA_DIR.",
+    )
     public_url: str | None = Field(
         default=None,
         description="Base URL of the service in artifact URLs; default: the URL the job was "
@@ -176,7 +186,7 @@ class Settings(BaseSettings):
     def _uppercase_level(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
 
-    @field_validator("tts_provider", "log_format", mode="before")
+    @field_validator("tts_provider", "log_format", "database_migrations", mode="before")
     @classmethod
     def _lowercase(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

@@ -1,10 +1,12 @@
-"""The job store on a real SQLite file: atomic claims, leases, retries, the outbox."""
+"""The job store on a real SQLite file and a real PostgreSQL database (every test runs on
+both): atomic claims, leases, retries, the outbox, worker heartbeats."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +15,21 @@ import pytest
 from videorender.errors import IdempotencyConflictError
 from videorender.jobs.db import open_database
 from videorender.jobs.models import Artifacts, Claim, Idempotency, JobKind, JobRequest, JobStatus
-from videorender.jobs.store import JobStore
+from videorender.jobs.store import ClusterCounts, JobStore, WorkerInfo
 from videorender.webhooks import VideoCompleted, VoiceoverUploaded
 
 HOOK = "http://127.0.0.1:9/hook"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> JobStore:
-    return JobStore(open_database(f"sqlite:///{tmp_path / 'jobs.db'}"), webhook_url=HOOK)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobStore]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    engine = open_database(url)
+    yield JobStore(engine, webhook_url=HOOK)
+    engine.dispose()
 
 
 def _request(**fields: Any) -> JobRequest:
@@ -213,3 +221,29 @@ def test_idempotency_key_under_concurrent_retries(store: JobStore) -> None:
         thread.join(timeout=60)
     assert len(results) == 8 and len({job_id for job_id, _ in results}) == 1
     assert sorted(replayed for _, replayed in results) == [False] + [True] * 7
+
+
+def test_deliveries_are_taken_by_one_dispatcher_at_a_time(store: JobStore) -> None:
+    job = store.create(_request())
+    claim = _claim(store)
+    assert store.fail(claim, "boom", "RenderError")
+    (item,) = store.take_deliveries(hold_s=30)
+    assert store.take_deliveries(hold_s=30) == []  # another dispatcher finds it taken
+    store.delivery_failed(item.id, "503", retry_at=time.time() - 1)
+    (again,) = store.take_deliveries(hold_s=30)
+    assert again.delivery.msg_id == f"{job.id}.job_failed" and again.attempts == 1
+
+
+def test_heartbeats_count_live_workers_and_forget_dead_ones(store: JobStore) -> None:
+    alive = WorkerInfo(id="a", hostname="box1", pid=1, slots=3, started_at=time.time())
+    other = WorkerInfo(id="b", hostname="box2", pid=2, slots=2, started_at=time.time())
+    store.heartbeat(alive, active=1)
+    store.heartbeat(other, active=2)
+    assert store.cluster(alive_within_s=60) == ClusterCounts(workers_alive=2, slots=5, active=3)
+    store.worker_stopped("b")
+    assert store.cluster(alive_within_s=60).workers_alive == 1
+    time.sleep(0.05)  # a heartbeat older than the window no longer counts
+    assert store.cluster(alive_within_s=0.01).workers_alive == 0
+    assert store.prune_workers(silent_for_s=0.01) == 1
+    store.heartbeat(alive, active=0)  # a pruned worker that comes back registers again
+    assert store.cluster(alive_within_s=60).workers_alive == 1

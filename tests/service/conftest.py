@@ -46,7 +46,9 @@ def make_service(tmp_path: Path, tts_cache: Path) -> Iterator[ServiceFactory]:
     at the end of the test. Renders are tiny and fast; data lives in the test's folder."""
     services: list[Service] = []
 
-    def make(*, cli: bool = False, data_dir: Path | None = None, **env: str) -> Service:
+    def make(
+        *, cli: bool = False, args: tuple[str, ...] = (), data_dir: Path | None = None, **env: str
+    ) -> Service:
         base = {
             "TTS_CACHE_DIR": str(tts_cache),
             "VIDEO_PRESET": "ultrafast",
@@ -55,7 +57,7 @@ def make_service(tmp_path: Path, tts_cache: Path) -> Iterator[ServiceFactory]:
             "WEBHOOK_SECRET": "",
             "API_KEY": "",
         }
-        service = Service(data_dir or tmp_path / "data", {**base, **env}, cli=cli)
+        service = Service(data_dir or tmp_path / "data", {**base, **env}, cli=cli, args=args)
         services.append(service)
         return service.start()
 

@@ -46,10 +46,13 @@ def wait_for(
 class Service:
     """The service in a subprocess: `uvicorn main:app` (or `videorender serve`)."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str], *, cli: bool = False) -> None:
+    def __init__(
+        self, data_dir: Path, env: dict[str, str], *, cli: bool = False, args: tuple[str, ...] = ()
+    ) -> None:
         self.data_dir = data_dir
         self.env = env
         self.cli = cli
+        self.args = args  # more arguments of `videorender serve` (cli=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / f"service-{self.port}.log"
@@ -58,7 +61,7 @@ class Service:
 
     def start(self) -> Service:
         if self.cli:
-            argv = [str(Path(sys.executable).parent / "videorender"), "serve"]
+            argv = [str(Path(sys.executable).parent / "videorender"), "serve", *self.args]
         else:
             argv = [sys.executable, "-m", "uvicorn", "main:app", "--host", "127.0.0.1"]
         argv += ["--port", str(self.port)]

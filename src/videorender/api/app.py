@@ -19,14 +19,15 @@ from videorender.logs import configure_logging
 MAX_BODY_BYTES = 1024 * 1024  # a 50,000-character script is at most ~200 KB of JSON
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The service. Without `settings`, they are loaded from the environment at start-up."""
+def create_app(settings: Settings | None = None, *, workers: bool = True) -> FastAPI:
+    """The service. Without `settings`, they are loaded from the environment at start-up.
+    With `workers=False` this process runs no jobs (API only: `serve --no-workers`)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resolved = settings or load_settings()
         configure_logging(resolved)
-        service = JobService(resolved)
+        service = JobService(resolved, workers=workers)
         service.start()
         app.state.service = service
         try:

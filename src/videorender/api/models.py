@@ -465,12 +465,24 @@ class StorageBody(BaseModel):
     error: str | None = None
 
 
+class ClusterBody(BaseModel):
+    """Every process sharing the job store (an addition): worker processes whose heartbeat
+    is fresher than one lease, their job slots, and the shared queue."""
+
+    workers_alive: int
+    slots: int
+    active: int
+    queued: int
+    processing: int
+
+
 class HealthResponse(BaseModel):
     status: Literal["healthy"] = "healthy"
     service: str = "video-rendering-service"
     version: str
-    workers: WorkersBody
+    workers: WorkersBody  # this process
     queue: QueueBody
+    cluster: ClusterBody
     storage: StorageBody | None = None
 
 

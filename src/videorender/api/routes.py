@@ -20,6 +20,7 @@ from videorender import __version__
 from videorender.api.auth import require_api_key
 from videorender.api.errors import status_for
 from videorender.api.models import (
+    ClusterBody,
     ErrorResponse,
     HealthResponse,
     JobListResponse,
@@ -281,6 +282,13 @@ def health(request: Request) -> HealthResponse:
             active=state.active_workers, max_concurrent_jobs=state.max_concurrent_jobs
         ),
         queue=QueueBody(queued=state.queue.queued, processing=state.queue.processing),
+        cluster=ClusterBody(
+            workers_alive=state.cluster.workers_alive,
+            slots=state.cluster.slots,
+            active=state.cluster.active,
+            queued=state.queue.queued,
+            processing=state.queue.processing,
+        ),
         storage=_storage_body(_service(request).storage.health()),
     )
 

@@ -3,6 +3,8 @@
 Deliveries never hold up a job: the worker only writes the event to the outbox. Because the
 outbox is in the database, a delivery pending at a crash or restart is sent after it. A
 delivery that fails every attempt is marked failed and logged, never dropped silently.
+Every process running workers runs a dispatcher; each delivery is taken by one of them at a
+time (`JobStore.take_deliveries`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from videorender.webhooks import WebhookSender, WebhookSendError, retry_delay
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
+HOLD_MARGIN_S = 5.0  # a taken delivery is someone else's to retry only after its send timed out
 
 
 class WebhookDispatcher:
@@ -44,7 +47,8 @@ class WebhookDispatcher:
         try:
             while not self._stopping.is_set():
                 try:
-                    due = self._store.due_deliveries()
+                    hold_s = 2 * self._settings.webhook_timeout_seconds + HOLD_MARGIN_S
+                    due = self._store.take_deliveries(hold_s)
                     for item in due:
                         if self._stopping.is_set():
                             break

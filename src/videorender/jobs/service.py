@@ -1,6 +1,11 @@
 """The job service: what the API (or any other front end) uses to submit, watch and cancel
 jobs. It owns the store, the worker pool and the webhook dispatcher, and starts and stops
-them together."""
+them together.
+
+Roles: with `workers=True` (`videorender serve`, `videorender worker`) the process runs the
+worker pool and the webhook dispatcher; with `workers=False` (`serve --no-workers`) it only
+reads and writes jobs, and other processes sharing the database do the work.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,13 @@ import logging
 from dataclasses import dataclass
 
 from videorender.config import Settings
-from videorender.jobs.db import open_database
+from videorender.errors import ConfigError
+from videorender.jobs.db import is_postgres, is_postgres_url, normalize_url, open_database
 from videorender.jobs.dispatch import WebhookDispatcher
 from videorender.jobs.execute import JobContext
 from videorender.jobs.models import Idempotency, Job, JobRequest, JobStatus
-from videorender.jobs.store import JobStore, QueueCounts
+from videorender.jobs.notify import JobListener
+from videorender.jobs.store import ClusterCounts, JobStore, QueueCounts
 from videorender.jobs.worker import WorkerPool
 from videorender.storage import Storage, create_storage
 
@@ -26,16 +33,57 @@ class Health:
     active_workers: int
     max_concurrent_jobs: int
     queue: QueueCounts
+    cluster: ClusterCounts
+
+
+def s3_configured(settings: Settings) -> bool:
+    """Whether the settings select S3 storage (every BACKBLAZE_* credential is set)."""
+    return bool(
+        settings.backblaze_bucket_name
+        and settings.backblaze_key_id
+        and settings.backblaze_application_key
+    )
+
+
+def check_worker_role(settings: Settings) -> None:
+    """Refuse to run workers where their artifacts would be lost to the other machines.
+
+    Raises:
+        ConfigError: PostgreSQL with local storage, unless ALLOW_LOCAL_STORAGE_WITH_POSTGRES.
+    """
+    if not is_postgres_url(settings.database) or s3_configured(settings):
+        return
+    if settings.allow_local_storage_with_postgres:
+        log.warning("workers on PostgreSQL with local storage: every process must share DATA_DIR")
+        return
+    raise ConfigError(
+        "refusing to start workers: the job store is PostgreSQL (shared by many machines) but "
+        "artifacts go to local storage under DATA_DIR, which only this machine can see, so the "
+        "API on another machine could not serve them and a job retried elsewhere would lose "
+        "its files. Configure S3 (BACKBLAZE_BUCKET_NAME, BACKBLAZE_KEY_ID, "
+        "BACKBLAZE_APPLICATION_KEY, BACKBLAZE_ENDPOINT_URL), or, if every API and worker "
+        "process runs on this one machine, set ALLOW_LOCAL_STORAGE_WITH_POSTGRES=true"
+    )
 
 
 class JobService:
-    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
+    def __init__(
+        self, settings: Settings, storage: Storage | None = None, *, workers: bool = True
+    ) -> None:
+        if workers:
+            check_worker_role(settings)
         self.settings = settings
+        self.workers = workers
         self.storage = storage or create_storage(settings)
-        self._engine = open_database(settings.database)
+        self._engine = open_database(settings.database, migrations=settings.database_migrations)
         self.store = JobStore(self._engine, webhook_url=settings.webhook_url)
         self._pool = WorkerPool(JobContext(settings, self.store, self.storage), self._size)
         self._dispatcher = WebhookDispatcher(self.store, settings)
+        self._listener: JobListener | None = None
+        if workers and is_postgres(self._engine):
+            self._listener = JobListener(
+                normalize_url(settings.database), on_notify=self._pool.wake
+            )
 
     @property
     def _size(self) -> int:
@@ -43,13 +91,21 @@ class JobService:
 
     def start(self) -> None:
         self.storage.start()
+        if not self.workers:
+            log.info("job service started: API only, no workers in this process")
+            return
         self._dispatcher.start()
         self._pool.start()
-        log.info("job service started: %d workers", self._size)
+        if self._listener is not None:
+            self._listener.start()
+        log.info("job service started: %d workers (worker id %s)", self._size, self._pool.info.id)
 
     def stop(self) -> None:
-        self._pool.stop(self.settings.shutdown_grace_seconds)
-        self._dispatcher.stop(timeout_s=self.settings.webhook_timeout_seconds + 1)
+        if self.workers:
+            if self._listener is not None:
+                self._listener.stop()
+            self._pool.stop(self.settings.shutdown_grace_seconds)
+            self._dispatcher.stop(timeout_s=self.settings.webhook_timeout_seconds + 1)
         self._engine.dispose()
         self.storage.stop()
 
@@ -96,6 +152,7 @@ class JobService:
     def health(self) -> Health:
         return Health(
             active_workers=self._pool.active,
-            max_concurrent_jobs=self._size,
+            max_concurrent_jobs=self._size if self.workers else 0,
             queue=self.store.counts(),
+            cluster=self.store.cluster(alive_within_s=self.settings.job_lease_seconds),
         )

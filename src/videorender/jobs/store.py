@@ -1,14 +1,22 @@
 """The durable job store: the job row is the single source of truth, and every state change
 is one short transaction on it.
 
-Claiming is a guarded update (`... WHERE id = :id AND status = 'queued'`), correct on
-SQLite (write transactions are serialised) and on PostgreSQL (the loser of a race updates
-no row and tries the next job). A claimed job carries a lease token; every later write by
-the worker is guarded by that token, so a worker that lost its lease (it stalled, the job
-was handed to another) cannot overwrite the newer attempt.
+Claiming selects the oldest queued job `FOR UPDATE SKIP LOCKED` and then updates it with a
+guard (`... WHERE id = :id AND status = 'queued'`). On PostgreSQL the row lock makes
+concurrent claimers pass over each other's rows instead of queueing behind them (the technique
+of the Postgres-backed queues: Oban, good_job, pgboss); SQLite has no row locks (the clause is
+left out) but serialises write transactions, and the guard makes a lost race harmless on
+both: the loser updates no row and tries again.
+
+A claimed job carries a lease token; every later write by the worker is guarded by that
+token, so a worker that lost its lease (it stalled, the job was handed to another) cannot
+overwrite the newer attempt.
 
 Webhook events are written to the outbox in the same transaction as the state change that
 causes them (a transactional outbox): an event is never lost between the two.
+
+On PostgreSQL, every change that makes a job claimable also sends `NOTIFY videorender_jobs`
+(delivered at commit), which wakes idle workers on any machine at once (`jobs.notify`).
 """
 
 from __future__ import annotations
@@ -21,11 +29,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Row, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from videorender.errors import IdempotencyConflictError
-from videorender.jobs.db import jobs, webhook_outbox
+from videorender.jobs.db import is_postgres, jobs, webhook_outbox, workers
 from videorender.jobs.models import (
     Artifacts,
     Claim,
@@ -48,6 +67,7 @@ from videorender.webhooks import (
 )
 
 CLAIM_RACE_RETRIES = 5
+NOTIFY_CHANNEL = "videorender_jobs"
 IDEMPOTENCY_TTL_S = 24 * 3600
 ACTIVE = (JobStatus.QUEUED.value, JobStatus.PROCESSING.value)
 
@@ -56,6 +76,26 @@ ACTIVE = (JobStatus.QUEUED.value, JobStatus.PROCESSING.value)
 class QueueCounts:
     queued: int
     processing: int
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    """One worker process, as it announces itself in the `workers` table."""
+
+    id: str
+    hostname: str
+    pid: int
+    slots: int
+    started_at: float
+
+
+@dataclass(frozen=True)
+class ClusterCounts:
+    """Every worker process sharing this database, from their heartbeats."""
+
+    workers_alive: int  # processes whose last heartbeat is fresher than one lease
+    slots: int  # the sum of their MAX_CONCURRENT_JOBS
+    active: int  # jobs they were running at their last heartbeat
 
 
 @dataclass(frozen=True)
@@ -82,6 +122,11 @@ class JobStore:
         self._writer = engine.execution_options(write=True)
         self._webhook_url = webhook_url
         self._idempotency_ttl_s = idempotency_ttl_s
+        self._notifies = is_postgres(engine)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     # --- the API's side ----------------------------------------------------------------------
 
@@ -150,6 +195,7 @@ class JobStore:
                 metadata_json=_dumps(request.metadata),
             )
         )
+        self._notify(conn)
         return _load(conn, job_id)
 
     def get(self, job_id: str) -> Job | None:
@@ -223,6 +269,7 @@ class JobStore:
                     .where(jobs.c.status == JobStatus.QUEUED.value)
                     .order_by(jobs.c.created_at, jobs.c.id)
                     .limit(1)
+                    .with_for_update(skip_locked=True)
                 ).scalar_one_or_none()
                 if job_id is None:
                     return None
@@ -318,18 +365,19 @@ class JobStore:
         `count_attempt=False`: the interrupted try does not count against the job)."""
         refund = 0 if count_attempt else 1
         with self._writer.begin() as conn:
-            return bool(
-                conn.execute(
-                    update(jobs)
-                    .where(_held(claim.token))
-                    .values(
-                        status=JobStatus.QUEUED.value,
-                        lease_token=None,
-                        lease_until=None,
-                        attempts=jobs.c.attempts - refund,
-                    )
-                ).rowcount
-            )
+            done = conn.execute(
+                update(jobs)
+                .where(_held(claim.token))
+                .values(
+                    status=JobStatus.QUEUED.value,
+                    lease_token=None,
+                    lease_until=None,
+                    attempts=jobs.c.attempts - refund,
+                )
+            ).rowcount
+            if done:
+                self._notify(conn)
+            return bool(done)
 
     def reap(self, max_attempts: int) -> list[Job]:
         """Take back jobs whose lease expired (their worker died or stalled): queued again,
@@ -353,8 +401,59 @@ class JobStore:
                         .where(guard)
                         .values(status=JobStatus.QUEUED.value, lease_token=None, lease_until=None)
                     )
+                    self._notify(conn)
                 reaped.append(job)
         return reaped
+
+    # --- worker heartbeats -------------------------------------------------------------------
+
+    def heartbeat(self, worker: WorkerInfo, active: int) -> None:
+        """Announce that `worker` is alive and running `active` jobs (registers it if its row
+        is missing: first beat, or pruned after a long stall)."""
+        now = time.time()
+        with self._writer.begin() as conn:
+            beat = conn.execute(
+                update(workers)
+                .where(workers.c.id == worker.id)
+                .values(heartbeat_at=now, active=active)
+            ).rowcount
+            if not beat:
+                conn.execute(
+                    insert(workers).values(
+                        id=worker.id,
+                        hostname=worker.hostname,
+                        pid=worker.pid,
+                        slots=worker.slots,
+                        active=active,
+                        started_at=worker.started_at,
+                        heartbeat_at=now,
+                    )
+                )
+
+    def worker_stopped(self, worker_id: str) -> None:
+        with self._writer.begin() as conn:
+            conn.execute(delete(workers).where(workers.c.id == worker_id))
+
+    def prune_workers(self, silent_for_s: float) -> int:
+        """Forget workers silent for `silent_for_s` (killed: no chance to say goodbye)."""
+        with self._writer.begin() as conn:
+            return int(
+                conn.execute(
+                    delete(workers).where(workers.c.heartbeat_at < time.time() - silent_for_s)
+                ).rowcount
+            )
+
+    def cluster(self, alive_within_s: float) -> ClusterCounts:
+        """The worker processes whose last heartbeat is at most `alive_within_s` old."""
+        with self._engine.connect() as conn:
+            count, slots, active = conn.execute(
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(workers.c.slots), 0),
+                    func.coalesce(func.sum(workers.c.active), 0),
+                ).where(workers.c.heartbeat_at >= time.time() - alive_within_s)
+            ).one()
+        return ClusterCounts(workers_alive=int(count), slots=int(slots), active=int(active))
 
     # --- webhook outbox ----------------------------------------------------------------------
 
@@ -379,6 +478,28 @@ class JobStore:
                 heads.append(OutboxItem(row.id, row.job_id, delivery, row.attempts))
         return heads[:limit]
 
+    def take_deliveries(self, hold_s: float, limit: int = 20) -> list[OutboxItem]:
+        """`due_deliveries`, each one held for this caller for `hold_s` (its next attempt
+        moved out by that much, guarded by the time it had), so that dispatchers in several
+        processes never send the same delivery at once. A dispatcher that dies mid-send
+        leaves it due again after `hold_s`: at least once, never lost."""
+        taken = []
+        hold_until = time.time() + hold_s
+        for item in self.due_deliveries(limit):
+            with self._writer.begin() as conn:
+                if conn.execute(
+                    update(webhook_outbox)
+                    .where(
+                        webhook_outbox.c.id == item.id,
+                        webhook_outbox.c.status == "pending",
+                        webhook_outbox.c.attempts == item.attempts,
+                        webhook_outbox.c.next_attempt_at <= time.time(),
+                    )
+                    .values(next_attempt_at=hold_until)
+                ).rowcount:
+                    taken.append(item)
+        return taken
+
     def delivered(self, item_id: int) -> None:
         self._set_delivery(item_id, status="delivered", attempts=webhook_outbox.c.attempts + 1)
 
@@ -397,6 +518,11 @@ class JobStore:
             conn.execute(
                 update(webhook_outbox).where(webhook_outbox.c.id == item_id).values(**values)
             )
+
+    def _notify(self, conn: Connection) -> None:
+        """Wake idle workers (PostgreSQL only; delivered when `conn`'s transaction commits)."""
+        if self._notifies:
+            conn.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
 
     def _queue_event(self, conn: Connection, job: Job, event: Event) -> None:
         urls = dict.fromkeys(u for u in (self._webhook_url, job.request.webhook_url) if u)

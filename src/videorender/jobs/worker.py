@@ -1,5 +1,6 @@
 """The worker pool: MAX_CONCURRENT_JOBS threads claiming jobs from the store, and one
-housekeeping thread that renews their leases and takes back jobs whose worker died.
+housekeeping thread that renews their leases, takes back jobs whose worker died, and beats
+this process's heartbeat (its row in `workers`, which /health counts).
 
 Threads, not processes: the heavy work (FFmpeg, ONNX Runtime inference) runs outside the GIL,
 and one process holds one copy of the Piper voice however many jobs run. Each worker thread
@@ -12,18 +13,23 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 import threading
+import time
+import uuid
 from collections.abc import Callable
 
 from videorender.errors import JobCancelledError, StageError, VideoRenderError
 from videorender.jobs.execute import JobContext, ProgressRecorder, execute
 from videorender.jobs.models import Claim
+from videorender.jobs.store import WorkerInfo
 from videorender.logs import job_context
 
 log = logging.getLogger(__name__)
 
 WORKER_NICENESS = 10
-POLL_SECONDS = 1.0
+POLL_SECONDS = 1.0  # the fallback; on PostgreSQL a NOTIFY wakes idle workers at once
+FORGET_DEAD_WORKER_LEASES = 10  # a worker silent this many leases leaves the workers table
 
 
 class WorkerPool:
@@ -42,6 +48,13 @@ class WorkerPool:
         settings = ctx.settings
         self._lease_s = settings.job_lease_seconds
         self._max_attempts = settings.max_attempts
+        self.info = WorkerInfo(
+            id=str(uuid.uuid4()),
+            hostname=socket.gethostname(),
+            pid=os.getpid(),
+            slots=size,
+            started_at=time.time(),
+        )
 
     @property
     def active(self) -> int:
@@ -50,6 +63,7 @@ class WorkerPool:
             return len(self._running)
 
     def start(self) -> None:
+        self._ctx.store.heartbeat(self.info, active=0)
         self._reap()  # jobs of a previous run whose lease has already run out
         for number in range(self._size):
             self._spawn(self._work, f"worker-{number}")
@@ -83,6 +97,7 @@ class WorkerPool:
         for claim in unfinished:
             if self._ctx.store.requeue(claim, count_attempt=False):
                 log.info("job %s handed back to the queue at shutdown", claim.job.id)
+        self._ctx.store.worker_stopped(self.info.id)
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -154,18 +169,22 @@ class WorkerPool:
     def _housekeep(self) -> None:
         interval = self._lease_s / 4
         while not self._stopping.wait(interval):
-            with self._lock:
-                running = dict(self._running)
             try:
-                held = self._ctx.store.renew(running, self._lease_s)
-                for token in running.keys() - held:
-                    log.warning(
-                        "job %s: lease lost or job cancelled; stopping it", running[token].job.id
-                    )
-                    self._stop(token)
-                self._reap()
+                self._housekeep_once()
             except Exception:  # a database hiccup must not end lease renewal for good
                 log.exception("lease renewal failed; retrying in %.1f s", interval)
+
+    def _housekeep_once(self) -> None:
+        store = self._ctx.store
+        with self._lock:
+            running = dict(self._running)
+        held = store.renew(running, self._lease_s)
+        for token in running.keys() - held:
+            log.warning("job %s: lease lost or job cancelled; stopping it", running[token].job.id)
+            self._stop(token)
+        store.heartbeat(self.info, active=len(running))
+        self._reap()
+        store.prune_workers(silent_for_s=self._lease_s * FORGET_DEAD_WORKER_LEASES)
 
     def _stop(self, token: str) -> None:
         with self._lock:

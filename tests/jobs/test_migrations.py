@@ -1,0 +1,165 @@
+"""Migrations on SQLite and PostgreSQL: a database made by the previous schema version (the
+baseline revision, or main's `create_all` with no revision at all) upgrades with its queued
+jobs intact, and the migrated schema is exactly what the code's table definitions say."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, text
+
+from videorender.errors import ConfigError
+from videorender.jobs.db import (
+    BASELINE_REVISION,
+    current_revision,
+    head_revision,
+    jobs,
+    metadata,
+    migrate,
+    open_database,
+    webhook_outbox,
+)
+from videorender.jobs.models import JobStatus
+from videorender.jobs.store import JobStore
+
+# Columns of the baseline revision, spelled out: later revisions may add columns to `jobs`,
+# and a test of the upgrade must write what the *old* schema had.
+INSERT_BASELINE_JOB = text(
+    "INSERT INTO jobs (id, kind, status, script, size, base_url, attempts, percent, created_at)"
+    " VALUES (:id, 'render', :status, :script, '160x90', 'http://127.0.0.1:8000/', :attempts, 0,"
+    " :created_at)"
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'jobs.db'}"
+    value: str = request.getfixturevalue("pg_url")
+    return value
+
+
+@pytest.fixture
+def old_engine(url: str) -> Iterator[Engine]:
+    """A database at the baseline revision holding three queued jobs and one processing."""
+    engine = create_engine(url)
+    assert migrate(engine, to=BASELINE_REVISION) == BASELINE_REVISION
+    with engine.begin() as conn:
+        for n, status in enumerate(["queued", "queued", "processing", "queued"]):
+            conn.execute(
+                INSERT_BASELINE_JOB,
+                {"id": f"job-{n}", "status": status, "script": f"Script {n}.",
+                 "attempts": 1 if status == "processing" else 0, "created_at": 1000.0 + n},
+            )  # fmt: skip
+    yield engine
+    engine.dispose()
+
+
+def _schema_drift(engine: Engine) -> list[object]:
+    with engine.connect() as conn:
+        diff: list[object] = compare_metadata(MigrationContext.configure(conn), metadata)
+    return diff
+
+
+def test_upgrade_keeps_queued_jobs_and_they_run(url: str, old_engine: Engine) -> None:
+    assert head_revision() != BASELINE_REVISION  # there is a real upgrade to make
+    engine = open_database(url)  # what the service does at start-up
+    try:
+        assert current_revision(engine) == head_revision()
+        store = JobStore(engine)
+        for n, status in enumerate(["queued", "queued", "processing", "queued"]):
+            job = store.get(f"job-{n}")
+            assert job is not None
+            assert (job.status.value, job.request.script) == (status, f"Script {n}.")
+        claim = store.claim(60)  # the oldest queued job, on the new schema
+        assert claim is not None and claim.job.id == "job-0" and claim.job.attempts == 1
+        assert store.counts().queued == 2
+        assert store.cluster(alive_within_s=60).workers_alive == 0  # the new table is there
+        assert _schema_drift(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_database_from_before_migrations_is_stamped_then_upgraded(
+    url: str, old_engine: Engine
+) -> None:
+    with old_engine.begin() as conn:  # main made its tables with create_all: no revision
+        conn.execute(text("DROP TABLE alembic_version"))
+    assert current_revision(old_engine) is None
+    engine = open_database(url)
+    try:
+        assert current_revision(engine) == head_revision()
+        job = JobStore(engine).get("job-3")
+        assert job is not None and job.status is JobStatus.QUEUED
+    finally:
+        engine.dispose()
+
+
+def test_database_made_by_create_all_with_later_columns_upgrades(url: str) -> None:
+    """Versions between the baseline and migrations made their tables with `create_all`,
+    already holding some of the columns that revision 0003 adds: only the rest is added."""
+    engine = create_engine(url)
+    metadata.create_all(engine, tables=[jobs, webhook_outbox])
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_jobs_status_created_at"))  # not in those versions
+        conn.execute(
+            INSERT_BASELINE_JOB, {"id": "kept", "status": "queued", "script": "Kept.",
+                                  "attempts": 0, "created_at": 1.0},
+        )  # fmt: skip
+        conn.execute(text("UPDATE jobs SET idempotency_key = 'k', request_hash = 'h'"))
+    engine.dispose()
+    migrated = open_database(url)
+    try:
+        assert current_revision(migrated) == head_revision()
+        assert _schema_drift(migrated) == []
+        job = JobStore(migrated).get("kept")
+        assert job is not None and job.status is JobStatus.QUEUED
+        with migrated.connect() as conn:
+            key = conn.execute(text("SELECT idempotency_key FROM jobs")).scalar_one()
+        assert key == "k"
+    finally:
+        migrated.dispose()
+
+
+def test_check_mode_refuses_an_old_schema_and_changes_nothing(url: str, old_engine: Engine) -> None:
+    with pytest.raises(ConfigError, match="videorender migrate"):
+        open_database(url, migrations="check")
+    assert current_revision(old_engine) == BASELINE_REVISION
+    open_database(url).dispose()  # apply
+    open_database(url, migrations="check").dispose()  # now it passes
+
+
+def test_a_new_database_matches_the_table_definitions(url: str) -> None:
+    engine = open_database(url)
+    try:
+        assert _schema_drift(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_processes_starting_together_migrate_once(url: str) -> None:
+    errors: list[BaseException] = []
+    start = time.monotonic() + 0.2
+
+    def start_up() -> None:
+        time.sleep(max(0.0, start - time.monotonic()))
+        try:
+            open_database(url).dispose()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start_up) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    engine = create_engine(url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()

@@ -1,0 +1,58 @@
+"""LISTEN/NOTIFY on a real PostgreSQL: queuing a job wakes a listener at once (no polling
+involved), and so does a job handed back to the queue."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from videorender.jobs.db import is_postgres_url, normalize_url, open_database
+from videorender.jobs.models import JobKind, JobRequest
+from videorender.jobs.notify import JobListener, conninfo
+from videorender.jobs.store import JobStore
+
+DEADLINE_S = 10.0  # generous for a loaded machine; the wake-up is measured, not asserted
+
+
+@pytest.fixture
+def store(pg_url: str) -> Iterator[JobStore]:
+    engine = open_database(pg_url)
+    yield JobStore(engine)
+    engine.dispose()
+
+
+def test_queuing_a_job_wakes_a_listener(pg_url: str, store: JobStore) -> None:
+    woken = threading.Event()
+    listener = JobListener(pg_url, on_notify=woken.set)
+    listener.start()
+    try:
+        assert listener.wait_listening(DEADLINE_S)
+        woken.clear()  # the wake-up a (re)connected listener gives itself, before it listens
+        queued_at = time.monotonic()
+        store.create(JobRequest(kind=JobKind.RENDER, script="Wake up."))
+        assert woken.wait(DEADLINE_S)
+        latency_ms = (time.monotonic() - queued_at) * 1000
+        print(f"\nNOTIFY wake-up {latency_ms:.1f} ms after the job was queued")
+
+        claim = store.claim(60)
+        assert claim is not None
+        woken.clear()
+        assert store.requeue(claim)  # a job back in the queue is claimable again: wake
+        assert woken.wait(DEADLINE_S)
+    finally:
+        listener.stop()
+
+
+def test_conninfo_keeps_host_port_and_password() -> None:
+    info = conninfo("postgresql+psycopg://u:p%40ss@127.0.0.1:5433/db")
+    assert info == "postgresql://u:p%40ss@127.0.0.1:5433/db"
+
+
+def test_provider_style_urls_use_psycopg_3() -> None:
+    assert normalize_url("postgres://u:p@h:5432/d") == "postgresql+psycopg://u:p@h:5432/d"
+    assert normalize_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert is_postgres_url("postgres://h/d") and not is_postgres_url("sqlite:///x.db")
