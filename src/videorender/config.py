@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     download_max_seconds: float = Field(
         default=900.0, gt=0, description="A whole input download taking longer is abandoned."
     )
+    allow_private_inputs: bool = Field(
+        default=False,
+        description="Let callers' URLs (inputs, per-job webhooks) reach loopback, private and "
+        "link-local addresses. Off: only public addresses (SSRF guard). For self-hosting.",
+    )
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = Field(
         default=None,

@@ -88,6 +88,15 @@ class DownloadError(InputError):
     """An input URL could not be fetched: unreachable, refused, too big or too slow."""
 
 
+class UnsafeURLError(InputError):
+    """A URL leads somewhere the service may not go for a caller: a private, loopback,
+    link-local, multicast or reserved address, or a scheme other than http(s)."""
+
+
+class JobLimitError(VideoRenderError):
+    """A job ran into a service limit: its time (JOB_TIMEOUT_SECONDS) or free disk space."""
+
+
 class StorageError(VideoRenderError):
     """An artifact could not be stored, or a stored input could not be read."""
 

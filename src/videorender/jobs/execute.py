@@ -19,6 +19,7 @@ from videorender import inputs
 from videorender.config import Settings
 from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest
 from videorender.jobs.store import JobStore
+from videorender.netguard import NetGuard
 from videorender.pipeline.models import Progress, RenderOptions, Size, Stage, VoiceTrack
 from videorender.pipeline.run import RenderJob, render, voiceover
 from videorender.storage import Artifact, Storage, artifact_key
@@ -151,6 +152,7 @@ def _fetch_inputs(ctx: JobContext, request: JobRequest, work: Path) -> Inputs:
             max_bytes=max_mb * MB,
             timeout_s=settings.download_timeout_seconds,
             deadline_s=settings.download_max_seconds,
+            guard=NetGuard(allow_private=settings.allow_private_inputs),
         )
 
     def get(url: str | None, name: str, field: str, max_mb: int) -> Path | None:
