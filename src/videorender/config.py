@@ -57,6 +57,18 @@ class Settings(BaseSettings):
     ffmpeg_threads: int = Field(default=2, ge=1, le=64)
     ffmpeg_timeout_seconds: int = Field(default=3600, ge=1)
     max_long_side: int = Field(default=1920, ge=16, le=7680)
+    max_input_side: int = Field(
+        default=4096, ge=16, description="A base video larger than this on a side is refused."
+    )
+    max_input_seconds: int = Field(
+        default=12 * 3600,
+        ge=1,
+        description="A base video or music lasting longer is refused (only the part used is "
+        "ever decoded).",
+    )
+    max_voiceover_seconds: int = Field(
+        default=2 * 3600, ge=1, description="A provided voiceover lasting longer is refused."
+    )
     music_volume: float = Field(default=0.2, ge=0.0, le=4.0)
     music_fade_out_ms: int = Field(default=3000, ge=0)
     tail_ms: int = Field(default=1000, ge=0, le=30_000)

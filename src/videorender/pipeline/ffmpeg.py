@@ -167,6 +167,23 @@ def has_audio_stream(path: Path, timeout_s: float = 60) -> bool:
     return result.returncode == 0 and bool(result.stdout.strip())
 
 
+def last_packet_seconds(path: Path, from_s: float, timeout_s: float = 60) -> float | None:
+    """The latest packet time found reading (demuxing only, no decoding) from `from_s` to the
+    end: a file cut short ends before its header's duration. None: no packet at all."""
+    result = subprocess.run(
+        [FFPROBE, "-v", "quiet", "-read_intervals", f"{max(0.0, from_s):.3f}%",
+         "-show_entries", "packet=pts_time,dts_time", "-of", "csv=p=0", str(path)],
+        capture_output=True, text=True, timeout=timeout_s, check=False,
+    )  # fmt: skip
+    times = [
+        value
+        for line in result.stdout.splitlines()
+        for value in (_number(part) for part in line.split(","))
+        if value is not None
+    ]
+    return max(times, default=None)
+
+
 def _rotation(stream: dict[str, object]) -> int:
     tags = stream.get("tags") or {}
     assert isinstance(tags, dict)

@@ -26,6 +26,7 @@ from videorender.pipeline.models import (
     VoiceTrack,
 )
 from videorender.pipeline.render import (
+    MediaLimits,
     check_inputs,
     check_voiceover,
     output_size,
@@ -119,9 +120,10 @@ def render(
         with clock.stage(Stage.SCRIPT):
             sentences = process_script(job.script)
         with clock.stage(Stage.INPUTS):
-            inputs = check_inputs(job.base_video, job.music)
+            limits = MediaLimits.of(settings)
+            inputs = check_inputs(job.base_video, job.music, limits)
             if job.voiceover is not None:
-                check_voiceover(job.voiceover)
+                check_voiceover(job.voiceover, limits)
             size = output_size(job.options.size, inputs, settings.max_long_side)
         with clock.stage(Stage.TTS):
             voice = _narrate(job, sentences, work, settings, clock)
