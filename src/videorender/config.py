@@ -97,6 +97,18 @@ class Settings(BaseSettings):
     max_attempts: int = Field(
         default=3, ge=1, le=20, description="Tries of one job before it fails for good."
     )
+    job_timeout_seconds: float = Field(
+        default=7200.0,
+        gt=0,
+        description="A job running longer is stopped (FFmpeg killed, speech interrupted) and "
+        "fails.",
+    )
+    max_queued_jobs: int = Field(
+        default=100, ge=1, description="Submissions beyond this many queued jobs get 429."
+    )
+    min_free_disk_mb: int = Field(
+        default=1024, ge=0, description="A job does not start with less free disk in DATA_DIR."
+    )
     shutdown_grace_seconds: float = Field(default=10.0, ge=0.0, le=3600.0)
     max_video_mb: int = Field(default=500, ge=1, description="Cap on a downloaded base video.")
     max_audio_mb: int = Field(default=100, ge=1, description="Cap on downloaded audio.")

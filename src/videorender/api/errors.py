@@ -14,13 +14,20 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from videorender import errors
-from videorender.errors import ConfigError, InputError, StorageError, VideoRenderError
+from videorender.errors import (
+    ConfigError,
+    InputError,
+    QueueFullError,
+    StorageError,
+    VideoRenderError,
+)
 
 log = logging.getLogger(__name__)
 
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS_BY_ERROR: tuple[tuple[type[VideoRenderError], int], ...] = (
     (InputError, 422),  # includes MediaError, ScriptError, DownloadError
+    (QueueFullError, 429),
     (StorageError, 503),
     (ConfigError, 500),
     (VideoRenderError, 500),
@@ -71,4 +78,5 @@ async def _core_error(_request: Request, exc: VideoRenderError) -> JSONResponse:
     body: dict[str, object] = {"detail": str(exc)}
     if isinstance(exc, InputError) and exc.field:
         body["field"] = exc.field
-    return JSONResponse(status_code=status, content=body)
+    headers = {"retry-after": str(exc.retry_after_s)} if isinstance(exc, QueueFullError) else None
+    return JSONResponse(status_code=status, content=body, headers=headers)

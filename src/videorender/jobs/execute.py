@@ -9,6 +9,7 @@ job replaces what an earlier attempt left instead of adding to it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import shutil
 import time
 from collections.abc import Iterator
@@ -17,9 +18,11 @@ from pathlib import Path
 
 from videorender import inputs
 from videorender.config import Settings
-from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest
+from videorender.errors import DiskSpaceError
+from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest, JobStatus
 from videorender.jobs.store import JobStore
 from videorender.netguard import NetGuard
+from videorender.pipeline import deadline
 from videorender.pipeline.models import Progress, RenderOptions, Size, Stage, VoiceTrack
 from videorender.pipeline.run import RenderJob, render, voiceover
 from videorender.storage import Artifact, Storage, artifact_key
@@ -82,17 +85,68 @@ def execute(ctx: JobContext, claim: Claim, recorder: ProgressRecorder) -> Outcom
         VideoRenderError: a subclass naming the input or stage at fault.
     """
     job = claim.job
-    with _workdir(ctx.settings.data_dir / "work" / job.id) as work:
-        recorder(Progress(Stage.INPUTS, 0.0))
-        fetched = _fetch_inputs(ctx, job.request, work)
-        if job.request.kind is JobKind.VOICEOVER:
-            return _voiceover(ctx, claim, work, recorder)
-        return _render(ctx, claim, fetched, work, recorder)
+    check_free_disk(ctx.settings)
+    try:
+        with _workdir(work_root(ctx.settings) / job.id) as work:
+            recorder(Progress(Stage.INPUTS, 0.0))
+            fetched = _fetch_inputs(ctx, job.request, work)
+            if job.request.kind is JobKind.VOICEOVER:
+                return _voiceover(ctx, claim, work, recorder)
+            return _render(ctx, claim, fetched, work, recorder)
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        # The work folder is gone by now, and with it what filled the disk.
+        raise DiskSpaceError(recorder.stage, f"the disk filled up: {exc}") from exc
+
+
+def work_root(settings: Settings) -> Path:
+    """Where jobs keep their temporary files: one folder per job id."""
+    return settings.data_dir / "work"
+
+
+def check_free_disk(settings: Settings) -> None:
+    """Raises:
+    DiskSpaceError: DATA_DIR has less than MIN_FREE_DISK_MB free."""
+    root = settings.data_dir
+    free_mb = shutil.disk_usage(root if root.exists() else Path.cwd()).free // MB
+    if free_mb < settings.min_free_disk_mb:
+        raise DiskSpaceError(
+            Stage.INPUTS.value,
+            f"only {free_mb:,} MB free in DATA_DIR; a job needs MIN_FREE_DISK_MB "
+            f"({settings.min_free_disk_mb:,} MB) to start",
+        )
+
+
+def remove_stale_work(settings: Settings, store: JobStore) -> list[str]:
+    """Remove work folders that no running job owns (left by a crash); returns their names.
+    Run at start-up, after jobs with expired leases were taken back. A folder whose job is
+    still `processing` (in another process sharing DATA_DIR) is kept; if that job was in fact
+    abandoned, its retry clears the folder, or the next start-up does."""
+    root = work_root(settings)
+    if not root.is_dir():
+        return []
+    removed = []
+    for path in sorted(root.iterdir()):
+        job = store.get(path.name)
+        if job is None or job.status is not JobStatus.PROCESSING:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed
 
 
 def _voiceover(ctx: JobContext, claim: Claim, work: Path, recorder: ProgressRecorder) -> Outcome:
     job = claim.job
-    track = voiceover(job.request.script, work / "voice.wav", ctx.settings, on_progress=recorder)
+    track = voiceover(
+        job.request.script,
+        work / "voice.wav",
+        ctx.settings,
+        on_progress=recorder,
+        temp_dir=work,
+    )
     voice_url = _put(ctx, job.request, track.path, Artifact.VOICE, job.id)
     event = VoiceoverUploaded(job_id=job.id, voice_url=voice_url, timestamp=utc_timestamp())
     return Outcome(Artifacts(voice_url=voice_url), (event,))
@@ -118,6 +172,7 @@ def _render(
             music=fetched.music,
             voiceover=fetched.voiceover,
             options=RenderOptions(size=size),
+            temp_dir=work,
         ),
         ctx.settings,
         on_progress=recorder,
@@ -151,7 +206,7 @@ def _fetch_inputs(ctx: JobContext, request: JobRequest, work: Path) -> Inputs:
         return inputs.Limits(
             max_bytes=max_mb * MB,
             timeout_s=settings.download_timeout_seconds,
-            deadline_s=settings.download_max_seconds,
+            deadline_s=deadline.bounded(settings.download_max_seconds),
             guard=NetGuard(allow_private=settings.allow_private_inputs),
         )
 

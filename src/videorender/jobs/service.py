@@ -5,9 +5,11 @@ them together."""
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 
 from videorender.config import Settings
+from videorender.errors import QueueFullError
 from videorender.jobs.db import open_database
 from videorender.jobs.dispatch import WebhookDispatcher
 from videorender.jobs.execute import JobContext
@@ -34,6 +36,7 @@ class JobService:
         self.store = JobStore(self._engine, webhook_url=settings.webhook_url)
         self._pool = WorkerPool(JobContext(settings, self.store, self.storage), self._size)
         self._dispatcher = WebhookDispatcher(self.store, settings)
+        self._submitting = threading.Lock()
 
     @property
     def _size(self) -> int:
@@ -50,7 +53,18 @@ class JobService:
         self._engine.dispose()
 
     def submit(self, request: JobRequest) -> Job:
-        job = self.store.create(request)
+        """Queue a job.
+
+        Raises:
+            QueueFullError: MAX_QUEUED_JOBS jobs are already queued.
+        """
+        with self._submitting:  # the count and the insert together, within this process
+            queued = self.store.counts().queued
+            if queued >= self.settings.max_queued_jobs:
+                raise QueueFullError(
+                    f"{queued} jobs are already queued (MAX_QUEUED_JOBS); try again later"
+                )
+            job = self.store.create(request)
         self._pool.wake()
         log.info("job %s queued (%s)", job.id, request.kind.value)
         return job

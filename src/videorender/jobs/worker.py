@@ -13,17 +13,20 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 
 from videorender.errors import StageError, VideoRenderError
-from videorender.jobs.execute import JobContext, ProgressRecorder, execute
+from videorender.jobs.execute import JobContext, ProgressRecorder, execute, remove_stale_work
 from videorender.jobs.models import Claim
 from videorender.logs import job_context
+from videorender.pipeline import deadline
 
 log = logging.getLogger(__name__)
 
 WORKER_NICENESS = 10
 POLL_SECONDS = 1.0
+OVERDUE_GRACE_S = 30.0  # past the job's time limit, before a job that ignores it is abandoned
 
 
 class WorkerPool:
@@ -36,6 +39,7 @@ class WorkerPool:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._running: dict[str, Claim] = {}  # lease token -> claim
+        self._started: dict[str, float] = {}  # lease token -> time.monotonic() at claim
         self._lock = threading.Lock()
         settings = ctx.settings
         self._lease_s = settings.job_lease_seconds
@@ -49,6 +53,8 @@ class WorkerPool:
 
     def start(self) -> None:
         self._reap()  # jobs of a previous run whose lease has already run out
+        for name in remove_stale_work(self._ctx.settings, self._ctx.store):
+            log.info("removed the stale work folder %s (left by a crash)", name)
         for number in range(self._size):
             self._spawn(self._work, f"worker-{number}")
         self._spawn(self._housekeep, "job-leases")
@@ -86,12 +92,14 @@ class WorkerPool:
                 continue
             with self._lock:
                 self._running[claim.token] = claim
+                self._started[claim.token] = time.monotonic()
             try:
                 with job_context(claim.job.id):
                     self._run(claim)
             finally:
                 with self._lock:
                     self._running.pop(claim.token, None)
+                    self._started.pop(claim.token, None)
 
     def _run(self, claim: Claim) -> None:
         job = claim.job
@@ -99,7 +107,8 @@ class WorkerPool:
         log.info("job started (%s, attempt %d)", job.request.kind.value, job.attempts)
         recorder = ProgressRecorder(self._ctx, claim)
         try:
-            outcome = execute(self._ctx, claim, recorder)
+            with deadline.limit(self._ctx.settings.job_timeout_seconds):
+                outcome = execute(self._ctx, claim, recorder)
         except VideoRenderError as exc:
             if exc.retryable and job.attempts < self._max_attempts:
                 log.warning("job failed, will retry: %s", exc)
@@ -122,9 +131,8 @@ class WorkerPool:
     def _housekeep(self) -> None:
         interval = self._lease_s / 4
         while not self._stopping.wait(interval):
-            with self._lock:
-                running = dict(self._running)
             try:
+                running = self._abandon_overdue()
                 held = self._ctx.store.renew(running, self._lease_s)
                 for token in running.keys() - held:
                     log.warning(
@@ -133,6 +141,24 @@ class WorkerPool:
                 self._reap()
             except Exception:  # a database hiccup must not end lease renewal for good
                 log.exception("lease renewal failed; retrying in %.1f s", interval)
+
+    def _abandon_overdue(self) -> dict[str, Claim]:
+        """The running claims whose lease should be renewed. A job still running well past
+        JOB_TIMEOUT_SECONDS (stuck where the deadline is not checked) is failed instead: the
+        job never stays `processing` forever; its thread's late result will be discarded."""
+        limit = self._ctx.settings.job_timeout_seconds
+        overdue_after = limit + max(OVERDUE_GRACE_S, limit / 10)
+        now = time.monotonic()
+        with self._lock:
+            running = dict(self._running)
+            started = dict(self._started)
+        for token, claim in list(running.items()):
+            if now - started.get(token, now) > overdue_after:
+                error = f"the job ran past JOB_TIMEOUT_SECONDS ({limit:g} s) and did not stop"
+                if self._ctx.store.fail(claim, error, "JobTimeoutError"):
+                    log.error("job %s: %s; abandoned", claim.job.id, error)
+                del running[token]
+        return running
 
     def _reap(self) -> None:
         for job in self._ctx.store.reap(self._max_attempts):

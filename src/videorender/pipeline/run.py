@@ -60,6 +60,8 @@ class RenderJob:
     # A recording of the script to use instead of our own speech. Its subtitle timings are
     # estimated from our engine's pacing of the script (see `adopt_voice`).
     voiceover: Path | None = None
+    # Where the job's temporary folder is made (default: the system's temp dir).
+    temp_dir: Path | None = None
 
 
 class StageClock:
@@ -87,9 +89,10 @@ class StageClock:
 
 
 @contextlib.contextmanager
-def job_workdir() -> Iterator[Path]:
-    """A private temporary folder, always removed afterwards."""
-    path = Path(tempfile.mkdtemp(prefix="videorender-"))
+def job_workdir(parent: Path | None = None) -> Iterator[Path]:
+    """A private temporary folder (in `parent`, or the system's temp dir), always removed
+    afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="videorender-", dir=parent))
     try:
         yield path
     finally:
@@ -116,7 +119,7 @@ def render(
         VideoRenderError: a subclass naming the stage or input at fault.
     """
     clock = StageClock(on_progress)
-    with job_workdir() as work:
+    with job_workdir(job.temp_dir) as work:
         with clock.stage(Stage.SCRIPT):
             sentences = process_script(job.script)
         with clock.stage(Stage.INPUTS):
@@ -171,6 +174,7 @@ def voiceover(
     *,
     options: RenderOptions | None = None,
     on_progress: ProgressCallback | None = None,
+    temp_dir: Path | None = None,
 ) -> VoiceTrack:
     """Only the narration: speak the script into the WAV file `output`.
 
@@ -178,7 +182,7 @@ def voiceover(
         VideoRenderError: the script is unusable or the engine failed.
     """
     clock = StageClock(on_progress)
-    with job_workdir() as work:
+    with job_workdir(temp_dir) as work:
         with clock.stage(Stage.SCRIPT):
             sentences = process_script(script)
         with clock.stage(Stage.TTS):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from videorender.pipeline import ffmpeg
+from videorender.pipeline import deadline, ffmpeg
 from videorender.pipeline.models import (
     Progress,
     ProgressCallback,
@@ -47,6 +47,7 @@ def synthesize_voice(
 
     Raises:
         TTSError: the engine failed on a sentence.
+        JobTimeoutError: the job's time limit passed (checked between sentences).
     """
     rate = engine.sample_rate
     pause = np.zeros(rate * pause_ms // 1000, dtype=np.int16)
@@ -57,6 +58,7 @@ def synthesize_voice(
         wav.setsampwidth(2)
         wav.setframerate(rate)
         for number, sentence in enumerate(sentences):
+            deadline.check(Stage.TTS.value)  # the job's time limit, between sentences
             samples = trim_silence(_speak(engine, sentence.text, cache), rate)
             if number:
                 wav.writeframes(pause.tobytes())

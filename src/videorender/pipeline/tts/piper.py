@@ -13,7 +13,8 @@ import onnxruntime
 from piper import PiperVoice, SynthesisConfig
 from piper.config import PiperConfig
 
-from videorender.errors import ConfigError, TTSError
+from videorender.errors import ConfigError, JobTimeoutError, TTSError
+from videorender.pipeline import deadline
 from videorender.pipeline.tts.base import Samples, TTSEngine
 
 
@@ -51,8 +52,13 @@ class PiperEngine(TTSEngine):
         return self._identity
 
     def synthesize(self, text: str) -> Samples:
+        chunks = []
         try:
-            chunks = [c.audio_int16_array for c in self._voice.synthesize(text, self._config)]
+            for chunk in self._voice.synthesize(text, self._config):
+                chunks.append(chunk.audio_int16_array)
+                deadline.check("tts")  # a long sentence yields several chunks
+        except JobTimeoutError:
+            raise
         except Exception as exc:
             raise TTSError(f"Piper could not speak {text[:60]!r}: {exc}") from exc
         if not chunks:
