@@ -66,7 +66,7 @@ def test_no_limit_outside_a_job() -> None:
 def test_full_disk_is_a_disk_space_error() -> None:
     argv = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-f", "lavfi",
             "-i", "sine=d=1", "-f", "wav", "/dev/full"]  # fmt: skip
-    with pytest.raises(DiskSpaceError, match="the disk is full .*No space left on device"):
+    with pytest.raises(DiskSpaceError, match=r"the disk is full .*No space left on device"):
         ffmpeg.run_ffmpeg(argv, stage="render", timeout_s=60)
 
 
