@@ -65,7 +65,16 @@ async def _invalid_request(_request: Request, exc: RequestValidationError) -> JS
     return JSONResponse(status_code=422, content={"detail": problems})
 
 
+# FastAPI's answer to a body it cannot decode (not UTF-8, say): made the same 422 naming
+# `body` as any other malformed JSON, as documented, instead of an undocumented 400.
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
 async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
+        problem = {"loc": ["body"], "field": "body", "msg": "the body is not valid JSON text",
+                   "type": "json_invalid"}  # fmt: skip
+        return JSONResponse(status_code=422, content={"detail": [problem]})
     return JSONResponse(
         status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers
     )

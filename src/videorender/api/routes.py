@@ -33,11 +33,12 @@ WAIT_POLL_SECONDS = 0.2
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No job with this id."}
 }
-QUEUE_FULL: dict[int | str, dict[str, Any]] = {
+SUBMIT_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorResponse, "description": "The request body is over 1 MB."},
     429: {
         "model": ErrorResponse,
         "description": "MAX_QUEUED_JOBS jobs are waiting; retry after `Retry-After` seconds.",
-    }
+    },
 }
 
 public = APIRouter()
@@ -69,7 +70,7 @@ def _finished_response(job: Job, body: JobResponse | VoiceoverResponse) -> JSONR
     return JSONResponse(status_code=status, content=body.model_dump(mode="json"))
 
 
-@router.post("/render", status_code=202, response_model=JobResponse, responses=QUEUE_FULL)
+@router.post("/render", status_code=202, response_model=JobResponse, responses=SUBMIT_ERRORS)
 def submit_render(body: RenderRequest, request: Request) -> JobResponse:
     """Queue a render; poll /status/{job_id} or wait for the webhooks."""
     job = _service(request).submit(body.job_request(_base_url(request)))
@@ -96,7 +97,7 @@ def cancel_job(job_id: str, request: Request) -> JobResponse:
     return JobResponse.of(job)
 
 
-@router.post("/voiceover", response_model=VoiceoverResponse, responses=QUEUE_FULL)
+@router.post("/voiceover", response_model=VoiceoverResponse, responses=SUBMIT_ERRORS)
 async def make_voiceover(body: VoiceoverRequest, request: Request) -> JSONResponse:
     """Speak the script and store voice.wav; answers when done (runs on the worker pool)."""
     job_request = body.job_request(_base_url(request))
@@ -104,7 +105,7 @@ async def make_voiceover(body: VoiceoverRequest, request: Request) -> JSONRespon
     return _finished_response(job, VoiceoverResponse.of(job))
 
 
-@router.post("/render-video", response_model=JobResponse, responses=QUEUE_FULL)
+@router.post("/render-video", response_model=JobResponse, responses=SUBMIT_ERRORS)
 async def render_video(body: RenderVideoRequest, request: Request) -> JSONResponse:
     """Render over a provided voiceover; answers when done (runs on the worker pool)."""
     job_request = body.job_request(_base_url(request))
