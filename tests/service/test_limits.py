@@ -126,12 +126,19 @@ def test_stale_work_folders_are_removed_at_start_up(
     assert "removed the stale work folder crashed-job" in service.log()
 
 
-def test_job_temp_files_live_under_data_dir(make_service: ServiceFactory, tmp_path: Path) -> None:
-    """So that a crash leaves them where start-up cleans: none in the system temp dir."""
+def test_job_temp_files_live_under_data_dir(
+    make_service: ServiceFactory, files: FileServer, media: Media, tmp_path: Path
+) -> None:
+    """While a job runs, its temporary folder is in DATA_DIR/work/<job_id> (where start-up
+    cleans after a crash), never in the system temp dir."""
     system_tmp = tmp_path / "system-tmp"
     system_tmp.mkdir()
     service = make_service(TMPDIR=str(system_tmp))
-    response = service.client.post("/voiceover", json={"script": SCRIPT})
-    assert response.json()["status"] == "completed"
+    job_id = _render(service, base_video_url=f"{files.url}/{media.base_long.name}",
+                     size="1280x720")  # fmt: skip
+    work = service.data_dir / "work" / job_id
+    wait_for(lambda: list(work.glob("videorender-*")), timeout_s=120, interval_s=0.02,
+             what="the job's temporary folder in DATA_DIR/work")  # fmt: skip
     assert list(system_tmp.glob("videorender-*")) == []
+    assert service.wait_finished(job_id)["status"] == "completed"
     assert list((service.data_dir / "work").iterdir()) == []
