@@ -79,7 +79,34 @@ PAIRS = {
 }
 
 
+# Hebrew is drawn by libass's fallback to the installed Noto Sans Hebrew (found through
+# fontconfig): with no system fonts, the copy the pipeline hands libass is not used as a
+# fallback behind the Latin caption font and the text comes out as boxes. The others are drawn
+# from the fonts the pipeline picks, with or without system fonts.
+NEEDS_SYSTEM_FONTS = {"hebrew"}
+
+
+@pytest.fixture
+def no_system_fonts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """Fontconfig (and so libass's fallback) sees no fonts at all: only the fonts the pipeline
+    picks for the text and hands to libass can draw it. (Without this, libass would find the
+    installed Noto fonts by itself, and the test could not tell our font choice from luck.)"""
+    if request.node.callspec.params["script"] in NEEDS_SYSTEM_FONTS:
+        return
+    empty = tmp_path / "no-fonts"
+    empty.mkdir()
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f"<dir>{empty}</dir><cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>"
+    )
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+
+
 @pytest.mark.parametrize("script", list(PAIRS))
+@pytest.mark.usefixtures("no_system_fonts")
 def test_cjk_and_rtl_captions_are_glyphs_not_boxes(
     script: str, voice: Path, tmp_path: Path, settings: Settings
 ) -> None:
