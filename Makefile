@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
-APT_PACKAGES := ffmpeg fontconfig fonts-noto-core fonts-noto-cjk python3-venv
+# espeak-ng speaks the "human" voiceovers of the alignment tests and benchmark.
+APT_PACKAGES := ffmpeg fontconfig fonts-noto-core fonts-noto-cjk python3-venv espeak-ng
 MEDIA := examples/media
 
 .PHONY: setup system venv demo test lint bench clean
@@ -15,7 +16,7 @@ setup: system venv
 # apt-get only when something is missing, so repeated runs are instant and need no root.
 system:
 	@if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null \
-	    || ! command -v fc-match >/dev/null \
+	    || ! command -v fc-match >/dev/null || ! command -v espeak-ng >/dev/null \
 	    || [ ! -f /usr/share/fonts/truetype/noto/NotoSans-Bold.ttf ] \
 	    || [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc ] \
 	    || ! $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null; then \
@@ -31,6 +32,15 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $@
+
+# The benchmark's extra packages (MoviePy, matplotlib) stay out of the test install.
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	@touch $@
+
+# Full run: 30-60 minutes on 2 cores. `make bench BENCH_ARGS=--quick` smoke-tests in minutes.
+bench: system $(VENV)/.installed-bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 $(MEDIA)/base.mp4 $(MEDIA)/music.mp3: examples/make_media.sh | system
 	examples/make_media.sh $(MEDIA)

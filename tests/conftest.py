@@ -84,3 +84,13 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
         data_dir=tmp_path / "data",
         video_preset="ultrafast",
     )
+
+
+@pytest.fixture(scope="session")
+def kokoro_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where the bundled Kokoro model is reassembled for this session (`KOKORO_JA_CACHE`),
+    instead of the user's ~/.cache."""
+    root = tmp_path_factory.mktemp("kokoro-model")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KOKORO_JA_CACHE", str(root))
+        yield root

@@ -6,6 +6,7 @@ import io
 import wave
 from pathlib import Path
 
+import pysubs2
 import pytest
 
 from tests.conftest import Media
@@ -33,7 +34,8 @@ def test_render_writes_all_artifacts(
                  "--music", str(media.music), "--size", "180x320"])  # fmt: skip
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "final.mp4", "subs.ass", "thumbnail.jpg", "voice.wav",
+        "final.mp4", "subs.ass", "subs.srt", "subs.vtt", "thumbnail.jpg", "voice.wav",
+        "words.json",
     ]  # fmt: skip
     video = streams(tmp_path / "out" / "final.mp4")["video"]
     assert (video["width"], video["height"]) == (180, 320)
@@ -57,6 +59,9 @@ def test_voiceover_reads_standard_input(tmp_path: Path, monkeypatch: pytest.Monk
         (["render", "script.txt", "--video", "{not_media}"], "is not a readable media file"),
         (["render", "script.txt", "--music", "{silent_video}"], "has no audio stream"),
         (["voiceover", "binary.txt"], "is not UTF-8 text"),
+        (["render", "script.txt", "--font", "No Such Font Family"], "is not installed"),
+        (["render", "script.txt", "--font-size", "2"], "font size must be 8 to 400"),
+        (["render", "script.txt", "--speaker", "af_bella"], "only be chosen for Kokoro"),
     ],
 )
 def test_bad_input_exits_2_with_one_clear_line(
@@ -82,3 +87,36 @@ def test_bad_size_is_a_usage_error(size: str, capsys: pytest.CaptureFixture[str]
         main(["render", "script.txt", "--size", size])
     assert exited.value.code == EXIT_BAD_INPUT
     assert "--size" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--subtitle-style", "fancy"],
+        ["--text-color", "red"],
+        ["--position", "left"],
+        ["--engine", "espeak"],
+    ],
+)
+def test_bad_caption_and_voice_options_are_usage_errors(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["render", "script.txt", *args])
+    assert exited.value.code == EXIT_BAD_INPUT
+    assert args[0] in capsys.readouterr().err
+
+
+def test_caption_options_reach_the_subtitles(tmp_path: Path) -> None:
+    script = tmp_path / "script.txt"
+    script.write_text("Every word lights up in green. The captions sit at the top.")
+    code = main(["render", str(script), "-o", "out", "--size", "320x180",
+                 "--subtitle-style", "karaoke", "--highlight-color", "#00ff00",
+                 "--position", "top", "--font-size", "20"])  # fmt: skip
+    assert code == 0
+    subs = pysubs2.load(str(tmp_path / "out" / "subs.ass"))
+    assert subs.styles["Default"].fontsize == 20
+    assert subs.styles["Default"].alignment == pysubs2.Alignment.TOP_CENTER
+    assert all("\\1c&H00FF00&" in event.text for event in subs)
+    srt = pysubs2.load(str(tmp_path / "out" / "subs.srt"))
+    assert [(e.start, e.end) for e in srt] == [(e.start, e.end) for e in subs]

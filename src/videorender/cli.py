@@ -7,6 +7,7 @@ traceback).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -20,8 +21,17 @@ from videorender import __version__
 from videorender.config import Settings, load_settings
 from videorender.errors import ConfigError, InputError, VideoRenderError
 from videorender.pipeline import models
-from videorender.pipeline.models import RenderOptions, Size
+from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
+from videorender.pipeline.models import (
+    CAPTION_POSITIONS,
+    CaptionOptions,
+    Color,
+    RenderOptions,
+    RenderResult,
+    Size,
+)
 from videorender.pipeline.run import RenderJob, render, voiceover
+from videorender.pipeline.tts import ENGINES
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -63,13 +73,37 @@ def _parser() -> argparse.ArgumentParser:
     render_cmd.add_argument("--video", type=Path, help="base video (looped or cut to fit)")
     render_cmd.add_argument("--music", type=Path, help="background music")
     render_cmd.add_argument("--size", type=_size, help="output WIDTHxHEIGHT, e.g. 1080x1920")
-    render_cmd.add_argument("--voice", type=Path, help="Piper voice model (.onnx)")
+    _voice_arguments(render_cmd)
+    captions = render_cmd.add_argument_group("captions")
+    captions.add_argument(
+        "--subtitle-style",
+        choices=sorted(STYLES),
+        default=DEFAULT_STYLE,
+        help="sentence (default): whole sentences; karaoke: the spoken word highlighted; "
+        "words: 1-3 words at a time, large and centred",
+    )
+    captions.add_argument("--font", help="installed font family (default: Noto Sans)")
+    captions.add_argument("--font-size", type=int, help="pixels of the output frame")
+    captions.add_argument("--text-color", type=_color, help="#RRGGBB[AA]")
+    captions.add_argument("--highlight-color", type=_color, help="#RRGGBB[AA] (karaoke)")
+    captions.add_argument("--outline-color", type=_color, help="#RRGGBB[AA]")
+    captions.add_argument("--outline", type=float, help="outline width in pixels")
+    captions.add_argument("--position", choices=CAPTION_POSITIONS)
+    captions.add_argument("--max-line-chars", type=int, help="characters a line (default 42)")
+    render_cmd.add_argument(
+        "--voiceover",
+        type=Path,
+        help="your own recording of the script: used as the voice, subtitles aligned to it",
+    )
+    render_cmd.add_argument(
+        "--json-summary", type=Path, metavar="PATH", help="also write the summary as JSON"
+    )
     render_cmd.set_defaults(handler=_render)
 
     voice_cmd = commands.add_parser("voiceover", help="script -> voice.wav only")
     voice_cmd.add_argument("script", help="text file with the script, or - for standard input")
     voice_cmd.add_argument("-o", "--output", type=Path, default=Path("voice.wav"))
-    voice_cmd.add_argument("--voice", type=Path, help="Piper voice model (.onnx)")
+    _voice_arguments(voice_cmd)
     voice_cmd.set_defaults(handler=_voiceover)
 
     serve_cmd = commands.add_parser("serve", help="run the HTTP service (API, workers, webhooks)")
@@ -79,6 +113,21 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     serve_cmd.set_defaults(handler=_serve)
     return parser
+
+
+def _voice_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--engine", choices=sorted(ENGINES), help="TTS engine (default: TTS_PROVIDER)"
+    )
+    command.add_argument("--voice", type=Path, help="voice model file (.onnx) of the engine")
+    command.add_argument("--speaker", help="Kokoro voice, e.g. af_bella (default: KOKORO_SPEAKER)")
+
+
+def _color(text: str) -> Color:
+    try:
+        return Color.parse(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _size(text: str) -> Size:
@@ -113,13 +162,32 @@ def _render(args: argparse.Namespace) -> int:
     _check_file(args.video, "base video")
     _check_file(args.music, "music")
     _check_file(args.voice, "voice model")
+    _check_file(args.voiceover, "voiceover")
     settings = load_settings()
+    options = RenderOptions(
+        size=args.size,
+        voice_model=args.voice,
+        tts_provider=args.engine,
+        speaker=args.speaker,
+        subtitle_style=args.subtitle_style,
+        captions=CaptionOptions(
+            font=args.font,
+            font_size=args.font_size,
+            text_color=args.text_color,
+            highlight_color=args.highlight_color,
+            outline_color=args.outline_color,
+            outline=args.outline,
+            position=args.position,
+            max_line_chars=args.max_line_chars,
+        ),
+    )
     job = RenderJob(
         script=script,
         output_dir=args.output,
         base_video=args.video,
         music=args.music,
-        options=RenderOptions(size=args.size, voice_model=args.voice),
+        options=options,
+        voiceover=args.voiceover,
     )
     with StageProgress() as progress:
         result = render(job, settings, on_progress=progress.update)
@@ -132,10 +200,30 @@ def _render(args: argparse.Namespace) -> int:
     console.print(table)
     console.print(
         f"video {result.duration_ms / 1000:.1f} s at {result.size}; "
-        f"files in {args.output}/: final.mp4, voice.wav, subs.ass"
+        f"files in {args.output}/: final.mp4, voice.wav, subs.ass, subs.srt, subs.vtt, words.json"
         + (", thumbnail.jpg" if result.thumbnail else " (no thumbnail)")
     )
+    if result.alignment_confidence is not None and not result.warnings:
+        console.print(
+            f"subtitles aligned to the voiceover (confidence {result.alignment_confidence:.2f})"
+        )
+    for warning in result.warnings:
+        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+    if args.json_summary:
+        _write_summary(result, args.json_summary)
     return 0
+
+
+def _write_summary(result: RenderResult, path: Path) -> None:
+    """Machine-readable summary (for scripts and the benchmark)."""
+    summary = {
+        "video": str(result.video),
+        "duration_ms": result.duration_ms,
+        "size": str(result.size),
+        "stage_seconds": result.stage_seconds,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
 
 def _voiceover(args: argparse.Namespace) -> int:
@@ -147,7 +235,9 @@ def _voiceover(args: argparse.Namespace) -> int:
             script,
             args.output,
             settings,
-            options=RenderOptions(voice_model=args.voice),
+            options=RenderOptions(
+                voice_model=args.voice, tts_provider=args.engine, speaker=args.speaker
+            ),
             on_progress=progress.update,
         )
     console.print(

@@ -140,3 +140,22 @@ class StorageError(VideoRenderError):
     """An artifact could not be stored, or a stored input could not be read."""
 
     retryable = True
+
+
+class IdempotencyConflictError(InputError):
+    """An `Idempotency-Key` was used before, within its lifetime, with a different request."""
+
+    def __init__(self, message: str, field: str | None = "Idempotency-Key") -> None:
+        super().__init__(message, field)
+
+
+class JobCancelledError(VideoRenderError):
+    """The job was cancelled while it ran; raised at the next progress point to unwind it
+    (subprocesses are killed and work folders removed on the way out)."""
+
+
+class StorageConfigError(StorageError):
+    """The storage refused our credentials, or its bucket or endpoint is wrong: retrying the
+    job cannot help until the configuration is fixed."""
+
+    retryable = False

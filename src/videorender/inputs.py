@@ -70,6 +70,28 @@ def fetch(url: str, dest: Path, *, limits: Limits, storage: Storage, field: str)
     return dest
 
 
+def check_locations(
+    storage: Storage, locations: dict[str, str | None], *, s3_only: bool = False
+) -> None:
+    """Refuse, before a job is queued, inputs it could never read: an `s3://` location the
+    storage may not read (outside the bucket allowlist), or, with `s3_only`, any other URL.
+
+    Raises:
+        InputError: naming the first field at fault.
+    """
+    for field, url in locations.items():
+        if url is None:
+            continue
+        if urlsplit(url).scheme.lower() == "s3":
+            storage.check_input(url, field)
+        elif s3_only:
+            raise InputError(
+                f"{field} must be an s3://bucket/key location (with S3 storage, this "
+                "endpoint reads its inputs only from S3)",
+                field,
+            )
+
+
 def download(url: str, dest: Path, *, limits: Limits, field: str) -> None:
     """Stream an http(s) URL to `dest`; a partial file is removed on failure.
 

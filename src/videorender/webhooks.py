@@ -14,6 +14,7 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -40,6 +41,8 @@ class Event(BaseModel):
     event: str
     job_id: str
     timestamp: str
+    # The caller's metadata of the job (an addition); left out of the body when there is none.
+    metadata: dict[str, Any] | None = None
 
 
 class VoiceoverUploaded(Event):
@@ -57,6 +60,17 @@ class VideoCompleted(Event):
     subtitles_url: str | None
     video_url: str | None
     thumbnail_url: str | None
+    # Additions: caption sidecars, word timings, and what the caller should know.
+    subtitles_srt_url: str | None = None
+    subtitles_vtt_url: str | None = None
+    words_url: str | None = None
+    warnings: list[str] = []
+
+
+class JobCancelled(Event):
+    """The job was cancelled by a caller (an addition to the spec)."""
+
+    event: str = "job_cancelled"
 
 
 class JobFailed(Event):
@@ -72,8 +86,13 @@ def message_id(event: Event) -> str:
 
 
 def encode(event: Event) -> str:
-    """The exact body sent (and signed); key order as in the spec's examples."""
-    return json.dumps(event.model_dump(mode="json"), separators=(",", ":"))
+    """The exact body sent (and signed); key order as in the spec's examples, `metadata`
+    last and only when the job has some."""
+    body = event.model_dump(mode="json")
+    metadata = body.pop("metadata", None)
+    if metadata is not None:
+        body["metadata"] = metadata
+    return json.dumps(body, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

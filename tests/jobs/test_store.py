@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from videorender.errors import IdempotencyConflictError
 from videorender.jobs.db import open_database
-from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest, JobStatus
+from videorender.jobs.models import Artifacts, Claim, Idempotency, JobKind, JobRequest, JobStatus
 from videorender.jobs.store import JobStore
 from videorender.webhooks import VideoCompleted, VoiceoverUploaded
 
@@ -21,7 +24,7 @@ def store(tmp_path: Path) -> JobStore:
     return JobStore(open_database(f"sqlite:///{tmp_path / 'jobs.db'}"), webhook_url=HOOK)
 
 
-def _request(**fields: str) -> JobRequest:
+def _request(**fields: Any) -> JobRequest:
     return JobRequest(kind=JobKind.RENDER, script="Hello there.", **fields)
 
 
@@ -113,9 +116,100 @@ def test_failed_delivery_waits_for_its_retry_time(store: JobStore) -> None:
     assert store.due_deliveries() == []
 
 
-def test_cancel_only_a_queued_job(store: JobStore) -> None:
+def test_cancel_a_queued_job(store: JobStore) -> None:
     queued = store.create(_request())
     cancelled = store.cancel(queued.id)
     assert cancelled is not None and cancelled.status is JobStatus.CANCELLED
     assert store.claim(60) is None
     assert store.cancel("nope") is None
+
+
+def test_cancel_a_running_job_revokes_its_claim(store: JobStore) -> None:
+    store.create(_request(metadata={"record": 7}))
+    claim = _claim(store)
+    assert store.progress(claim, "render", 40)
+    cancelled = store.cancel(claim.job.id)
+    assert cancelled is not None and cancelled.status is JobStatus.CANCELLED
+    # The worker's writes are refused from now on: that is how it learns to stop.
+    assert not store.progress(claim, "render", 50)
+    assert not store.complete(claim, Artifacts(video_url="v"), [], timings={"render": 1.0})
+    assert not store.fail(claim, "late", "StageError")
+    job = store.get(claim.job.id)
+    assert job is not None and job.status is JobStatus.CANCELLED and job.artifacts.video_url is None
+    (item,) = store.due_deliveries()
+    assert json.loads(item.delivery.body) == {
+        "event": "job_cancelled", "job_id": claim.job.id,
+        "timestamp": json.loads(item.delivery.body)["timestamp"], "metadata": {"record": 7},
+    }  # fmt: skip
+    # Cancelling again changes nothing and announces nothing twice.
+    again = store.cancel(claim.job.id)
+    assert again is not None and again.status is JobStatus.CANCELLED
+    assert len(store.due_deliveries()) == 1
+
+
+def test_cancel_leaves_a_finished_job_alone(store: JobStore) -> None:
+    store.create(_request())
+    claim = _claim(store)
+    assert store.complete(claim, Artifacts(video_url="v"), [], timings={"render": 1.5},
+                          duration_ms=4200)  # fmt: skip
+    job = store.cancel(claim.job.id)
+    assert job is not None and job.status is JobStatus.COMPLETED
+    assert dict(job.timings) == {"render": 1.5} and job.duration_ms == 4200
+
+
+def test_idempotency_key_returns_the_first_job(store: JobStore) -> None:
+    key = Idempotency("key-1", "hash-a")
+    first, replayed = store.create_once(_request(metadata={"a": [1, 2]}), key)
+    assert not replayed
+    again, replayed = store.create_once(_request(), key)
+    assert replayed and again.id == first.id
+    assert again.request.metadata == {"a": [1, 2]}  # the stored request, not the retry's
+    with pytest.raises(IdempotencyConflictError, match="different request"):
+        store.create_once(_request(), Idempotency("key-1", "hash-b"))
+    other, replayed = store.create_once(_request(), Idempotency("key-2", "hash-a"))
+    assert not replayed and other.id != first.id
+    assert len(store.list_jobs(status=None, limit=10, after=None)) == 2
+
+
+def test_idempotency_key_expires(tmp_path: Path) -> None:
+    engine = open_database(f"sqlite:///{tmp_path / 'jobs.db'}")
+    store = JobStore(engine, idempotency_ttl_s=0.0)  # every key is already past its lifetime
+    first, _ = store.create_once(_request(), Idempotency("k", "h1"))
+    second, replayed = store.create_once(_request(), Idempotency("k", "h2"))
+    assert not replayed and second.id != first.id  # a new body is fine once the key expired
+
+
+def test_list_jobs_newest_first_by_keyset(store: JobStore) -> None:
+    created = [store.create(_request()).id for _ in range(5)]
+    cancelled = store.cancel(created[1])
+    assert cancelled is not None
+    pages, after = [], None
+    while True:
+        page = store.list_jobs(status=None, limit=2, after=after)
+        if not page:
+            break
+        pages.append([job.id for job in page])
+        after = (page[-1].created_at, page[-1].id)
+        store.create(_request())  # a job arriving while paging does not shift the pages
+    assert [job_id for page in pages for job_id in page][:5] == created[::-1]
+    assert [len(page) for page in pages][:3] == [2, 2, 1]
+    only = store.list_jobs(status=JobStatus.CANCELLED, limit=10, after=None)
+    assert [job.id for job in only] == [created[1]]
+
+
+def test_idempotency_key_under_concurrent_retries(store: JobStore) -> None:
+    results: list[tuple[str, bool]] = []
+    lock = threading.Lock()
+
+    def submit() -> None:
+        job, replayed = store.create_once(_request(), Idempotency("same", "hash"))
+        with lock:
+            results.append((job.id, replayed))
+
+    threads = [threading.Thread(target=submit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 8 and len({job_id for job_id, _ in results}) == 1
+    assert sorted(replayed for _, replayed in results) == [False] + [True] * 7

@@ -14,9 +14,10 @@ from tests.conftest import Media
 from videorender.config import Settings
 from videorender.errors import MediaError
 from videorender.pipeline import ffmpeg
+from videorender.pipeline.align import check_voiceover
 from videorender.pipeline.fonts import prepare_fonts_dir
 from videorender.pipeline.models import Size
-from videorender.pipeline.render import MediaLimits, check_inputs, check_voiceover, plan_render
+from videorender.pipeline.render import MediaLimits, check_inputs, plan_render
 from videorender.pipeline.run import RenderJob, render
 from videorender.pipeline.subtitles import build_subtitles, write_subtitles
 

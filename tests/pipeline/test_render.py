@@ -52,7 +52,8 @@ def test_voice_only_on_a_plain_background(
     result = render(RenderJob(SCRIPT, out, options=RenderOptions(size=SMALL)), settings)
 
     assert sorted(p.name for p in out.iterdir()) == [
-        "final.mp4", "subs.ass", "thumbnail.jpg", "voice.wav",
+        "final.mp4", "subs.ass", "subs.srt", "subs.vtt", "thumbnail.jpg", "voice.wav",
+        "words.json",
     ]  # fmt: skip
     found = streams(result.video)
     assert found["video"]["codec_name"] == "h264" and found["audio"]["codec_name"] == "aac"

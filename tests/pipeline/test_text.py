@@ -54,7 +54,8 @@ def _caption_frame(text: str, voice: Path, work: Path, settings: Settings) -> np
     it (fonts chosen for the text, libass through FFmpeg)."""
     work.mkdir()
     family = prepare_fonts_dir(text, work / "fonts")
-    subs = build_subtitles([SentenceTiming(0, text, 0, CAPTION_MS)], SIZE, family)
+    timings = [SentenceTiming(0, text, 0, CAPTION_MS)] if text else []
+    subs = build_subtitles(timings, SIZE, family)
     write_subtitles(subs, work / "subs.ass")
     plan = plan_render(
         inputs=Inputs(), voice=voice, voice_ms=CAPTION_MS, subtitles=work / "subs.ass",
@@ -116,7 +117,7 @@ def test_cjk_and_rtl_captions_are_glyphs_not_boxes(
         _caption_frame(text, voice, tmp_path / name, settings)
         for text, name in ((first, "a"), (second, "b"))
     ]
-    empty = _caption_frame(" ", voice, tmp_path / "empty", settings)
+    empty = _caption_frame("", voice, tmp_path / "empty", settings)
     ink = [int((np.abs(frame - empty) > 60).sum()) for frame in frames]
     differ = int((np.abs(frames[0] - frames[1]) > 60).sum())
     if script == "tofu":

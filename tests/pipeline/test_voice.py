@@ -8,7 +8,7 @@ import numpy as np
 from videorender.config import Settings
 from videorender.pipeline.script import process_script
 from videorender.pipeline.thumbnail import thumbnail_time_ms
-from videorender.pipeline.tts import Samples, TTSEngine, create_engine
+from videorender.pipeline.tts import Samples, Speech, TTSEngine, create_engine
 from videorender.pipeline.tts.cache import SpeechCache
 from videorender.pipeline.voice import synthesize_voice, trim_silence
 
@@ -66,9 +66,9 @@ def test_cache_stays_within_its_bound(settings: Settings, tmp_path: Path) -> Non
     cache = SpeechCache(tmp_path / "cache", 200_000)
     tone = (np.sin(np.arange(22050) / 5) * 8000).astype(np.int16)  # 44 KB a clip
     for number in range(10):
-        cache.put("engine", f"sentence {number}", tone, 22050)
+        cache.put("engine", f"sentence {number}", Speech(tone), 22050)
     cache.evict()
-    kept = list((tmp_path / "cache").glob("*/*.wav"))
+    kept = list((tmp_path / "cache").glob("*/*.npz"))
     assert 0 < len(kept) <= 4
     assert sum(p.stat().st_size for p in kept) <= 200_000
     assert cache.get("engine", "sentence 9", 22050) is not None  # the newest survive

@@ -41,7 +41,8 @@ def test_job_timeout_stops_the_job(
     done = service.wait_finished(job_id)
     assert done["status"] == "failed"
     assert "the job ran past JOB_TIMEOUT_SECONDS (2 s) and was stopped" in done["error"]
-    assert done["error"].split(" failed:")[0] in ("inputs", "tts", "subtitles", "render")
+    stage = done["error"].split(" failed:")[0]  # e.g. "tts", "render (loudness scan)"
+    assert stage.split(" (")[0] in ("inputs", "tts", "subtitles", "render"), stage
     assert _ffmpeg_children(service) == []  # nothing left running
     assert list((service.data_dir / "work").iterdir()) == []
     assert "will retry" not in service.log()  # a timeout is final

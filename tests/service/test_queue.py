@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from tests.conftest import Media
 from tests.service.conftest import ServiceFactory
 from tests.service.servers import FileServer, Service, WebhookReceiver, wait_for
+from videorender.storage import Artifact
 
-ARTIFACTS_PER_JOB = 4
+ARTIFACTS_PER_JOB = len(Artifact)  # every kind of file a render stores
 
 
 def _submit(service: Service, files: FileServer, media: Media, number: int) -> str:
@@ -34,16 +36,22 @@ def test_six_jobs_never_more_than_two_at_once(
 
     def all_done() -> bool:
         nonlocal most
-        health = service.client.get("/health").json()
+        health = service.client.get("/health").json()  # one consistent snapshot
         assert health["workers"]["max_concurrent_jobs"] == 2
+        most = max(most, health["queue"]["processing"], health["workers"]["active"])
         statuses = [service.status(job_id)["status"] for job_id in job_ids]
-        processing = statuses.count("processing")
-        most = max(most, processing, health["queue"]["processing"], health["workers"]["active"])
         assert "failed" not in statuses
         return statuses == ["completed"] * 6
 
     wait_for(all_done, timeout_s=170, interval_s=0.02, what="six jobs")
     assert 1 <= most <= 2
+    # The store's own record of each run: at no moment were more than two running.
+    with sqlite3.connect(service.data_dir / "jobs.db") as db:
+        spans = db.execute("SELECT started_at, finished_at FROM jobs").fetchall()
+    assert len(spans) == 6
+    edges = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    running = [sum(step for _, step in edges[: i + 1]) for i in range(len(edges))]
+    assert max(running) == 2  # six jobs, two workers: both busy at some point, never three
 
 
 def test_kill_9_then_restart_completes_every_job_once(

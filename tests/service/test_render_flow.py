@@ -46,15 +46,15 @@ def test_render_flow(
         if body["status"] != seen[-1]:
             seen.append(body["status"])
         if body["status"] == "processing":
-            assert body["progress"]["stage"] in ("inputs", "script", "tts", "subtitles",
-                                                 "render", "thumbnail")  # fmt: skip
-            assert 0 <= body["progress"]["percent"] <= 100
+            assert body["stage"] in ("inputs", "script", "tts", "upload", "subtitles",
+                                     "render", "thumbnail")  # fmt: skip
+            assert 0 <= body["progress"] < 100
         return body if body["status"] in ("completed", "failed") else None
 
     done = wait_for(finished, timeout_s=120, interval_s=0.02, what="the render")
     assert done["error"] is None, done["error"]
     assert seen in (["queued", "processing", "completed"], ["queued", "completed"])
-    assert done["progress"] is None
+    assert done["progress"] == 100 and done["stage"] is None
 
     keys = {
         "voice_url": f"uploads/voiceovers/{job_id}-voice.wav",
@@ -84,8 +84,11 @@ def test_render_flow(
     events = [verifier.verify(item.body, item.headers) for item in receiver.received]
     assert [e["event"] for e in events] == ["voiceover_uploaded", "video_completed"]
     assert set(events[0]) == {"event", "job_id", "voice_url", "timestamp"}
-    assert set(events[1]) == {"event", "job_id", "voice_url", "subtitles_url", "video_url",
-                              "thumbnail_url", "timestamp"}  # fmt: skip
+    spec_fields = {"event", "job_id", "voice_url", "subtitles_url", "video_url", "thumbnail_url",
+                   "timestamp"}  # fmt: skip
+    additions = {"subtitles_srt_url", "subtitles_vtt_url", "words_url", "warnings"}
+    assert set(events[1]) == spec_fields | additions
+    assert {k: events[1][k] for k in additions} == {k: done[k] for k in additions}
     assert all(e["job_id"] == job_id for e in events)
     assert events[0]["voice_url"] == done["voice_url"]
     assert {k: events[1][k] for k in keys} == {k: done[k] for k in keys}

@@ -1,19 +1,38 @@
 """Request and response bodies. Field names, and the shapes of the responses, are the original
-service's; everything added (`size`, `webhook_url`, `progress`) is optional."""
+service's; everything added (`size`, `webhook_url`, `metadata`, `progress`, `stage`, ...) is
+optional."""
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from videorender.errors import InputError
 from videorender.inputs import check_url
-from videorender.jobs.models import Job, JobKind, JobRequest
-from videorender.pipeline.models import Size
+from videorender.jobs.models import Job, JobKind, JobOptions, JobRequest
+from videorender.pipeline.captions import STYLES
+from videorender.pipeline.models import CAPTION_POSITIONS, CaptionOptions, Size
 from videorender.pipeline.script import MAX_SCRIPT_CHARS
+from videorender.pipeline.tts import ENGINES
+from videorender.webhooks import utc_timestamp
 
 MAX_URL_CHARS = 4096
+MAX_METADATA_BYTES = 1024
+JobStatusName = Literal["queued", "processing", "completed", "failed", "cancelled"]
+
+EXAMPLE_JOB_ID = "550e8400-e29b-41d4-a716-446655440000"
+EXAMPLE_METADATA: dict[str, JsonValue] = {"record_id": "rec_42", "workflow": "n8n-youtube-shorts"}
+EXAMPLE_SCRIPT = "Hello world. This is a test narration. Welcome to our video."
 
 
 def _script(value: str) -> str:
@@ -43,14 +62,81 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="ignore", str_max_length=MAX_SCRIPT_CHARS * 4)
 
     script: str = Field(description="1 to 50,000 characters after trimming.")
+    metadata: dict[str, Any] | None = Field(
+        default=None,
+        description="Any JSON object of yours, at most 1 KB (compact JSON, UTF-8), echoed "
+        "unchanged in GET /status and in every webhook of the job (an addition).",
+        examples=[EXAMPLE_METADATA],
+    )
 
     @field_validator("script")
     @classmethod
     def _check_script(cls, value: str) -> str:
         return _script(value)
 
+    @field_validator("metadata")
+    @classmethod
+    def _check_metadata(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+        if size > MAX_METADATA_BYTES:
+            raise ValueError(
+                f"metadata is {size:,} bytes as compact JSON; the limit is {MAX_METADATA_BYTES:,}"
+            )
+        return value
 
-class _MediaRequest(_Request):
+
+class CaptionsBody(BaseModel):
+    """How captions look (an addition); every field left out takes the preset for the frame's
+    shape and the caption style. Sizes are pixels of the output frame."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    font: str | None = Field(default=None, description="An installed font family.")
+    font_size: int | None = Field(default=None, description="8 to 400.")
+    text_color: str | None = Field(default=None, description="#RRGGBB or #RRGGBBAA.")
+    highlight_color: str | None = Field(default=None, description="karaoke: the spoken word.")
+    outline_color: str | None = None
+    outline: float | None = Field(default=None, description="0 to 40.")
+    position: Literal["bottom", "middle", "top"] | None = None
+    max_line_chars: int | None = Field(default=None, description="8 to 80.")
+
+    @model_validator(mode="after")
+    def _check(self) -> CaptionsBody:
+        try:
+            CaptionOptions.from_mapping(self.values()).validate()
+        except InputError as exc:
+            raise ValueError(f"{exc.field}: {exc}") from exc
+        return self
+
+    def values(self) -> dict[str, str | int | float]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+assert set(CAPTION_POSITIONS) == {"bottom", "middle", "top"}
+
+
+class _VoiceChoice(BaseModel):
+    tts_provider: str | None = Field(
+        default=None, description=f"TTS engine for this job: {', '.join(sorted(ENGINES))}."
+    )
+    speaker: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[\w\-]+$",
+        description="A voice of the engine's voices file, e.g. af_bella (Kokoro).",
+    )
+
+    @field_validator("tts_provider")
+    @classmethod
+    def _check_provider(cls, value: str | None) -> str | None:
+        if value is not None and value.strip().lower() not in ENGINES:
+            raise ValueError(f"unknown TTS engine {value!r}; one of {', '.join(sorted(ENGINES))}")
+        return value.strip().lower() if value else None
+
+
+class _MediaRequest(_Request, _VoiceChoice):
     base_video_url: str | None = Field(
         default=None, description="http(s):// or s3://; none: a plain background."
     )
@@ -59,8 +145,32 @@ class _MediaRequest(_Request):
         default=None, description="Output WIDTHxHEIGHT, e.g. 1080x1920 (an addition)."
     )
     webhook_url: str | None = Field(
-        default=None, description="Also send this job's events here (an addition)."
+        default=None,
+        description="Also send this job's events here, besides WEBHOOK_URL; signed and retried "
+        "the same way (an addition).",
     )
+    subtitle_style: str | None = Field(
+        default=None,
+        description=f"Caption style: {', '.join(sorted(STYLES))} (default sentence).",
+    )
+    captions: CaptionsBody | None = None
+
+    @field_validator("subtitle_style")
+    @classmethod
+    def _check_style(cls, value: str | None) -> str | None:
+        if value is not None and value not in STYLES:
+            raise ValueError(
+                f"unknown subtitle style {value!r}; one of {', '.join(sorted(STYLES))}"
+            )
+        return value
+
+    def options(self) -> JobOptions:
+        return JobOptions(
+            tts_provider=self.tts_provider,
+            speaker=self.speaker,
+            subtitle_style=self.subtitle_style,
+            captions=self.captions.values() if self.captions else {},
+        )
 
     @field_validator("base_video_url", "bgm_url")
     @classmethod
@@ -86,6 +196,21 @@ class _MediaRequest(_Request):
 class RenderRequest(_MediaRequest):
     """POST /render."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "script": EXAMPLE_SCRIPT,
+                    "base_video_url": "https://example.com/media/base.mp4",
+                    "bgm_url": "https://example.com/media/music.mp3",
+                    "size": "1080x1920",
+                    "webhook_url": "https://n8n.example.com/webhook/render-done",
+                    "metadata": EXAMPLE_METADATA,
+                }
+            ]
+        }
+    )
+
     def job_request(self, base_url: str) -> JobRequest:
         return JobRequest(
             kind=JobKind.RENDER,
@@ -94,14 +219,30 @@ class RenderRequest(_MediaRequest):
             bgm_url=self.bgm_url,
             size=self.size,
             webhook_url=self.webhook_url,
+            options=self.options(),
             base_url=base_url,
+            metadata=self.metadata,
         )
 
 
-class VoiceoverRequest(_Request):
+class VoiceoverRequest(_Request, _VoiceChoice):
     """POST /voiceover."""
 
-    webhook_url: str | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "script": "This is a short script. It will be turned into a voiceover.",
+                    "metadata": EXAMPLE_METADATA,
+                }
+            ]
+        }
+    )
+
+    webhook_url: str | None = Field(
+        default=None,
+        description="Also send this job's events here, besides WEBHOOK_URL (an addition).",
+    )
 
     @field_validator("webhook_url")
     @classmethod
@@ -113,12 +254,27 @@ class VoiceoverRequest(_Request):
             kind=JobKind.VOICEOVER,
             script=self.script,
             webhook_url=self.webhook_url,
+            options=JobOptions(tts_provider=self.tts_provider, speaker=self.speaker),
             base_url=base_url,
+            metadata=self.metadata,
         )
 
 
 class RenderVideoRequest(_MediaRequest):
     """POST /render-video: render over a provided voiceover."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "script": "Hello world. This will be used for subtitles.",
+                    "voiceover_url": "https://example.com/media/voice.wav",
+                    "base_video_url": "https://example.com/media/base.mp4",
+                    "metadata": EXAMPLE_METADATA,
+                }
+            ]
+        }
+    )
 
     voiceover_url: str = Field(description="The narration: http(s):// or s3://.")
 
@@ -136,32 +292,109 @@ class RenderVideoRequest(_MediaRequest):
             voiceover_url=self.voiceover_url,
             size=self.size,
             webhook_url=self.webhook_url,
+            options=self.options(),
             base_url=base_url,
+            metadata=self.metadata,
         )
 
 
-class ProgressBody(BaseModel):
-    stage: str
-    percent: int
-
-
 class JobResponse(BaseModel):
-    """The job, as /render, /status and /render-video return it."""
+    """The job, as /render, /status and /render-video return it. The first seven fields are
+    the spec's; the rest are additions."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "job_id": EXAMPLE_JOB_ID,
+                    "status": "processing",
+                    "voice_url": None,
+                    "subtitles_url": None,
+                    "video_url": None,
+                    "thumbnail_url": None,
+                    "error": None,
+                    "kind": "render",
+                    "progress": 42,
+                    "stage": "render",
+                    "timings": None,
+                    "duration_seconds": None,
+                    "metadata": EXAMPLE_METADATA,
+                    "created_at": "2025-01-12T20:30:40Z",
+                },
+                {
+                    "job_id": EXAMPLE_JOB_ID,
+                    "status": "completed",
+                    "voice_url": f"https://render.example.com/uploads/voiceovers/{EXAMPLE_JOB_ID}-voice.wav",
+                    "subtitles_url": f"https://render.example.com/uploads/subtitles/{EXAMPLE_JOB_ID}-subs.ass",
+                    "video_url": f"https://render.example.com/uploads/renders/{EXAMPLE_JOB_ID}-final.mp4",
+                    "thumbnail_url": f"https://render.example.com/uploads/thumbnails/{EXAMPLE_JOB_ID}-thumbnail.jpg",
+                    "error": None,
+                    "kind": "render",
+                    "progress": 100,
+                    "stage": None,
+                    "timings": {
+                        "inputs": 0.41,
+                        "script": 0.002,
+                        "tts": 2.87,
+                        "upload": 0.05,
+                        "subtitles": 0.03,
+                        "render": 9.6,
+                        "thumbnail": 0.21,
+                    },
+                    "duration_seconds": 8.42,
+                    "metadata": EXAMPLE_METADATA,
+                    "created_at": "2025-01-12T20:30:40Z",
+                },
+            ]
+        }
+    )
 
     job_id: str
-    status: Literal["queued", "processing", "completed", "failed", "cancelled"]
+    status: JobStatusName
     voice_url: str | None = None
     subtitles_url: str | None = None
     video_url: str | None = None
     thumbnail_url: str | None = None
     error: str | None = None
-    progress: ProgressBody | None = Field(
-        default=None, description="While processing: the stage and whole-job percent."
+    kind: Literal["render", "voiceover", "render_video"] | None = Field(
+        default=None, description="Which endpoint made the job."
+    )
+    progress: int = Field(
+        default=0,
+        ge=0,
+        le=100,
+        description="Whole-job percent, 0-100; never goes down while the job runs (the render "
+        "stage follows FFmpeg's -progress); 100 once completed.",
+    )
+    stage: str | None = Field(
+        default=None,
+        description="While processing: inputs, script, tts, upload, subtitles, render or "
+        "thumbnail; null otherwise.",
+    )
+    timings: dict[str, float] | None = Field(
+        default=None, description="Once completed: seconds spent in each stage."
+    )
+    duration_seconds: float | None = Field(
+        default=None, description="Once completed: the length of the produced video or voice."
+    )
+    metadata: dict[str, Any] | None = Field(
+        default=None, description="The request's `metadata`, unchanged."
+    )
+    created_at: str | None = Field(default=None, description="When the job was submitted (UTC).")
+    subtitles_srt_url: str | None = Field(default=None, description="SRT sidecar (an addition).")
+    subtitles_vtt_url: str | None = Field(default=None, description="WebVTT sidecar (an addition).")
+    words_url: str | None = Field(
+        default=None, description="words.json: every sentence and word with its time (an addition)."
+    )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What to know about a completed job, e.g. a voiceover that did not match "
+        "its script (an addition).",
     )
 
     @classmethod
     def of(cls, job: Job) -> JobResponse:
-        progress = ProgressBody(stage=job.stage, percent=job.percent) if job.stage else None
+        completed = job.status.value == "completed"
         return cls(
             job_id=job.id,
             status=job.status.value,
@@ -170,15 +403,36 @@ class JobResponse(BaseModel):
             video_url=job.artifacts.video_url,
             thumbnail_url=job.artifacts.thumbnail_url,
             error=job.error,
-            progress=progress,
+            kind=job.request.kind.value,
+            progress=100 if completed else max(0, min(100, job.percent)),
+            stage=job.stage if job.status.value == "processing" else None,
+            timings=dict(job.timings) if completed and job.timings else None,
+            duration_seconds=(
+                job.duration_ms / 1000 if completed and job.duration_ms is not None else None
+            ),
+            metadata=dict(job.request.metadata) if job.request.metadata is not None else None,
+            created_at=utc_timestamp(job.created_at) if job.created_at else None,
+            subtitles_srt_url=job.artifacts.subtitles_srt_url,
+            subtitles_vtt_url=job.artifacts.subtitles_vtt_url,
+            words_url=job.artifacts.words_url,
+            warnings=list(job.warnings),
         )
+
+
+class JobListResponse(BaseModel):
+    """GET /jobs: one page, newest first."""
+
+    jobs: list[JobResponse]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )
 
 
 class VoiceoverResponse(BaseModel):
     """POST /voiceover."""
 
     job_id: str
-    status: Literal["queued", "processing", "completed", "failed", "cancelled"]
+    status: JobStatusName
     voice_url: str | None = None
     error: str | None = None
 
@@ -202,12 +456,38 @@ class QueueBody(BaseModel):
     processing: int
 
 
+class StorageBody(BaseModel):
+    """Where artifacts go, and whether it answered its latest check (an addition)."""
+
+    backend: str = Field(description='"local" or "s3".')
+    bucket: str | None = None
+    reachable: bool | None = Field(description="None: not checked yet.")
+    error: str | None = None
+
+
 class HealthResponse(BaseModel):
     status: Literal["healthy"] = "healthy"
     service: str = "video-rendering-service"
     version: str
     workers: WorkersBody
     queue: QueueBody
+    storage: StorageBody | None = None
+
+
+class JobUrlsResponse(BaseModel):
+    """GET /jobs/{job_id}/urls: addresses a plain HTTP client can download a completed job's
+    artifacts from. With S3 storage they are presigned and expire after `expires_in` seconds;
+    with local storage they are the service's own (`expires_in` is null). Every `*_url` of
+    the job's status has its counterpart here, under the same name."""
+
+    model_config = ConfigDict(extra="allow")
+
+    job_id: str
+    expires_in: int | None
+    voice_url: str | None = None
+    subtitles_url: str | None = None
+    video_url: str | None = None
+    thumbnail_url: str | None = None
 
 
 class ErrorResponse(BaseModel):

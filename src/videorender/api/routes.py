@@ -4,10 +4,15 @@ shapes the answer; the work itself always runs on the worker pool, never on the 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import dataclasses
+import hashlib
+import json
 import mimetypes
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -17,29 +22,56 @@ from videorender.api.errors import status_for
 from videorender.api.models import (
     ErrorResponse,
     HealthResponse,
+    JobListResponse,
     JobResponse,
+    JobStatusName,
+    JobUrlsResponse,
     QueueBody,
     RenderRequest,
     RenderVideoRequest,
+    StorageBody,
     VoiceoverRequest,
     VoiceoverResponse,
     WorkersBody,
 )
-from videorender.jobs.models import Job, JobRequest, JobStatus
+from videorender.inputs import check_locations
+from videorender.jobs.models import Idempotency, Job, JobRequest, JobStatus
 from videorender.jobs.service import JobService
+from videorender.storage import StorageHealth
 from videorender.storage.local import LocalStorage
 
 WAIT_POLL_SECONDS = 0.2
+REPLAYED_HEADER = "Idempotent-Replayed"
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No job with this id."}
 }
+IDEMPOTENT: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": "Invalid body; or the Idempotency-Key was used with a different body.",
+    }
+}
 SUBMIT_ERRORS: dict[int | str, dict[str, Any]] = {
+    **IDEMPOTENT,
     413: {"model": ErrorResponse, "description": "The request body is over 1 MB."},
     429: {
         "model": ErrorResponse,
         "description": "MAX_QUEUED_JOBS jobs are waiting; retry after `Retry-After` seconds.",
     },
 }
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Optional; 1-255 visible ASCII characters, e.g. a UUID. The same key with "
+        "the same body within 24 h returns the original job (no second render; the response "
+        f"carries `{REPLAYED_HEADER}: true`); with a different body it is refused with 422.",
+        examples=["7f9c2ba4-e88f-4b1e-9a0e-4e1a8c2d6b10"],
+    ),
+]
 
 public = APIRouter()
 router = APIRouter(dependencies=[Depends(require_api_key)])
@@ -54,26 +86,63 @@ def _base_url(request: Request) -> str:
     return _service(request).settings.public_url or str(request.base_url)
 
 
-async def _submit_and_wait(service: JobService, job_request: JobRequest) -> Job:
+async def _submit_and_wait(
+    request: Request, body: VoiceoverRequest | RenderVideoRequest, key: str | None
+) -> tuple[Job, bool]:
     """Queue the job like any other and wait until a worker has finished it."""
-    job = await run_in_threadpool(service.submit, job_request)
+    service = _service(request)
+    job_request = body.job_request(_base_url(request))
+    job, replayed = await run_in_threadpool(_submit, service, body, job_request, key)
     while not job.status.finished:
         await asyncio.sleep(WAIT_POLL_SECONDS)
         found = await run_in_threadpool(service.get, job.id)
         assert found is not None  # jobs are never deleted
         job = found
-    return job
+    return job, replayed
 
 
-def _finished_response(job: Job, body: JobResponse | VoiceoverResponse) -> JSONResponse:
+def _finished_response(
+    job: Job, body: JobResponse | VoiceoverResponse, replayed: bool = False
+) -> JSONResponse:
     status = 200 if job.status is JobStatus.COMPLETED else status_for(job.error_type)
-    return JSONResponse(status_code=status, content=body.model_dump(mode="json"))
+    headers = {REPLAYED_HEADER: "true"} if replayed else None
+    return JSONResponse(status_code=status, content=body.model_dump(mode="json"), headers=headers)
+
+
+def _submit(
+    service: JobService,
+    body: RenderRequest | VoiceoverRequest | RenderVideoRequest,
+    job_request: JobRequest,
+    key: str | None,
+) -> tuple[Job, bool]:
+    """Submit the job; with an Idempotency-Key, only the first time (True: a replay)."""
+    if key is None:
+        return service.submit(job_request), False
+    # The hash covers the endpoint and the validated body, so equivalent bodies (a field
+    # left out or sent as null, keys in another order) count as the same request.
+    canonical = json.dumps(
+        {"kind": job_request.kind.value, "body": body.model_dump(mode="json")},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    return service.submit_once(job_request, Idempotency(key, digest))
 
 
 @router.post("/render", status_code=202, response_model=JobResponse, responses=SUBMIT_ERRORS)
-def submit_render(body: RenderRequest, request: Request) -> JobResponse:
+def submit_render(
+    body: RenderRequest,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> JobResponse:
     """Queue a render; poll /status/{job_id} or wait for the webhooks."""
-    job = _service(request).submit(body.job_request(_base_url(request)))
+    service = _service(request)
+    locations = {"base_video_url": body.base_video_url, "bgm_url": body.bgm_url}
+    check_locations(service.storage, locations)
+    job, replayed = _submit(service, body, body.job_request(_base_url(request)), idempotency_key)
+    if replayed:
+        response.headers[REPLAYED_HEADER] = "true"
     return JobResponse.of(job)
 
 
@@ -85,10 +154,62 @@ def job_status(job_id: str, request: Request) -> JobResponse:
     return JobResponse.of(job)
 
 
-@router.post("/jobs/{job_id}/cancel", response_model=JobResponse, responses=NOT_FOUND)
+@router.get(
+    "/jobs",
+    response_model=JobListResponse,
+    responses={422: {"description": "A bad status, limit or cursor."}},
+)
+def list_jobs(
+    request: Request,
+    status: Annotated[JobStatusName | None, Query(description="Only jobs in this state.")] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Jobs per page.")] = 20,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="`next_cursor` of the previous page.")
+    ] = None,
+) -> JobListResponse:
+    """Jobs, newest first, a page at a time (an addition, for dashboards). Pages are keyset
+    paginated: jobs submitted while you page through never shift or repeat entries."""
+    after = _decode_cursor(cursor) if cursor else None
+    found = _service(request).list_jobs(
+        status=JobStatus(status) if status else None, limit=limit + 1, after=after
+    )
+    page = found[:limit]
+    more = len(found) > limit
+    return JobListResponse(
+        jobs=[JobResponse.of(job) for job in page],
+        next_cursor=_encode_cursor(page[-1]) if more else None,
+    )
+
+
+def _encode_cursor(job: Job) -> str:
+    raw = json.dumps([job.created_at, job.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[float, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, job_id = json.loads(raw)
+        if isinstance(created_at, (int, float)) and isinstance(job_id, str):
+            return float(created_at), job_id
+    except (binascii.Error, ValueError, TypeError):
+        pass
+    raise HTTPException(status_code=422, detail="cursor is not one this service gave out")
+
+
+@router.post(
+    "/jobs/{job_id}/cancel",
+    response_model=JobResponse,
+    responses={
+        **NOT_FOUND,
+        409: {"model": ErrorResponse, "description": "The job has completed or failed."},
+    },
+)
 def cancel_job(job_id: str, request: Request) -> JobResponse:
-    """Cancel a queued job (an addition). A job already processing or finished is returned
-    unchanged, with 409."""
+    """Cancel a queued or running job (an addition): a running job's FFmpeg and speech
+    synthesis are stopped and its temporary files removed before this answers; the job ends
+    `cancelled` and a `job_cancelled` webhook is sent. Cancelling a cancelled job again
+    answers 200 with the job; a completed or failed job is refused with 409."""
     job = _service(request).cancel(job_id)
     if job is None:
         raise HTTPException(status_code=404, detail=f"job {job_id!r} not found")
@@ -98,19 +219,54 @@ def cancel_job(job_id: str, request: Request) -> JobResponse:
 
 
 @router.post("/voiceover", response_model=VoiceoverResponse, responses=SUBMIT_ERRORS)
-async def make_voiceover(body: VoiceoverRequest, request: Request) -> JSONResponse:
-    """Speak the script and store voice.wav; answers when done (runs on the worker pool)."""
-    job_request = body.job_request(_base_url(request))
-    job = await _submit_and_wait(_service(request), job_request)
-    return _finished_response(job, VoiceoverResponse.of(job))
+async def make_voiceover(
+    body: VoiceoverRequest, request: Request, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Speak the script and store voice.wav; answers when done (runs on the worker pool).
+    A retry with the same Idempotency-Key waits for the original job instead."""
+    job, replayed = await _submit_and_wait(request, body, idempotency_key)
+    return _finished_response(job, VoiceoverResponse.of(job), replayed)
 
 
 @router.post("/render-video", response_model=JobResponse, responses=SUBMIT_ERRORS)
-async def render_video(body: RenderVideoRequest, request: Request) -> JSONResponse:
-    """Render over a provided voiceover; answers when done (runs on the worker pool)."""
-    job_request = body.job_request(_base_url(request))
-    job = await _submit_and_wait(_service(request), job_request)
-    return _finished_response(job, JobResponse.of(job))
+async def render_video(
+    body: RenderVideoRequest, request: Request, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Render over a provided voiceover; answers when done (runs on the worker pool).
+    A retry with the same Idempotency-Key waits for the original job instead. With S3
+    storage every input must be an s3:// location, as the original service said."""
+    storage = _service(request).storage
+    locations = {
+        "voiceover_url": body.voiceover_url,
+        "base_video_url": body.base_video_url,
+        "bgm_url": body.bgm_url,
+    }
+    check_locations(storage, locations, s3_only=storage.kind == "s3")
+    job, replayed = await _submit_and_wait(request, body, idempotency_key)
+    return _finished_response(job, JobResponse.of(job), replayed)
+
+
+@router.get("/jobs/{job_id}/urls", response_model=JobUrlsResponse, responses=NOT_FOUND)
+def job_urls(job_id: str, request: Request) -> JobUrlsResponse:
+    """Downloadable URLs of a completed job's artifacts (an addition): presigned, expiring
+    after S3_SIGNED_URL_EXPIRATION_SECONDS, with S3 storage; the service's own otherwise.
+    A job that has not completed gets 409."""
+    service = _service(request)
+    job = service.get(job_id)
+    if job is None:
+        raise HTTPException(status_code=404, detail=f"job {job_id!r} not found")
+    if job.status is not JobStatus.COMPLETED:
+        raise HTTPException(status_code=409, detail=f"job {job_id!r} is {job.status.value}")
+    expires_s = service.settings.s3_signed_url_expiration_seconds
+    shared = {
+        field: service.storage.share(url, expires_s=expires_s) if url else None
+        for field, url in dataclasses.asdict(job.artifacts).items()
+    }
+    return JobUrlsResponse(
+        job_id=job.id,
+        expires_in=expires_s if service.storage.kind == "s3" else None,
+        **shared,
+    )
 
 
 @router.get("/uploads/{key:path}", include_in_schema=False)
@@ -133,4 +289,11 @@ def health(request: Request) -> HealthResponse:
             active=state.active_workers, max_concurrent_jobs=state.max_concurrent_jobs
         ),
         queue=QueueBody(queued=state.queue.queued, processing=state.queue.processing),
+        storage=_storage_body(_service(request).storage.health()),
+    )
+
+
+def _storage_body(state: StorageHealth) -> StorageBody:
+    return StorageBody(
+        backend=state.backend, bucket=state.bucket, reachable=state.reachable, error=state.error
     )

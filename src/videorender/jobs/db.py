@@ -38,6 +38,7 @@ jobs = Table(
     Column("voiceover_url", Text),
     Column("size", String(16)),
     Column("webhook_url", Text),
+    Column("options", Text),  # JobOptions as JSON
     Column("base_url", Text, nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("lease_token", String(64)),
@@ -48,12 +49,25 @@ jobs = Table(
     Column("subtitles_url", Text),
     Column("video_url", Text),
     Column("thumbnail_url", Text),
+    Column("subtitles_srt_url", Text),
+    Column("subtitles_vtt_url", Text),
+    Column("words_url", Text),
+    Column("warnings", Text),  # JSON list of strings
     Column("error", Text),
     Column("error_type", String(64)),
     # Times are epoch seconds (float): portable, and cheap to compare in the claim path.
     Column("created_at", Float, nullable=False, index=True),
     Column("started_at", Float),
     Column("finished_at", Float),
+    # Issue 11: idempotent submission, caller metadata, what a finished job cost.
+    # A key is unique while it is live; once its 24 h are over, the next use of the key
+    # clears it on the old row (see JobStore.create_once).
+    Column("idempotency_key", String(255)),
+    Column("request_hash", String(64)),
+    Column("metadata_json", Text),  # the caller's JSON object, as received (<= 1 KB)
+    Column("timings_json", Text),  # {"stage": seconds}, on completion
+    Column("duration_ms", Integer),  # of the produced media, on completion
+    UniqueConstraint("idempotency_key", name="uq_jobs_idempotency_key"),
 )
 
 webhook_outbox = Table(

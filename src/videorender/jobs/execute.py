@@ -9,8 +9,10 @@ job replaces what an earlier attempt left instead of adding to it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,18 +20,29 @@ from pathlib import Path
 
 from videorender import inputs
 from videorender.config import Settings
-from videorender.errors import DiskSpaceError
+from videorender.errors import DiskSpaceError, JobCancelledError
 from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest, JobStatus
 from videorender.jobs.store import JobStore
 from videorender.netguard import NetGuard
 from videorender.pipeline import deadline
-from videorender.pipeline.models import Progress, RenderOptions, Size, Stage, VoiceTrack
+from videorender.pipeline.captions import DEFAULT_STYLE
+from videorender.pipeline.models import (
+    CaptionOptions,
+    Progress,
+    RenderOptions,
+    Size,
+    Stage,
+    VoiceTrack,
+)
 from videorender.pipeline.run import RenderJob, render, voiceover
 from videorender.storage import Artifact, Storage, artifact_key
 from videorender.webhooks import Event, VideoCompleted, VoiceoverUploaded, utc_timestamp
 
 MB = 1024 * 1024
 PROGRESS_WRITE_INTERVAL_S = 0.5
+UPLOAD_STAGE = "upload"  # a stage of the job, not of the pipeline: storing the artifacts
+MAX_RUNNING_PERCENT = 99  # 100 means completed
+VOICEOVER_TTS_START = 3
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,8 @@ class JobContext:
 class Outcome:
     artifacts: Artifacts
     events: tuple[Event, ...]
+    duration_ms: int | None = None  # of the produced media
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,27 +70,71 @@ class Inputs:
 
 
 class ProgressRecorder:
-    """Stores a job's stage and percent, at most every PROGRESS_WRITE_INTERVAL_S (and on
-    every change of stage), so progress never costs the database more than a trickle."""
+    """Follows a job through its stages: stores its stage and percent, at most every
+    PROGRESS_WRITE_INTERVAL_S (and on every change of stage), so progress never costs the
+    database more than a trickle; times each stage; and holds the job's cancel flag.
 
-    def __init__(self, ctx: JobContext, claim: Claim) -> None:
+    The percent stored never goes down (stages overlap a little: inputs are fetched before
+    the pipeline starts) and stays below 100 until the job is completed. When a write finds
+    the job no longer ours (cancelled, perhaps from another process, or its lease lost), the
+    cancel flag is set and the job stops at its next progress point.
+    """
+
+    def __init__(self, ctx: JobContext, claim: Claim, cancel: threading.Event) -> None:
         self._ctx = ctx
         self._claim = claim
-        self._last: tuple[str, int] | None = None
+        self.cancel = cancel
+        self._written: tuple[str, int] | None = None
         self._written_at = 0.0
         self.stage = Stage.INPUTS.value
+        self._percent = 0
+        self._stage_started = time.monotonic()
+        self._seconds: dict[str, float] = {}
 
     def __call__(self, progress: Progress) -> None:
-        self.stage = progress.stage.value
-        current = (progress.stage.value, progress.percent)
+        self._enter(progress.stage.value)
+        percent = progress.percent
+        if self._claim.job.request.kind is JobKind.VOICEOVER and progress.stage is Stage.TTS:
+            # Speech is nearly all of a voiceover: spread it over the whole bar.
+            percent = VOICEOVER_TTS_START + int(progress.fraction * (95 - VOICEOVER_TTS_START))
+        self._percent = max(self._percent, min(MAX_RUNNING_PERCENT, percent))
+        self._write()
+
+    def mark(self, stage: str) -> None:
+        """Enter a stage of the job's own (e.g. upload); a cancellation point.
+
+        Raises:
+            JobCancelledError: the job was cancelled.
+        """
+        if self.cancel.is_set():
+            raise JobCancelledError(f"cancelled during {self.stage}")
+        self._enter(stage)
+        self._write()
+
+    def timings(self) -> dict[str, float]:
+        """Seconds spent in each stage so far, the current one included."""
+        self._enter("")
+        return {stage: round(seconds, 3) for stage, seconds in self._seconds.items() if stage}
+
+    def _enter(self, stage: str) -> None:
+        if stage == self.stage:
+            return
         now = time.monotonic()
-        stage_changed = self._last is None or self._last[0] != current[0]
-        if current == self._last or not (
+        spent = self._seconds.get(self.stage, 0.0) + now - self._stage_started
+        self._seconds[self.stage] = spent
+        self.stage, self._stage_started = stage, now
+
+    def _write(self) -> None:
+        current = (self.stage, self._percent)
+        now = time.monotonic()
+        stage_changed = self._written is None or self._written[0] != current[0]
+        if current == self._written or not (
             stage_changed or now - self._written_at >= PROGRESS_WRITE_INTERVAL_S
         ):
             return
-        self._ctx.store.progress(self._claim, *current)
-        self._last, self._written_at = current, now
+        if not self._ctx.store.progress(self._claim, *current):
+            self.cancel.set()
+        self._written, self._written_at = current, now
 
 
 def execute(ctx: JobContext, claim: Claim, recorder: ProgressRecorder) -> Outcome:
@@ -83,12 +142,13 @@ def execute(ctx: JobContext, claim: Claim, recorder: ProgressRecorder) -> Outcom
 
     Raises:
         VideoRenderError: a subclass naming the input or stage at fault.
+        JobCancelledError: the job was cancelled (its work folder is removed all the same).
     """
     job = claim.job
     check_free_disk(ctx.settings)
     try:
         with _workdir(work_root(ctx.settings) / job.id) as work:
-            recorder(Progress(Stage.INPUTS, 0.0))
+            recorder.mark(Stage.INPUTS.value)
             fetched = _fetch_inputs(ctx, job.request, work)
             if job.request.kind is JobKind.VOICEOVER:
                 return _voiceover(ctx, claim, work, recorder)
@@ -144,12 +204,15 @@ def _voiceover(ctx: JobContext, claim: Claim, work: Path, recorder: ProgressReco
         job.request.script,
         work / "voice.wav",
         ctx.settings,
+        options=render_options(job.request),
         on_progress=recorder,
+        cancel=recorder.cancel,
         temp_dir=work,
     )
+    recorder.mark(UPLOAD_STAGE)
     voice_url = _put(ctx, job.request, track.path, Artifact.VOICE, job.id)
     event = VoiceoverUploaded(job_id=job.id, voice_url=voice_url, timestamp=utc_timestamp())
-    return Outcome(Artifacts(voice_url=voice_url), (event,))
+    return Outcome(Artifacts(voice_url=voice_url), (event,), track.duration_ms)
 
 
 def _render(
@@ -159,11 +222,11 @@ def _render(
     request = job.request
 
     def publish_voice(track: VoiceTrack) -> None:
+        recorder.mark(UPLOAD_STAGE)
         url = _put(ctx, request, track.path, Artifact.VOICE, job.id)
         event = VoiceoverUploaded(job_id=job.id, voice_url=url, timestamp=utc_timestamp())
         ctx.store.publish_voice(claim, url, event)
 
-    size = Size.parse(request.size) if request.size else None
     result = render(
         RenderJob(
             script=request.script,
@@ -171,32 +234,51 @@ def _render(
             base_video=fetched.base_video,
             music=fetched.music,
             voiceover=fetched.voiceover,
-            options=RenderOptions(size=size),
+            options=render_options(request),
             temp_dir=work,
         ),
         ctx.settings,
         on_progress=recorder,
         on_voice=publish_voice,
+        cancel=recorder.cancel,
     )
+    recorder.mark(UPLOAD_STAGE)
+
+    def put(path: Path | None, artifact: Artifact) -> str | None:
+        return _put(ctx, request, path, artifact, job.id) if path else None
+
     artifacts = Artifacts(
         voice_url=ctx.storage.url(artifact_key(Artifact.VOICE, job.id), base_url=request.base_url),
-        subtitles_url=_put(ctx, request, result.subtitles, Artifact.SUBTITLES, job.id),
-        video_url=_put(ctx, request, result.video, Artifact.VIDEO, job.id),
-        thumbnail_url=(
-            _put(ctx, request, result.thumbnail, Artifact.THUMBNAIL, job.id)
-            if result.thumbnail
-            else None
-        ),
+        subtitles_url=put(result.subtitles, Artifact.SUBTITLES),
+        video_url=put(result.video, Artifact.VIDEO),
+        thumbnail_url=put(result.thumbnail, Artifact.THUMBNAIL),
+        subtitles_srt_url=put(result.subtitles_srt, Artifact.SUBTITLES_SRT),
+        subtitles_vtt_url=put(result.subtitles_vtt, Artifact.SUBTITLES_VTT),
+        words_url=put(result.words, Artifact.WORDS),
     )
     event = VideoCompleted(
         job_id=job.id,
-        voice_url=artifacts.voice_url,
-        subtitles_url=artifacts.subtitles_url,
-        video_url=artifacts.video_url,
-        thumbnail_url=artifacts.thumbnail_url,
+        **dataclasses.asdict(artifacts),
+        warnings=list(result.warnings),
         timestamp=utc_timestamp(),
     )
-    return Outcome(artifacts, (event,))
+    return Outcome(artifacts, (event,), result.duration_ms, result.warnings)
+
+
+def render_options(request: JobRequest) -> RenderOptions:
+    """The pipeline's options for a stored request (validated when it was accepted).
+
+    Raises:
+        InputError: an option no longer valid (e.g. a speaker removed from the voices file).
+    """
+    options = request.options
+    return RenderOptions(
+        size=Size.parse(request.size) if request.size else None,
+        tts_provider=options.tts_provider,
+        speaker=options.speaker,
+        subtitle_style=options.subtitle_style or DEFAULT_STYLE,
+        captions=CaptionOptions.from_mapping(options.captions),
+    )
 
 
 def _fetch_inputs(ctx: JobContext, request: JobRequest, work: Path) -> Inputs:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
+
+CaptionValue = str | int | float
 
 
 class JobStatus(str, Enum):
@@ -29,6 +34,28 @@ class JobKind(str, Enum):
 
 
 @dataclass(frozen=True)
+class JobOptions:
+    """The caller's voice and caption choices, as validated by the API (all optional).
+
+    `captions` holds CaptionOptions' fields by name (colours as `#RRGGBB[AA]` text), so that
+    the stored form is plain JSON.
+    """
+
+    tts_provider: str | None = None
+    speaker: str | None = None
+    subtitle_style: str | None = None
+    captions: dict[str, CaptionValue] = field(default_factory=dict)
+
+    def to_json(self) -> str | None:
+        values = {k: v for k, v in self.__dict__.items() if v}
+        return json.dumps(values, sort_keys=True) if values else None
+
+    @classmethod
+    def from_json(cls, text: str | None) -> JobOptions:
+        return cls(**json.loads(text)) if text else cls()
+
+
+@dataclass(frozen=True)
 class JobRequest:
     """The caller's request, validated by the API before it is stored."""
 
@@ -39,8 +66,19 @@ class JobRequest:
     voiceover_url: str | None = None
     size: str | None = None
     webhook_url: str | None = None
+    options: JobOptions = field(default_factory=JobOptions)
     # Where the caller reached the service: the base of artifact URLs with local storage.
     base_url: str = "http://127.0.0.1:8000/"
+    # The caller's own JSON object, echoed in the status and in every webhook of the job.
+    metadata: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """An `Idempotency-Key` and a hash of the request it came with."""
+
+    key: str
+    request_hash: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +89,10 @@ class Artifacts:
     subtitles_url: str | None = None
     video_url: str | None = None
     thumbnail_url: str | None = None
+    # Additions: caption sidecars and word timings.
+    subtitles_srt_url: str | None = None
+    subtitles_vtt_url: str | None = None
+    words_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,9 +108,15 @@ class Job:
     percent: int = 0
     error: str | None = None
     error_type: str | None = None  # class name of the VideoRenderError, for HTTP mapping
+    # What the caller should know about a completed job (e.g. a voiceover that did not match
+    # its script, so the subtitles follow speech activity instead of the words).
+    warnings: tuple[str, ...] = ()
     created_at: float = 0.0
     started_at: float | None = None
     finished_at: float | None = None
+    # On completion: seconds spent in each stage, and the length of the produced media.
+    timings: Mapping[str, float] = field(default_factory=dict)
+    duration_ms: int | None = None
 
 
 @dataclass(frozen=True)

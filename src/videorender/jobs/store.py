@@ -13,20 +13,43 @@ causes them (a transactional outbox): an event is never lost between the two.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from videorender.errors import IdempotencyConflictError
 from videorender.jobs.db import jobs, webhook_outbox
-from videorender.jobs.models import Artifacts, Claim, Job, JobKind, JobRequest, JobStatus
+from videorender.jobs.models import (
+    Artifacts,
+    Claim,
+    Idempotency,
+    Job,
+    JobKind,
+    JobOptions,
+    JobRequest,
+    JobStatus,
+)
 from videorender.pipeline.models import Stage
-from videorender.webhooks import Delivery, Event, JobFailed, encode, message_id, utc_timestamp
+from videorender.webhooks import (
+    Delivery,
+    Event,
+    JobCancelled,
+    JobFailed,
+    encode,
+    message_id,
+    utc_timestamp,
+)
 
 CLAIM_RACE_RETRIES = 5
+IDEMPOTENCY_TTL_S = 24 * 3600
+ACTIVE = (JobStatus.QUEUED.value, JobStatus.PROCESSING.value)
 
 
 @dataclass(frozen=True)
@@ -48,34 +71,86 @@ class OutboxItem:
 class JobStore:
     """All reads and writes of jobs and their webhook outbox."""
 
-    def __init__(self, engine: Engine, *, webhook_url: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        webhook_url: str | None = None,
+        idempotency_ttl_s: float = IDEMPOTENCY_TTL_S,
+    ) -> None:
         self._engine = engine
         self._writer = engine.execution_options(write=True)
         self._webhook_url = webhook_url
+        self._idempotency_ttl_s = idempotency_ttl_s
 
     # --- the API's side ----------------------------------------------------------------------
 
     def create(self, request: JobRequest) -> Job:
-        job_id = str(uuid.uuid4())
         with self._writer.begin() as conn:
-            conn.execute(
-                insert(jobs).values(
-                    id=job_id,
-                    kind=request.kind.value,
-                    status=JobStatus.QUEUED.value,
-                    script=request.script,
-                    base_video_url=request.base_video_url,
-                    bgm_url=request.bgm_url,
-                    voiceover_url=request.voiceover_url,
-                    size=request.size,
-                    webhook_url=request.webhook_url,
-                    base_url=request.base_url,
-                    attempts=0,
-                    percent=0,
-                    created_at=time.time(),
+            return self._insert(conn, request, None)
+
+    def create_once(self, request: JobRequest, idempotency: Idempotency) -> tuple[Job, bool]:
+        """Create the job unless `idempotency.key` is already live: then return the job it
+        made, and True (a replay). A key lives IDEMPOTENCY_TTL_S from its job's creation.
+
+        Raises:
+            IdempotencyConflictError: the live key was used with a different request.
+        """
+        for _ in range(CLAIM_RACE_RETRIES):
+            try:
+                with self._writer.begin() as conn:
+                    return self._create_once(conn, request, idempotency)
+            except IntegrityError:
+                continue  # the same key inserted concurrently (PostgreSQL): read it back
+        raise RuntimeError(f"idempotency key {idempotency.key!r} kept racing")  # not reached
+
+    def _create_once(
+        self, conn: Connection, request: JobRequest, idempotency: Idempotency
+    ) -> tuple[Job, bool]:
+        row = conn.execute(
+            select(jobs).where(jobs.c.idempotency_key == idempotency.key)
+        ).one_or_none()
+        if row is not None and row.created_at > time.time() - self._idempotency_ttl_s:
+            if row.request_hash != idempotency.request_hash:
+                raise IdempotencyConflictError(
+                    f"Idempotency-Key {idempotency.key!r} was already used for job {row.id} "
+                    "with a different request; use a new key for a new request"
                 )
+            return _to_job(row), True
+        if row is not None:  # expired: the key is free again
+            conn.execute(
+                update(jobs)
+                .where(jobs.c.id == row.id)
+                .values(idempotency_key=None, request_hash=None)
             )
-            return _load(conn, job_id)
+        return self._insert(conn, request, idempotency), False
+
+    def _insert(
+        self, conn: Connection, request: JobRequest, idempotency: Idempotency | None
+    ) -> Job:
+        job_id = str(uuid.uuid4())
+        conn.execute(
+            insert(jobs).values(
+                id=job_id,
+                kind=request.kind.value,
+                status=JobStatus.QUEUED.value,
+                script=request.script,
+                base_video_url=request.base_video_url,
+                bgm_url=request.bgm_url,
+                voiceover_url=request.voiceover_url,
+                size=request.size,
+                webhook_url=request.webhook_url,
+                options=request.options.to_json(),
+                base_url=request.base_url,
+                attempts=0,
+                percent=0,
+                created_at=time.time(),
+                idempotency_key=idempotency.key if idempotency else None,
+                request_hash=idempotency.request_hash if idempotency else None,
+                metadata_json=_dumps(request.metadata),
+            )
+        )
+        return _load(conn, job_id)
 
     def get(self, job_id: str) -> Job | None:
         with self._engine.connect() as conn:
@@ -83,15 +158,45 @@ class JobStore:
         return _to_job(row) if row is not None else None
 
     def cancel(self, job_id: str) -> Job | None:
-        """Cancel a job that has not started; a started or finished job is left as it is."""
+        """Cancel a queued or processing job (and queue `job_cancelled`); a finished job is
+        left as it is. A processing job's lease is revoked here: its worker's writes fail
+        from now on, which is how a worker in another process learns of the cancel."""
         with self._writer.begin() as conn:
-            conn.execute(
+            cancelled = conn.execute(
                 update(jobs)
-                .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED.value)
-                .values(status=JobStatus.CANCELLED.value, finished_at=time.time())
-            )
+                .where(jobs.c.id == job_id, jobs.c.status.in_(ACTIVE))
+                .values(
+                    status=JobStatus.CANCELLED.value,
+                    stage=None,
+                    lease_token=None,
+                    lease_until=None,
+                    finished_at=time.time(),
+                )
+            ).rowcount
             row = conn.execute(select(jobs).where(jobs.c.id == job_id)).one_or_none()
-        return _to_job(row) if row is not None else None
+            if row is None:
+                return None
+            job = _to_job(row)
+            if cancelled:
+                self._queue_event(conn, job, JobCancelled(job_id=job.id, timestamp=utc_timestamp()))
+        return job
+
+    def list_jobs(
+        self, *, status: JobStatus | None, limit: int, after: tuple[float, str] | None
+    ) -> list[Job]:
+        """Newest first; `after` is the (created_at, id) of the last job of the previous page
+        (keyset pagination: stable while jobs are added, and cheap at any depth)."""
+        query = select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
+        if status is not None:
+            query = query.where(jobs.c.status == status.value)
+        if after is not None:
+            created_at, job_id = after
+            query = query.where(
+                (jobs.c.created_at < created_at)
+                | ((jobs.c.created_at == created_at) & (jobs.c.id < job_id))
+            )
+        with self._engine.connect() as conn:
+            return [_to_job(row) for row in conn.execute(query).all()]
 
     def counts(self) -> QueueCounts:
         with self._engine.connect() as conn:
@@ -151,10 +256,14 @@ class JobStore:
                     held.add(token)
         return held
 
-    def progress(self, claim: Claim, stage: str, percent: int) -> None:
+    def progress(self, claim: Claim, stage: str, percent: int) -> bool:
+        """Store the job's progress; False when the job is no longer this claim's (cancelled,
+        or its lease was lost): the worker should stop."""
         with self._writer.begin() as conn:
-            conn.execute(
-                update(jobs).where(_held(claim.token)).values(stage=stage, percent=percent)
+            return bool(
+                conn.execute(
+                    update(jobs).where(_held(claim.token)).values(stage=stage, percent=percent)
+                ).rowcount
             )
 
     def publish_voice(self, claim: Claim, voice_url: str, event: Event) -> None:
@@ -165,8 +274,18 @@ class JobStore:
             ).rowcount:
                 self._queue_event(conn, claim.job, event)
 
-    def complete(self, claim: Claim, artifacts: Artifacts, events: Sequence[Event]) -> bool:
-        """Mark the job completed; False when the lease was lost (nothing is written)."""
+    def complete(
+        self,
+        claim: Claim,
+        artifacts: Artifacts,
+        events: Sequence[Event],
+        *,
+        timings: Mapping[str, float] | None = None,
+        duration_ms: int | None = None,
+        warnings: Sequence[str] = (),
+    ) -> bool:
+        """Mark the job completed; False when the lease was lost or the job was cancelled
+        (nothing is written)."""
         with self._writer.begin() as conn:
             done = conn.execute(
                 update(jobs)
@@ -178,10 +297,10 @@ class JobStore:
                     lease_token=None,
                     lease_until=None,
                     finished_at=time.time(),
-                    voice_url=artifacts.voice_url,
-                    subtitles_url=artifacts.subtitles_url,
-                    video_url=artifacts.video_url,
-                    thumbnail_url=artifacts.thumbnail_url,
+                    **dataclasses.asdict(artifacts),  # each artifact has a column of its name
+                    warnings=json.dumps(list(warnings)) if warnings else None,
+                    timings_json=_dumps(timings),
+                    duration_ms=duration_ms,
                 )
             ).rowcount
             if done:
@@ -281,6 +400,8 @@ class JobStore:
 
     def _queue_event(self, conn: Connection, job: Job, event: Event) -> None:
         urls = dict.fromkeys(u for u in (self._webhook_url, job.request.webhook_url) if u)
+        if job.request.metadata is not None:
+            event = event.model_copy(update={"metadata": dict(job.request.metadata)})
         for url in urls:
             msg_id = message_id(event)
             exists = conn.execute(
@@ -350,16 +471,14 @@ def _to_job(row: Row[tuple[object, ...]]) -> Job:
             voiceover_url=m["voiceover_url"],
             size=m["size"],
             webhook_url=m["webhook_url"],
+            options=JobOptions.from_json(m["options"]),
             base_url=m["base_url"],
+            metadata=_loads(m["metadata_json"]),
         ),
         status=JobStatus(m["status"]),
         attempts=m["attempts"],
-        artifacts=Artifacts(
-            voice_url=m["voice_url"],
-            subtitles_url=m["subtitles_url"],
-            video_url=m["video_url"],
-            thumbnail_url=m["thumbnail_url"],
-        ),
+        artifacts=Artifacts(**{f.name: m[f.name] for f in dataclasses.fields(Artifacts)}),
+        warnings=tuple(json.loads(m["warnings"])) if m["warnings"] else (),
         stage=m["stage"],
         percent=m["percent"],
         error=m["error"],
@@ -367,4 +486,17 @@ def _to_job(row: Row[tuple[object, ...]]) -> Job:
         created_at=m["created_at"],
         started_at=m["started_at"],
         finished_at=m["finished_at"],
+        timings=_loads(m["timings_json"]) or {},
+        duration_ms=m["duration_ms"],
     )
+
+
+def _dumps(value: Mapping[str, object] | None) -> str | None:
+    return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
+def _loads(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    value: dict[str, Any] = json.loads(text)
+    return value

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from videorender.errors import StageError, VideoRenderError
+from videorender.errors import JobCancelledError, StageError, VideoRenderError
 from videorender.jobs.execute import JobContext, ProgressRecorder, execute, remove_stale_work
 from videorender.jobs.models import Claim
 from videorender.logs import job_context
@@ -40,7 +40,9 @@ class WorkerPool:
         self._threads: list[threading.Thread] = []
         self._running: dict[str, Claim] = {}  # lease token -> claim
         self._started: dict[str, float] = {}  # lease token -> time.monotonic() at claim
+        self._cancels: dict[str, threading.Event] = {}  # lease token -> its job's cancel flag
         self._lock = threading.Lock()
+        self._released = threading.Condition(self._lock)  # notified when a job ends here
         settings = ctx.settings
         self._lease_s = settings.job_lease_seconds
         self._max_attempts = settings.max_attempts
@@ -58,6 +60,18 @@ class WorkerPool:
         for number in range(self._size):
             self._spawn(self._work, f"worker-{number}")
         self._spawn(self._housekeep, "job-leases")
+
+    def cancel(self, job_id: str, wait_s: float) -> bool:
+        """Stop the job `job_id` if it runs in this process (its FFmpeg or speech synthesis is
+        interrupted at the next progress point) and wait up to `wait_s` until its worker has
+        let go of it. Returns False only when it is still running after `wait_s`."""
+        with self._lock:
+            tokens = [t for t, claim in self._running.items() if claim.job.id == job_id]
+            for token in tokens:
+                self._cancels[token].set()
+            return self._released.wait_for(
+                lambda: all(token not in self._running for token in tokens), timeout=wait_s
+            )
 
     def wake(self) -> None:
         """A job was queued: look now rather than at the next poll."""
@@ -90,26 +104,36 @@ class WorkerPool:
                 self._wakeup.wait(POLL_SECONDS)
                 self._wakeup.clear()
                 continue
+            cancel = threading.Event()
             with self._lock:
                 self._running[claim.token] = claim
                 self._started[claim.token] = time.monotonic()
+                self._cancels[claim.token] = cancel
             try:
                 with job_context(claim.job.id):
-                    self._run(claim)
+                    self._run(claim, cancel)
             finally:
                 with self._lock:
                     self._running.pop(claim.token, None)
                     self._started.pop(claim.token, None)
+                    self._cancels.pop(claim.token, None)
+                    self._released.notify_all()
 
-    def _run(self, claim: Claim) -> None:
+    def _run(self, claim: Claim, cancel: threading.Event) -> None:
         job = claim.job
         store = self._ctx.store
         log.info("job started (%s, attempt %d)", job.request.kind.value, job.attempts)
-        recorder = ProgressRecorder(self._ctx, claim)
+        recorder = ProgressRecorder(self._ctx, claim, cancel)
         try:
             with deadline.limit(self._ctx.settings.job_timeout_seconds):
                 outcome = execute(self._ctx, claim, recorder)
+        except JobCancelledError as exc:
+            log.info("job stopped: %s", exc)  # the store already says why (cancelled, lost)
+            return
         except VideoRenderError as exc:
+            if cancel.is_set():  # e.g. a subprocess killed on the way out of a cancelled job
+                log.info("job stopped (cancelled): %s", exc)
+                return
             if exc.retryable and job.attempts < self._max_attempts:
                 log.warning("job failed, will retry: %s", exc)
                 store.requeue(claim)
@@ -123,10 +147,18 @@ class WorkerPool:
             log.exception("job crashed in stage %s", recorder.stage)
             store.fail(claim, f"{recorder.stage}: internal error ({type(exc).__name__})", "Bug")
             return
-        if store.complete(claim, outcome.artifacts, outcome.events):
+        done = store.complete(
+            claim,
+            outcome.artifacts,
+            outcome.events,
+            timings=recorder.timings(),
+            duration_ms=outcome.duration_ms,
+            warnings=outcome.warnings,
+        )
+        if done:
             log.info("job completed")
         else:
-            log.warning("job finished after its lease was lost; the newer attempt stands")
+            log.warning("job finished after it was cancelled or lost its lease; result discarded")
 
     def _housekeep(self) -> None:
         interval = self._lease_s / 4
@@ -136,8 +168,9 @@ class WorkerPool:
                 held = self._ctx.store.renew(running, self._lease_s)
                 for token in running.keys() - held:
                     log.warning(
-                        "job %s: lease lost; its result will be discarded", running[token].job.id
+                        "job %s: lease lost or job cancelled; stopping it", running[token].job.id
                     )
+                    self._stop(token)
                 self._reap()
             except Exception:  # a database hiccup must not end lease renewal for good
                 log.exception("lease renewal failed; retrying in %.1f s", interval)
@@ -157,8 +190,15 @@ class WorkerPool:
                 error = f"the job ran past JOB_TIMEOUT_SECONDS ({limit:g} s) and did not stop"
                 if self._ctx.store.fail(claim, error, "JobTimeoutError"):
                     log.error("job %s: %s; abandoned", claim.job.id, error)
+                self._stop(token)  # should it reach a progress point, it stops there
                 del running[token]
         return running
+
+    def _stop(self, token: str) -> None:
+        with self._lock:
+            cancel = self._cancels.get(token)
+        if cancel is not None:
+            cancel.set()
 
     def _reap(self) -> None:
         for job in self._ctx.store.reap(self._max_attempts):

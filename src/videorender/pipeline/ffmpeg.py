@@ -261,6 +261,7 @@ def build_loudness_scan_argv(plan: RenderPlan) -> list[str]:
         *(_looped(plan.music) if plan.music else []),
         "-filter_complex", _audio_graph(plan, music_input=1, final=False),
         "-map", "[a]", "-t", _seconds(plan.duration_ms),
+        "-progress", "pipe:1", "-nostats",
         "-f", "null", "-",
     ]  # fmt: skip
 
@@ -283,19 +284,32 @@ def build_thumbnail_argv(video: Path, at_ms: int, output: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def build_wav_argv(source: Path, output: Path) -> list[str]:
-    """Any audio file (or a video's first audio track) as mono 16-bit PCM WAV."""
-    return [
-        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-i", str(source), "-vn", "-map", "0:a:0", "-ac", "1", "-c:a", "pcm_s16le", str(output),
-    ]  # fmt: skip
-
-
 def build_frame_argv(video: Path, at_ms: int, output: Path) -> list[str]:
     """One frame as PNG, for checks and previews."""
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
         "-ss", _seconds(at_ms), "-i", str(video), "-frames:v", "1", "-update", "1", str(output),
+    ]  # fmt: skip
+
+
+def build_decode_pcm_argv(source: Path, output: Path, rate: int) -> list[str]:
+    """The first audio stream of `source`, as raw mono 16-bit little-endian PCM at `rate` Hz
+    (for analysis: alignment reads it back with numpy)."""
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-i", str(source), "-map", "0:a:0", "-vn", "-sn", "-dn",
+        "-ac", "1", "-ar", str(rate), "-c:a", "pcm_s16le", "-f", "s16le",
+        str(output),
+    ]  # fmt: skip
+
+
+def build_voice_wav_argv(source: Path, output: Path) -> list[str]:
+    """A provided voiceover as the job's voice track: mono 16-bit WAV at the mix rate."""
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-i", str(source), "-map", "0:a:0", "-vn", "-sn", "-dn",
+        "-ac", "1", "-ar", str(AUDIO_RATE), "-c:a", "pcm_s16le",
+        str(output),
     ]  # fmt: skip
 
 

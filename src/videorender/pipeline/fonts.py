@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from videorender.errors import ConfigError
+from videorender.errors import ConfigError, InputError
 
 _NOTO = Path("/usr/share/fonts/truetype/noto")
 _NOTO_CJK = Path("/usr/share/fonts/opentype/noto")
@@ -59,20 +59,38 @@ def fonts_for(text: str) -> list[FontSpec]:
     return [primary, *extra] if primary is LATIN else [primary, LATIN, *extra]
 
 
-def prepare_fonts_dir(text: str, directory: Path) -> str:
-    """Link the fonts that `text` needs into `directory`; return the caption font family.
+def prepare_fonts_dir(text: str, directory: Path, family: str | None = None) -> str:
+    """Link the fonts that `text` needs into `directory`, and the installed font `family` if
+    a job asked for one; return the caption font family.
 
     Raises:
         ConfigError: a needed font is not installed (the set-up installs them).
+        InputError: the font family asked for is not installed.
     """
     directory.mkdir(parents=True, exist_ok=True)
     fonts = fonts_for(text)
+    if family is not None:
+        fonts = [installed_family(family), *fonts]
     for font in fonts:
         source = locate(font)
         link = directory / source.name
         if not link.exists():
             link.symlink_to(source)
     return fonts[0].family
+
+
+def installed_family(family: str) -> FontSpec:
+    """The installed font family a job asked for (bold, as captions are).
+
+    Raises:
+        InputError: no such family is installed.
+    """
+    chosen = FontSpec(family, f"{family}:bold", Path("/nonexistent"))
+    try:
+        locate(chosen)
+    except ConfigError as exc:
+        raise InputError(f"font {family!r} is not installed on this server", "font") from exc
+    return chosen
 
 
 @functools.lru_cache(maxsize=32)

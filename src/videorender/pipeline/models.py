@@ -4,8 +4,8 @@ they become seconds only where FFmpeg arguments are spelled (`ffmpeg.py`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
 
@@ -18,6 +18,7 @@ class Stage(str, Enum):
     SCRIPT = "script"
     INPUTS = "inputs"
     TTS = "tts"
+    ALIGN = "align"  # only with a provided voiceover: TTS then speaks the reference
     SUBTITLES = "subtitles"
     RENDER = "render"
     THUMBNAIL = "thumbnail"
@@ -44,8 +45,9 @@ _STAGE_WEIGHTS = {
     Stage.SCRIPT: 1,
     Stage.INPUTS: 2,
     Stage.TTS: 25,
+    Stage.ALIGN: 2,
     Stage.SUBTITLES: 1,
-    Stage.RENDER: 69,
+    Stage.RENDER: 67,
     Stage.THUMBNAIL: 2,
 }
 
@@ -90,13 +92,29 @@ class Size:
 
 
 @dataclass(frozen=True)
+class WordTiming:
+    """When one word of a sentence is spoken (words as `words.split_words` cuts them)."""
+
+    text: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
 class SentenceTiming:
-    """Where one spoken sentence lies in the voice track."""
+    """Where one spoken sentence lies in the voice track, and each of its words in it.
+
+    Word spans lie inside the sentence's span, in order, and do not overlap; pauses between
+    words belong to none. `words_estimated` is True where the engine gave no word times and
+    they were spread over the sentence in proportion to word length.
+    """
 
     index: int
     text: str
     start_ms: int
     end_ms: int
+    words: tuple[WordTiming, ...] = ()
+    words_estimated: bool = False
 
     @property
     def duration_ms(self) -> int:
@@ -111,6 +129,7 @@ class VoiceTrack:
     sample_rate: int
     duration_ms: int
     sentences: tuple[SentenceTiming, ...]
+    engine: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,12 +152,93 @@ class MediaInfo:
         return Size(self.width, self.height)
 
 
+_COLOR = re.compile(r"#?([0-9a-fA-F]{6})([0-9a-fA-F]{2})?")
+CAPTION_POSITIONS = ("bottom", "middle", "top")
+
+
+@dataclass(frozen=True)
+class Color:
+    """An sRGB colour; `alpha` 0 is opaque (as in ASS), 255 transparent."""
+
+    r: int
+    g: int
+    b: int
+    alpha: int = 0
+
+    @classmethod
+    def parse(cls, text: str, what: str = "colour") -> Color:
+        """Parse `#RRGGBB` or `#RRGGBBAA` (AA: opacity, FF opaque, as on the web).
+
+        Raises:
+            InputError: not of that form.
+        """
+        match = _COLOR.fullmatch(text.strip())
+        if not match:
+            raise InputError(f"{what} {text!r} is not #RRGGBB or #RRGGBBAA", what)
+        rgb, opacity = match.group(1), match.group(2) or "ff"
+        return cls(int(rgb[:2], 16), int(rgb[2:4], 16), int(rgb[4:], 16), 255 - int(opacity, 16))
+
+
+@dataclass(frozen=True)
+class CaptionOptions:
+    """How captions look. Every field left None takes the preset for the frame's shape
+    (16:9 or 9:16) and the caption style; sizes are pixels of the output frame."""
+
+    font: str | None = None
+    font_size: int | None = None
+    text_color: Color | None = None
+    highlight_color: Color | None = None
+    outline_color: Color | None = None
+    outline: float | None = None
+    position: str | None = None
+    max_line_chars: int | None = None
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str | int | float]) -> CaptionOptions:
+        """From plain values by field name (colours as `#RRGGBB[AA]`), e.g. a stored request.
+
+        Raises:
+            InputError: an unknown option or a colour that does not parse, naming it.
+        """
+        known = {f.name for f in fields(cls)}
+        parsed: dict[str, object] = {}
+        for name, value in values.items():
+            if name not in known:
+                raise InputError(f"unknown caption option {name!r}", name)
+            parsed[name] = Color.parse(str(value), name) if name.endswith("_color") else value
+        return cls(**parsed)  # type: ignore[arg-type]
+
+    def validate(self) -> None:
+        """Raises:
+        InputError: naming the option that is out of range."""
+        if self.font is not None and not re.fullmatch(r"[\w .\-]{1,64}", self.font):
+            raise InputError(f"font {self.font!r} is not a font family name", "font")
+        if self.font_size is not None and not 8 <= self.font_size <= 400:
+            raise InputError("font size must be 8 to 400 pixels", "font_size")
+        if self.outline is not None and not 0 <= self.outline <= 40:
+            raise InputError("outline must be 0 to 40 pixels", "outline")
+        if self.position is not None and self.position not in CAPTION_POSITIONS:
+            known = ", ".join(CAPTION_POSITIONS)
+            message = f"caption position {self.position!r} is not one of {known}"
+            raise InputError(message, "position")
+        if self.max_line_chars is not None and not 8 <= self.max_line_chars <= 80:
+            raise InputError("max line length must be 8 to 80 characters", "max_line_chars")
+
+
 @dataclass(frozen=True)
 class RenderOptions:
-    """How a job wants its video to look; every field is optional."""
+    """How a job wants its video to look and sound; every field is optional.
+
+    `tts_provider` and `speaker` override `TTS_PROVIDER` and `KOKORO_SPEAKER` for this job;
+    `subtitle_style` names a caption style (`sentence`, `karaoke`, `words`).
+    """
 
     size: Size | None = None
     voice_model: Path | None = None
+    tts_provider: str | None = None
+    speaker: str | None = None
+    subtitle_style: str = "sentence"
+    captions: CaptionOptions = field(default_factory=CaptionOptions)
 
 
 @dataclass(frozen=True)
@@ -152,6 +252,13 @@ class RenderResult:
     duration_ms: int
     size: Size
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    subtitles_srt: Path | None = None
+    subtitles_vtt: Path | None = None
+    words: Path | None = None
+    # Things the caller should know although the render succeeded (e.g. a voiceover that did
+    # not match its script, so its subtitles could not be aligned).
+    warnings: tuple[str, ...] = ()
+    alignment_confidence: float | None = None  # only with a provided voiceover
 
 
 @dataclass(frozen=True)
@@ -170,7 +277,7 @@ class Encoder:
     preset: str = "veryfast"
     crf: int = 23
     threads: int = 2
-    lookahead: int = 10
+    lookahead: int = 5
     audio_bitrate: str = "160k"
 
 

@@ -6,6 +6,7 @@ normalise it linearly to the target (single-pass loudnorm misses by over 1 LU on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def check_inputs(
     limits = limits or MediaLimits()
     base_info = None
     if base_video is not None:
-        base_info = _checked(base_video, "base video", limits.max_seconds)
+        base_info = checked_media(base_video, "base video", limits.max_seconds)
         if not base_info.has_video:
             raise MediaError(f"base video {base_video.name!r} has no video stream", "base video")
         size = base_info.size
@@ -85,25 +86,13 @@ def check_inputs(
                 "base video",
             )
     if music is not None:
-        _checked(music, "background music", limits.max_seconds)
+        checked_media(music, "background music", limits.max_seconds)
         if not ffmpeg.has_audio_stream(music):
             raise MediaError(f"background music {music.name!r} has no audio stream", "music")
     return Inputs(base_video=base_video, base_info=base_info, music=music)
 
 
-def check_voiceover(voiceover: Path, limits: MediaLimits | None = None) -> None:
-    """Probe a caller's narration recording.
-
-    Raises:
-        MediaError: it is not media, is truncated, is too long or has no audio stream.
-    """
-    limits = limits or MediaLimits()
-    _checked(voiceover, "voiceover", limits.max_voiceover_seconds)
-    if not ffmpeg.has_audio_stream(voiceover):
-        raise MediaError(f"voiceover {voiceover.name!r} has no audio stream", "voiceover")
-
-
-def _checked(path: Path, what: str, max_seconds: int) -> MediaInfo:
+def checked_media(path: Path, what: str, max_seconds: int) -> MediaInfo:
     """Probe `path`, refuse it over `max_seconds`, and read its last seconds to be sure the
     file holds what its header announces (a download cut short keeps a valid header)."""
     info = ffmpeg.probe(path, what=what)
@@ -161,9 +150,17 @@ def plan_render(
         music_volume=settings.music_volume,
         music_fade_out_ms=settings.music_fade_out_ms,
         loudness=Loudness(integrated_lufs=settings.target_lufs),
-        encoder=Encoder(
-            preset=settings.video_preset, crf=settings.video_crf, threads=settings.ffmpeg_threads
-        ),
+        encoder=encoder_for(settings),
+    )
+
+
+def encoder_for(settings: Settings) -> Encoder:
+    """The H.264 settings a render uses (the benchmark's FFmpeg floor uses the same)."""
+    return Encoder(
+        preset=settings.video_preset,
+        crf=settings.video_crf,
+        threads=settings.ffmpeg_threads,
+        lookahead=settings.ffmpeg_lookahead,
     )
 
 
@@ -176,11 +173,15 @@ def render_video(
     Raises:
         FFmpegError: an FFmpeg run failed or timed out.
     """
-    plan = replace(plan, loudness=replace(plan.loudness, gain_db=_loudness_gain(plan, timeout_s)))
 
     def report(fraction: float) -> None:
         if on_progress:
             on_progress(Progress(Stage.RENDER, fraction))
+
+    # The scans report the render at its start: no progress to show, but each report is a
+    # point where a cancelled job stops (and its FFmpeg is killed).
+    gain = _loudness_gain(plan, timeout_s, on_scan=lambda _fraction: report(0.0))
+    plan = replace(plan, loudness=replace(plan.loudness, gain_db=gain))
 
     ffmpeg.run_ffmpeg(
         ffmpeg.build_render_argv(plan),
@@ -192,7 +193,9 @@ def render_video(
     )
 
 
-def _loudness_gain(plan: RenderPlan, timeout_s: float) -> float:
+def _loudness_gain(
+    plan: RenderPlan, timeout_s: float, on_scan: Callable[[float], None] | None = None
+) -> float:
     """Measure the mix through the final gain and limiter, and correct the gain until the
     result is within LOUDNESS_TOLERANCE_LU of the target (the limiter's losses included)."""
     gain = 0.0
@@ -202,6 +205,8 @@ def _loudness_gain(plan: RenderPlan, timeout_s: float) -> float:
             ffmpeg.build_loudness_scan_argv(trial),
             stage="render (loudness scan)",
             timeout_s=timeout_s,
+            duration_ms=plan.duration_ms,
+            on_progress=on_scan,
             niceness=FFMPEG_NICENESS,
         )
         measured = ffmpeg.parse_loudness_scan(report)

@@ -7,16 +7,23 @@ finished files are moved to the output folder only once everything has succeeded
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import logging
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from videorender.config import Settings
-from videorender.pipeline.fonts import prepare_fonts_dir
+from videorender.errors import JobCancelledError
+from videorender.pipeline import ffmpeg
+from videorender.pipeline.align import AlignmentResult, check_voiceover, timings_for_voiceover
+from videorender.pipeline.captions import get_style
+from videorender.pipeline.fonts import installed_family, prepare_fonts_dir
 from videorender.pipeline.models import (
     Progress,
     ProgressCallback,
@@ -28,23 +35,25 @@ from videorender.pipeline.models import (
 from videorender.pipeline.render import (
     MediaLimits,
     check_inputs,
-    check_voiceover,
     output_size,
     plan_render,
     render_video,
 )
 from videorender.pipeline.script import Sentence, process_script
-from videorender.pipeline.subtitles import build_subtitles, write_subtitles
+from videorender.pipeline.subtitles import build_captions, write_sidecars, write_subtitles
 from videorender.pipeline.thumbnail import make_thumbnail
-from videorender.pipeline.tts import create_engine
+from videorender.pipeline.tts import create_engine, unload_engines
 from videorender.pipeline.tts.cache import SpeechCache
-from videorender.pipeline.voice import adopt_voice, synthesize_voice
+from videorender.pipeline.voice import synthesize_voice, write_word_timings
 
 log = logging.getLogger(__name__)
 
 VIDEO_NAME = "final.mp4"
 VOICE_NAME = "voice.wav"
 SUBTITLES_NAME = "subs.ass"
+SRT_NAME = "subs.srt"
+VTT_NAME = "subs.vtt"
+WORDS_NAME = "words.json"
 THUMBNAIL_NAME = "thumbnail.jpg"
 
 
@@ -57,21 +66,29 @@ class RenderJob:
     base_video: Path | None = None
     music: Path | None = None
     options: RenderOptions = field(default_factory=RenderOptions)
-    # A recording of the script to use instead of our own speech. Its subtitle timings are
-    # estimated from our engine's pacing of the script (see `adopt_voice`).
+    # A caller's own narration: it becomes the voice track, and the subtitles are aligned to it.
     voiceover: Path | None = None
     # Where the job's temporary folder is made (default: the system's temp dir).
     temp_dir: Path | None = None
 
 
 class StageClock:
-    """Times each stage and forwards progress; a failing callback never fails the job."""
+    """Times each stage and forwards progress; a failing callback never fails the job.
 
-    def __init__(self, callback: ProgressCallback | None) -> None:
+    Every report is also a cancellation point: once `cancel` is set, the next report raises
+    `JobCancelledError`, which unwinds the stage (an FFmpeg run reporting progress is killed)
+    and removes the work folder on the way out."""
+
+    def __init__(
+        self, callback: ProgressCallback | None, cancel: threading.Event | None = None
+    ) -> None:
         self._callback = callback
+        self._cancel = cancel
         self.seconds: dict[str, float] = {}
 
     def report(self, progress: Progress) -> None:
+        if self._cancel is not None and self._cancel.is_set():
+            raise JobCancelledError(f"cancelled during {progress.stage.value}")
         if self._callback is None:
             return
         try:
@@ -108,33 +125,53 @@ def render(
     *,
     on_progress: ProgressCallback | None = None,
     on_voice: VoiceCallback | None = None,
+    cancel: threading.Event | None = None,
 ) -> RenderResult:
-    """Make the narrated video: final.mp4, voice.wav, subs.ass, thumbnail.jpg in output_dir.
+    """Make the narrated video in output_dir: final.mp4, voice.wav, subs.ass with its
+    subs.srt and subs.vtt sidecars, words.json (word timings) and thumbnail.jpg.
 
     `on_voice` is called with the finished narration (a WAV in the work folder, valid only
     during the call) before the video is rendered, e.g. to publish it early. Unlike progress
-    callbacks, an exception it raises fails the render.
+    callbacks, an exception it raises fails the render. Setting `cancel` stops the render at
+    its next progress report.
 
     Raises:
         VideoRenderError: a subclass naming the stage or input at fault.
+        JobCancelledError: `cancel` was set.
     """
-    clock = StageClock(on_progress)
+    clock = StageClock(on_progress, cancel)
     with job_workdir(job.temp_dir) as work:
         with clock.stage(Stage.SCRIPT):
             sentences = process_script(job.script)
+            _check_options(job.options)
         with clock.stage(Stage.INPUTS):
             limits = MediaLimits.of(settings)
             inputs = check_inputs(job.base_video, job.music, limits)
             if job.voiceover is not None:
                 check_voiceover(job.voiceover, limits)
             size = output_size(job.options.size, inputs, settings.max_long_side)
-        with clock.stage(Stage.TTS):
-            voice = _narrate(job, sentences, work, settings, clock)
+        if job.voiceover is None:
+            alignment = None
+            with clock.stage(Stage.TTS):
+                voice = _speak(sentences, work / VOICE_NAME, settings, job.options, clock)
+        else:
+            with clock.stage(Stage.ALIGN):
+                voice, alignment = _provided_voice(job.voiceover, sentences, work, settings, clock)
         if on_voice is not None:
             on_voice(voice)
         with clock.stage(Stage.SUBTITLES):
-            font = prepare_fonts_dir(job.script, work / "fonts")
-            write_subtitles(build_subtitles(voice.sentences, size, font), work / SUBTITLES_NAME)
+            font = prepare_fonts_dir(job.script, work / "fonts", job.options.captions.font)
+            captions = build_captions(
+                voice.sentences,
+                size,
+                font,
+                style=job.options.subtitle_style,
+                options=job.options.captions,
+                end_limit_ms=voice.duration_ms + settings.tail_ms,
+            )
+            write_subtitles(captions.ass, work / SUBTITLES_NAME)
+            write_sidecars(captions.cues, work / SRT_NAME, work / VTT_NAME)
+            write_word_timings(voice, work / WORDS_NAME)
         with clock.stage(Stage.RENDER):
             plan = plan_render(
                 inputs=inputs,
@@ -154,8 +191,8 @@ def render(
                 work / THUMBNAIL_NAME,
                 fraction=settings.thumbnail_fraction,
             )
-        files = [VIDEO_NAME, VOICE_NAME, SUBTITLES_NAME] + ([THUMBNAIL_NAME] if thumbnail else [])
-        out = _deliver(work, files, job.output_dir)
+        files = [VIDEO_NAME, VOICE_NAME, SUBTITLES_NAME, SRT_NAME, VTT_NAME, WORDS_NAME]
+        out = _deliver(work, files + ([THUMBNAIL_NAME] if thumbnail else []), job.output_dir)
     return RenderResult(
         video=out / VIDEO_NAME,
         voice=out / VOICE_NAME,
@@ -164,6 +201,11 @@ def render(
         duration_ms=plan.duration_ms,
         size=size,
         stage_seconds=clock.seconds,
+        subtitles_srt=out / SRT_NAME,
+        subtitles_vtt=out / VTT_NAME,
+        words=out / WORDS_NAME,
+        warnings=alignment.warnings if alignment else (),
+        alignment_confidence=alignment.confidence if alignment else None,
     )
 
 
@@ -175,13 +217,15 @@ def voiceover(
     options: RenderOptions | None = None,
     on_progress: ProgressCallback | None = None,
     temp_dir: Path | None = None,
+    cancel: threading.Event | None = None,
 ) -> VoiceTrack:
     """Only the narration: speak the script into the WAV file `output`.
 
     Raises:
         VideoRenderError: the script is unusable or the engine failed.
+        JobCancelledError: `cancel` was set (checked after each sentence).
     """
-    clock = StageClock(on_progress)
+    clock = StageClock(on_progress, cancel)
     with job_workdir(temp_dir) as work:
         with clock.stage(Stage.SCRIPT):
             sentences = process_script(script)
@@ -190,18 +234,7 @@ def voiceover(
             voice = _speak(sentences, work / VOICE_NAME, settings, options, clock)
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(voice.path, output)
-    return VoiceTrack(output, voice.sample_rate, voice.duration_ms, voice.sentences)
-
-
-def _narrate(
-    job: RenderJob, sentences: list[Sentence], work: Path, settings: Settings, clock: StageClock
-) -> VoiceTrack:
-    if job.voiceover is None:
-        return _speak(sentences, work / VOICE_NAME, settings, job.options, clock)
-    paced = _speak(sentences, work / "paced.wav", settings, job.options, clock)
-    return adopt_voice(
-        job.voiceover, paced, work / VOICE_NAME, timeout_s=settings.ffmpeg_timeout_seconds
-    )
+    return VoiceTrack(output, voice.sample_rate, voice.duration_ms, voice.sentences, voice.engine)
 
 
 def _speak(
@@ -211,16 +244,68 @@ def _speak(
     options: RenderOptions,
     clock: StageClock,
 ) -> VoiceTrack:
-    engine = create_engine(settings, options.voice_model)
     cache = SpeechCache(settings.tts_cache_dir, settings.tts_cache_max_mb * 1024 * 1024)
-    return synthesize_voice(
-        engine,
-        sentences,
-        path,
-        pause_ms=settings.sentence_pause_ms,
-        cache=cache,
-        on_progress=clock.report,
+    try:
+        return synthesize_voice(
+            create_engine(
+                settings,
+                options.voice_model,
+                provider=options.tts_provider,
+                speaker=options.speaker,
+            ),
+            sentences,
+            path,
+            pause_ms=settings.sentence_pause_ms,
+            cache=cache,
+            on_progress=clock.report,
+        )
+    finally:
+        if not settings.tts_keep_loaded:
+            unload_engines()
+        _return_freed_memory()
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap that synthesis freed back to the OS before FFmpeg starts: glibc keeps it
+    otherwise, and it would count against the job through the whole render (~150 MB)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+def _check_options(options: RenderOptions) -> None:
+    """Refuse bad caption options before any work is spent on the job."""
+    get_style(options.subtitle_style)
+    options.captions.validate()
+    if options.captions.font is not None:
+        installed_family(options.captions.font)
+
+
+def _provided_voice(
+    recording: Path,
+    sentences: list[Sentence],
+    work: Path,
+    settings: Settings,
+    clock: StageClock,
+) -> tuple[VoiceTrack, AlignmentResult]:
+    """The caller's recording as the voice track, with sentence and word times aligned to it
+    (the TTS only speaks a reference for the alignment; none of it is heard)."""
+    alignment = timings_for_voiceover(
+        sentences, recording, settings, workdir=work, on_progress=clock.report
     )
+    ffmpeg.run_ffmpeg(
+        ffmpeg.build_voice_wav_argv(recording, work / VOICE_NAME),
+        stage="align (voice track)",
+        timeout_s=settings.ffmpeg_timeout_seconds,
+    )
+    voice = VoiceTrack(
+        path=work / VOICE_NAME,
+        sample_rate=ffmpeg.AUDIO_RATE,
+        duration_ms=alignment.duration_ms,
+        sentences=alignment.sentences,
+        engine="voiceover",
+    )
+    return voice, alignment
 
 
 def _deliver(work: Path, names: list[str], output_dir: Path) -> Path:

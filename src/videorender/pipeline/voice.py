@@ -3,29 +3,33 @@
 Sentence spans come from sample counts as the audio is written, so they are exact; nothing is
 measured afterwards. Silence that the engine leaves at the edges of a sentence is trimmed so
 that a sentence's start is its speech onset, and the pause between sentences is ours to set.
+Word spans come from the engine's run that made the samples, moved by the same trim; where an
+engine gives none, words are spread over the sentence in proportion to their length.
 """
 
 from __future__ import annotations
 
+import json
 import wave
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from videorender.pipeline import deadline, ffmpeg
+from videorender.pipeline import deadline
 from videorender.pipeline.models import (
     Progress,
     ProgressCallback,
     SentenceTiming,
     Stage,
     VoiceTrack,
+    WordTiming,
 )
-from videorender.pipeline.render import FFMPEG_NICENESS
 from videorender.pipeline.script import Sentence
-from videorender.pipeline.tts import Samples, TTSEngine
+from videorender.pipeline.tts import Samples, Speech, TTSEngine, WordSpan
+from videorender.pipeline.tts.alignment import proportional_spans
 from videorender.pipeline.tts.cache import SpeechCache
+from videorender.pipeline.words import split_words
 
 # Edge trimming: samples quieter than this (about -40 dBFS) count as silence. A little of the
 # silence is kept on each side so that soft onsets and trailing fricatives are not clipped.
@@ -59,19 +63,29 @@ def synthesize_voice(
         wav.setframerate(rate)
         for number, sentence in enumerate(sentences):
             deadline.check(Stage.TTS.value)  # the job's time limit, between sentences
-            samples = trim_silence(_speak(engine, sentence.text, cache), rate)
+            speech = speak_sentence(engine, sentence.text, cache)
+            first, last = speech_bounds(speech.samples, rate)
+            samples = speech.samples[first:last]
             if number:
                 wav.writeframes(pause.tobytes())
                 written += len(pause)
             start = written
             wav.writeframes(samples.tobytes())
             written += len(samples)
+            spans, estimated = word_spans(sentence.text, speech.words, first, len(samples))
             timings.append(
                 SentenceTiming(
                     index=sentence.index,
                     text=sentence.text,
                     start_ms=start * 1000 // rate,
                     end_ms=written * 1000 // rate,
+                    words=tuple(
+                        WordTiming(
+                            w.text, (start + w.start) * 1000 // rate, (start + w.end) * 1000 // rate
+                        )
+                        for w in spans
+                    ),
+                    words_estimated=estimated,
                 )
             )
             if on_progress:
@@ -79,66 +93,85 @@ def synthesize_voice(
     if cache:
         cache.evict()
     return VoiceTrack(
-        path=output, sample_rate=rate, duration_ms=written * 1000 // rate, sentences=tuple(timings)
+        path=output,
+        sample_rate=rate,
+        duration_ms=written * 1000 // rate,
+        sentences=tuple(timings),
+        engine=engine.name,
     )
 
 
-def _speak(engine: TTSEngine, text: str, cache: SpeechCache | None) -> Samples:
+def write_word_timings(track: VoiceTrack, path: Path) -> None:
+    """`words.json`: every sentence and word of the voice track with its span in ms, for
+    other tools (editors, players, re-captioning)."""
+    document = {
+        "engine": track.engine,
+        "duration_ms": track.duration_ms,
+        "sentences": [
+            {
+                "index": s.index,
+                "text": s.text,
+                "start_ms": s.start_ms,
+                "end_ms": s.end_ms,
+                "words_estimated": s.words_estimated,
+                "words": [
+                    {"text": w.text, "start_ms": w.start_ms, "end_ms": w.end_ms} for w in s.words
+                ],
+            }
+            for s in track.sentences
+        ],
+    }
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def speak_sentence(engine: TTSEngine, text: str, cache: SpeechCache | None) -> Speech:
+    """One sentence from the engine (samples and word spans), through the speech cache when
+    there is one.
+
+    Raises:
+        TTSError: the engine failed.
+    """
     if cache:
         cached = cache.get(engine.identity, text, engine.sample_rate)
         if cached is not None:
             return cached
-    samples = engine.synthesize(text)
+    speech = engine.speak(text)
     if cache:
-        cache.put(engine.identity, text, samples, engine.sample_rate)
-    return samples
+        cache.put(engine.identity, text, speech, engine.sample_rate)
+    return speech
+
+
+def word_spans(
+    text: str, spoken: Sequence[WordSpan], offset: int, length: int
+) -> tuple[tuple[WordSpan, ...], bool]:
+    """The engine's word spans moved by the trim and kept inside the kept samples, or, where
+    it gave none for these words, an estimate in proportion to their length."""
+    words = split_words(text)
+    if [w.text for w in spoken] == words:
+        return tuple(
+            WordSpan(w.text, _clamp(w.start - offset, length), _clamp(w.end - offset, length))
+            for w in spoken
+        ), False
+    weights = [max(1, sum(ch.isalnum() for ch in word)) for word in words]
+    return proportional_spans(words, weights, 0, length), True
+
+
+def _clamp(value: int, length: int) -> int:
+    return max(0, min(length, value))
+
+
+def speech_bounds(samples: Samples, rate: int) -> tuple[int, int]:
+    """Where speech begins and ends in `samples`, with a few milliseconds kept on each side
+    (an empty range for silence)."""
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > SILENCE_THRESHOLD)
+    if loud.size == 0:
+        return 0, 0
+    first = max(0, int(loud[0]) - rate * KEEP_BEFORE_MS // 1000)
+    last = min(len(samples), int(loud[-1]) + 1 + rate * KEEP_AFTER_MS // 1000)
+    return first, last
 
 
 def trim_silence(samples: Samples, rate: int) -> Samples:
     """Cut leading and trailing silence, keeping a few milliseconds on each side."""
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > SILENCE_THRESHOLD)
-    if loud.size == 0:
-        return samples[:0]
-    first = max(0, int(loud[0]) - rate * KEEP_BEFORE_MS // 1000)
-    last = min(len(samples), int(loud[-1]) + 1 + rate * KEEP_AFTER_MS // 1000)
+    first, last = speech_bounds(samples, rate)
     return samples[first:last]
-
-
-def adopt_voice(source: Path, paced: VoiceTrack, output: Path, *, timeout_s: float) -> VoiceTrack:
-    """Use a caller's recording as the narration, converted to a mono WAV at `output`.
-
-    Sentence spans come from `paced` (the script spoken by our engine), stretched to the
-    recording's length: an estimate that holds when the speaker keeps an even pace. A real
-    aligner replaces this timing source later; the rest of the pipeline does not change.
-
-    Raises:
-        FFmpegError: the recording could not be converted.
-    """
-    ffmpeg.run_ffmpeg(
-        ffmpeg.build_wav_argv(source, output),
-        stage="voiceover",
-        timeout_s=timeout_s,
-        niceness=FFMPEG_NICENESS,
-    )
-    with wave.open(str(output), "rb") as wav:
-        rate = wav.getframerate()
-        duration_ms = wav.getnframes() * 1000 // rate
-    return VoiceTrack(
-        path=output,
-        sample_rate=rate,
-        duration_ms=duration_ms,
-        sentences=fit_timings(paced.sentences, paced.duration_ms, duration_ms),
-    )
-
-
-def fit_timings(
-    sentences: Sequence[SentenceTiming], from_ms: int, to_ms: int
-) -> tuple[SentenceTiming, ...]:
-    """Scale sentence spans laid out over `from_ms` onto `to_ms`, keeping their order."""
-    if from_ms <= 0:
-        return tuple(sentences)
-
-    def scale(ms: int) -> int:
-        return min(to_ms, ms * to_ms // from_ms)
-
-    return tuple(replace(s, start_ms=scale(s.start_ms), end_ms=scale(s.end_ms)) for s in sentences)

@@ -8,11 +8,14 @@ import tempfile
 from pathlib import Path
 
 from videorender.errors import InputError, StorageError
+from videorender.storage.base import StorageHealth
 
 
 class LocalStorage:
     """Keys are relative paths under `root`; writes are atomic, so a reader never sees half a
     file and a retried job's artifact simply replaces the earlier one."""
+
+    kind = "local"
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
@@ -34,12 +37,27 @@ class LocalStorage:
     def url(self, key: str, *, base_url: str) -> str:
         return f"{base_url.rstrip('/')}/{key}"
 
+    def share(self, url: str, *, expires_s: int) -> str:
+        return url  # already an address of this service, served without expiry
+
+    def check_input(self, location: str, field: str) -> None:
+        pass  # the job itself fails, naming the field (see fetch)
+
     def fetch(self, location: str, dest: Path, *, max_bytes: int, field: str) -> None:
         raise InputError(
             f"{field}: {location!r} is an s3:// location, but S3 storage is not configured "
             "(set BACKBLAZE_BUCKET_NAME and its credentials, or pass an http(s) URL)",
             field,
         )
+
+    def health(self) -> StorageHealth:
+        return StorageHealth(backend=self.kind, reachable=True)
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
 
     def path(self, key: str) -> Path | None:
         """The file stored under `key`, or None if there is none (or the key escapes root)."""

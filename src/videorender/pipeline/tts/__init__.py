@@ -1,4 +1,9 @@
-"""TTS stage: engines behind one interface, picked by name (`TTS_PROVIDER`)."""
+"""TTS stage: engines behind one interface, picked by name (`TTS_PROVIDER`, or per job).
+
+To add an engine, see `base.py`; then register a factory here in `ENGINES`. A factory gets
+the settings and what the job asked for (another model file of that engine, a speaker), and
+returns a loaded engine, loading the model only once per process.
+"""
 
 from __future__ import annotations
 
@@ -6,34 +11,84 @@ from collections.abc import Callable
 from pathlib import Path
 
 from videorender.config import Settings
-from videorender.errors import ConfigError
-from videorender.pipeline.tts.base import Samples, TTSEngine
-from videorender.pipeline.tts.piper import load_piper
+from videorender.errors import ConfigError, InputError
+from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
+from videorender.pipeline.tts.kokoro import kokoro_engine, load_kokoro
+from videorender.pipeline.tts.piper import load_piper, unload_piper
 
 
-def _piper(settings: Settings, voice_model: Path | None) -> TTSEngine:
+def model_cache_dir(settings: Settings) -> Path:
+    """Where patched copies of voice models are kept (beside the speech cache)."""
+    return settings.tts_cache_dir / "models"
+
+
+def _piper(settings: Settings, voice_model: Path | None, speaker: str | None) -> TTSEngine:
+    if speaker is not None:
+        raise InputError("a speaker can only be chosen for Kokoro voices", "speaker")
     config = None if voice_model else settings.piper_config_path
-    return load_piper(voice_model or settings.piper_model_path, config, settings.piper_threads)
+    return load_piper(
+        voice_model or settings.piper_model_path,
+        config,
+        settings.piper_threads,
+        model_cache_dir(settings),
+        settings.piper_mem_arena,
+    )
 
 
-EngineFactory = Callable[[Settings, "Path | None"], TTSEngine]
+def _kokoro(settings: Settings, voice_model: Path | None, speaker: str | None) -> TTSEngine:
+    model = load_kokoro(
+        voice_model or settings.kokoro_model_path,
+        settings.kokoro_voices_path,
+        settings.kokoro_threads,
+        model_cache_dir(settings),
+    )
+    if speaker is not None:
+        return kokoro_engine(model, speaker, settings.kokoro_lang, from_job=True)
+    return kokoro_engine(model, settings.kokoro_speaker, settings.kokoro_lang)
 
-ENGINES: dict[str, EngineFactory] = {"piper": _piper}
+
+EngineFactory = Callable[[Settings, "Path | None", "str | None"], TTSEngine]
+
+ENGINES: dict[str, EngineFactory] = {"piper": _piper, "kokoro": _kokoro}
 
 
-def create_engine(settings: Settings, voice_model: Path | None = None) -> TTSEngine:
-    """The engine `TTS_PROVIDER` names (loaded once per process), optionally with another
-    model file of that engine.
+def create_engine(
+    settings: Settings,
+    voice_model: Path | None = None,
+    *,
+    provider: str | None = None,
+    speaker: str | None = None,
+) -> TTSEngine:
+    """The engine `provider` (default: `TTS_PROVIDER`) names, loaded once per process,
+    optionally with another model file of that engine or another speaker.
 
     Raises:
-        ConfigError: unknown provider, or its model files are missing.
+        ConfigError: unknown provider in the settings, or its model files are missing.
+        InputError: the job asked for an unknown provider or speaker.
         TTSError: the model could not be loaded.
     """
-    factory = ENGINES.get(settings.tts_provider)
+    name = (provider or settings.tts_provider).strip().lower()
+    factory = ENGINES.get(name)
     if factory is None:
         known = ", ".join(sorted(ENGINES))
+        if provider is not None:
+            raise InputError(f"TTS engine {provider!r} is not available ({known})", "tts_provider")
         raise ConfigError(f"TTS_PROVIDER={settings.tts_provider!r} is not available ({known})")
-    return factory(settings, voice_model)
+    return factory(settings, voice_model, speaker)
 
 
-__all__ = ["ENGINES", "Samples", "TTSEngine", "create_engine"]
+def unload_engines() -> None:
+    """Forget every loaded voice; the next `create_engine` loads it again."""
+    unload_piper()
+    load_kokoro.cache_clear()
+
+
+__all__ = [
+    "ENGINES",
+    "Samples",
+    "Speech",
+    "TTSEngine",
+    "WordSpan",
+    "create_engine",
+    "unload_engines",
+]

@@ -1,9 +1,11 @@
 """A content-addressed, size-bounded disk cache of spoken sentences.
 
 The key hashes the engine's identity (engine, model file, settings) with the text, so a
-cached sentence is only reused where the same voice would have said it. Entries are written
-atomically, so concurrent workers can share one cache directory. The least recently used
-entries are evicted once the cache grows past its bound.
+cached sentence is only reused where the same voice would have said it. An entry holds the
+samples and the word spans of one synthesis run together in one file (an uncompressed
+`.npz`), written atomically, so concurrent workers can share one cache directory and never
+pair one run's audio with another run's word times. The least recently used entries are
+evicted once the cache grows past its bound.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ import hashlib
 import logging
 import os
 import tempfile
-import wave
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from videorender.pipeline.tts.base import Samples
+from videorender.pipeline.tts.base import Speech, WordSpan
 
 log = logging.getLogger(__name__)
 
@@ -35,34 +37,44 @@ class SpeechCache:
 
     def _path(self, identity: str, text: str) -> Path:
         key = hashlib.sha256(f"{identity}\0{text}".encode()).hexdigest()
-        return self.directory / key[:2] / f"{key}.wav"
+        return self.directory / key[:2] / f"{key}.npz"
 
-    def get(self, identity: str, text: str, sample_rate: int) -> Samples | None:
+    def get(self, identity: str, text: str, sample_rate: int) -> Speech | None:
         if not self.enabled:
             return None
         path = self._path(identity, text)
         try:
-            with wave.open(str(path), "rb") as wav:
-                if wav.getframerate() != sample_rate or wav.getsampwidth() != 2:
+            with np.load(path, allow_pickle=False) as entry:
+                if int(entry["rate"]) != sample_rate:
                     return None
-                frames = wav.readframes(wav.getnframes())
+                samples = entry["samples"].astype(np.int16, copy=False)
+                words = tuple(
+                    WordSpan(str(text), int(start), int(end))
+                    for text, start, end in zip(
+                        entry["word_text"], entry["word_start"], entry["word_end"], strict=True
+                    )
+                )
             os.utime(path)  # mark as recently used
-        except (OSError, EOFError, wave.Error):
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile):
             return None
-        return np.frombuffer(frames, dtype=np.int16)
+        return Speech(samples, words)
 
-    def put(self, identity: str, text: str, samples: Samples, sample_rate: int) -> None:
+    def put(self, identity: str, text: str, speech: Speech, sample_rate: int) -> None:
         if not self.enabled:
             return
         path = self._path(identity, text)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle, wave.open(handle, "wb") as wav:
-                wav.setnchannels(1)
-                wav.setsampwidth(2)
-                wav.setframerate(sample_rate)
-                wav.writeframes(samples.tobytes())
+            with os.fdopen(fd, "wb") as handle:
+                np.savez(
+                    handle,
+                    rate=np.int64(sample_rate),
+                    samples=speech.samples,
+                    word_text=np.array([w.text for w in speech.words], dtype=str),
+                    word_start=np.array([w.start for w in speech.words], dtype=np.int64),
+                    word_end=np.array([w.end for w in speech.words], dtype=np.int64),
+                )
             os.replace(tmp, path)
         except OSError as exc:  # a full or read-only cache must never fail a job
             log.warning("speech cache write failed: %s", exc)
@@ -71,8 +83,10 @@ class SpeechCache:
         """Delete least recently used entries until the cache fits its bound."""
         if not self.enabled or not self.directory.is_dir():
             return
+        for legacy in self.directory.glob("*/*.wav"):  # entries of the audio-only format
+            legacy.unlink(missing_ok=True)
         entries = []
-        for path in self.directory.glob("*/*.wav"):
+        for path in self.directory.glob("*/*.npz"):
             try:
                 stat = path.stat()
             except OSError:

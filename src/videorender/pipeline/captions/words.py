@@ -1,0 +1,105 @@
+"""`words`: a few words at a time, large and centred, the way short-video captions look.
+
+A sentence is cut into groups of 1-3 words that fit the caption (up to two lines: at this
+size a phone's line holds about 15 characters). Of all such cuts, the one chosen keeps each
+group up as close to the caption limits as the voice allows (5/6 s, 20 characters a second,
+summing the shortfalls), and otherwise prefers to cut after punctuation; a group never runs
+across the end of a sentence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from videorender.pipeline.captions.base import (
+    CaptionLook,
+    CaptionStyle,
+    Cue,
+    finish_cues,
+    tile,
+    timed_words,
+)
+from videorender.pipeline.captions.limits import Layout, Span, needed_ms
+from videorender.pipeline.captions.sentence import page_layout
+from videorender.pipeline.models import SentenceTiming, WordTiming
+from videorender.pipeline.words import join_words
+
+MAX_WORDS = 3
+# What a cut in the wrong place costs, in milliseconds of shortfall: one at a comma is free.
+CUT_PENALTY_MS = 120
+_SENTENCE_END = ".!?…。！？"
+_BREAKS = _SENTENCE_END + ",;:—、，；："
+
+
+class WordsStyle(CaptionStyle):
+    name = "words"
+    position = "middle"
+    font_scale_landscape = 1.6
+    font_scale_portrait = 1.4
+    max_lines = 2
+
+    def cues(
+        self, sentences: Sequence[SentenceTiming], look: CaptionLook, end_limit_ms: int | None
+    ) -> list[Cue]:
+        spans: list[Span] = []
+        for sentence in sentences:
+            groups = group_words(sentence, look)
+            for (start, end), group in zip(tile(sentence, groups), groups, strict=True):
+                spans.append(Span(start, end, tuple(group), sentence.index))
+        return finish_cues(spans, look, group_layout(look), end_limit_ms)
+
+
+def group_words(sentence: SentenceTiming, look: CaptionLook) -> list[list[WordTiming]]:
+    """The sentence's words in consecutive groups of 1-3 (dynamic programming over cuts)."""
+    words = timed_words(sentence)
+    layout = group_layout(look)
+    count = len(words)
+    cost = [0.0] + [math.inf] * count
+    cut = [0] * (count + 1)
+    for end in range(1, count + 1):
+        for size in range(1, min(MAX_WORDS, end) + 1):
+            begin = end - size
+            group = words[begin:end]
+            if size > 1 and (layout(group) is None or _ends_sentence(group[:-1])):
+                continue
+            total = cost[begin] + _cost(group, words, begin, end, sentence)
+            if total < cost[end]:
+                cost[end], cut[end] = total, begin
+    groups: list[list[WordTiming]] = []
+    end = count
+    while end > 0:
+        groups.insert(0, list(words[cut[end] : end]))
+        end = cut[end]
+    return groups
+
+
+def _cost(
+    group: Sequence[WordTiming],
+    words: Sequence[WordTiming],
+    begin: int,
+    end: int,
+    sentence: SentenceTiming,
+) -> float:
+    shown_from = sentence.start_ms if begin == 0 else words[begin].start_ms
+    shown_to = sentence.end_ms if end == len(words) else words[end].start_ms
+    shortfall = max(
+        0, needed_ms(len(join_words([w.text for w in group]))) - (shown_to - shown_from)
+    )
+    unpunctuated_cut = end < len(words) and group[-1].text[-1] not in _BREAKS
+    punctuation_inside = any(w.text[-1] in _BREAKS for w in group[:-1])
+    return shortfall + CUT_PENALTY_MS * (unpunctuated_cut + punctuation_inside)
+
+
+def _ends_sentence(words: Sequence[WordTiming]) -> bool:
+    return any(w.text[-1] in _SENTENCE_END for w in words)
+
+
+def group_layout(look: CaptionLook) -> Layout:
+    """At most three words on the caption's lines, or None."""
+    lines = page_layout(look)
+
+    def layout(words: Sequence[WordTiming]) -> list[list[WordTiming]] | None:
+        return lines(words) if len(words) <= MAX_WORDS else None
+
+    return layout

