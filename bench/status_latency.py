@@ -48,7 +48,8 @@ def main() -> None:
     files_url = _serve(media)
     port = _free_port()
     env = {**os.environ, "DATA_DIR": str(WORK / "data"), "MAX_CONCURRENT_JOBS": str(args.jobs),
-           "TTS_CACHE_DIR": str(WORK / "tts"), "LOG_LEVEL": "WARNING"}  # fmt: skip
+           "TTS_CACHE_DIR": str(WORK / "tts"), "LOG_LEVEL": "WARNING",
+           "ALLOW_PRIVATE_INPUTS": "true"}  # fmt: skip
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", str(port),
          "--no-access-log"],

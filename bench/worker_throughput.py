@@ -88,7 +88,7 @@ def _run(cluster: PostgresCluster, files_url: str, workers: int, args: argparse.
     env = {**os.environ, "DATABASE_URL": cluster.create_database(f"w{workers}"),
            "DATA_DIR": str(root / "data"), "TTS_CACHE_DIR": str(root / "tts"),
            "ALLOW_LOCAL_STORAGE_WITH_POSTGRES": "true", "MAX_CONCURRENT_JOBS": str(args.slots),
-           "LOG_LEVEL": "WARNING"}  # fmt: skip
+           "LOG_LEVEL": "WARNING", "ALLOW_PRIVATE_INPUTS": "true"}  # fmt: skip
     port = _free_port()
     procs = [subprocess.Popen([VIDEORENDER, "serve", "--no-workers", "--port", str(port)],
                               cwd=REPO, env=env)]  # fmt: skip

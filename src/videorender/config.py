@@ -70,6 +70,18 @@ class Settings(BaseSettings):
     ffmpeg_lookahead: int = Field(default=5, ge=0, le=250)
     ffmpeg_timeout_seconds: int = Field(default=3600, ge=1)
     max_long_side: int = Field(default=1920, ge=16, le=7680)
+    max_input_side: int = Field(
+        default=4096, ge=16, description="A base video larger than this on a side is refused."
+    )
+    max_input_seconds: int = Field(
+        default=12 * 3600,
+        ge=1,
+        description="A base video or music lasting longer is refused (only the part used is "
+        "ever decoded).",
+    )
+    max_voiceover_seconds: int = Field(
+        default=2 * 3600, ge=1, description="A provided voiceover lasting longer is refused."
+    )
     music_volume: float = Field(default=0.2, ge=0.0, le=4.0)
     music_fade_out_ms: int = Field(default=3000, ge=0)
     tail_ms: int = Field(default=1000, ge=0, le=30_000)
@@ -108,6 +120,18 @@ class Settings(BaseSettings):
     max_attempts: int = Field(
         default=3, ge=1, le=20, description="Tries of one job before it fails for good."
     )
+    job_timeout_seconds: float = Field(
+        default=7200.0,
+        gt=0,
+        description="A job running longer is stopped (FFmpeg killed, speech interrupted) and "
+        "fails.",
+    )
+    max_queued_jobs: int = Field(
+        default=100, ge=1, description="Submissions beyond this many queued jobs get 429."
+    )
+    min_free_disk_mb: int = Field(
+        default=1024, ge=0, description="A job does not start with less free disk in DATA_DIR."
+    )
     shutdown_grace_seconds: float = Field(default=10.0, ge=0.0, le=3600.0)
     max_video_mb: int = Field(default=500, ge=1, description="Cap on a downloaded base video.")
     max_audio_mb: int = Field(default=100, ge=1, description="Cap on downloaded audio.")
@@ -116,6 +140,11 @@ class Settings(BaseSettings):
     )
     download_max_seconds: float = Field(
         default=900.0, gt=0, description="A whole input download taking longer is abandoned."
+    )
+    allow_private_inputs: bool = Field(
+        default=False,
+        description="Let callers' URLs (inputs, per-job webhooks) reach loopback, private and "
+        "link-local addresses. Off: only public addresses (SSRF guard). For self-hosting.",
     )
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = Field(

@@ -7,6 +7,8 @@ The CLI maps them to exit codes and the API to HTTP codes, each in one place.
 
 from __future__ import annotations
 
+import signal
+
 
 class VideoRenderError(Exception):
     """Root of every error raised by videorender."""
@@ -72,20 +74,66 @@ class FFmpegError(StageError):
     def __init__(
         self, stage: str, argv: list[str], returncode: int | None, stderr_tail: str
     ) -> None:
-        reason = "timed out" if returncode is None else f"exited with code {returncode}"
         tail = stderr_tail.strip()
-        detail = f"ffmpeg {reason}" + (f": {tail}" if tail else "")
+        detail = f"ffmpeg {_ffmpeg_reason(returncode)}" + (f": {tail}" if tail else "")
         super().__init__(stage, detail)
         self.argv = argv
         self.returncode = returncode
         self.stderr_tail = stderr_tail
+        # Killed by a signal (the kernel's OOM killer sends SIGKILL): another try may pass.
+        self.retryable = returncode is not None and returncode < 0
 
     def __reduce__(self) -> tuple[object, ...]:
         return (self.__class__, (self.stage, self.argv, self.returncode, self.stderr_tail))
 
 
+class JobLimitError(StageError):
+    """A job ran into a limit of the service (time, disk), not a fault of its input."""
+
+
+class JobTimeoutError(JobLimitError):
+    """The job ran past JOB_TIMEOUT_SECONDS; what it was running (FFmpeg, speech) was stopped."""
+
+    def __init__(self, stage: str, seconds: float) -> None:
+        super().__init__(
+            stage, f"the job ran past JOB_TIMEOUT_SECONDS ({seconds:g} s) and was stopped"
+        )
+        self.seconds = seconds
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (self.__class__, (self.stage, self.seconds))
+
+
+class DiskSpaceError(JobLimitError):
+    """Not enough free disk for a job (checked before it starts), or the disk filled up while
+    it ran (ENOSPC). Not retried at once: an immediate retry would meet the same disk."""
+
+
+def _ffmpeg_reason(returncode: int | None) -> str:
+    if returncode is None:
+        return "timed out"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"was killed by {name}" + (" (out of memory?)" if name == "SIGKILL" else "")
+    return f"exited with code {returncode}"
+
+
 class DownloadError(InputError):
     """An input URL could not be fetched: unreachable, refused, too big or too slow."""
+
+
+class UnsafeURLError(InputError):
+    """A URL leads somewhere the service may not go for a caller: a private, loopback,
+    link-local, multicast or reserved address, or a scheme other than http(s)."""
+
+
+class QueueFullError(VideoRenderError):
+    """MAX_QUEUED_JOBS jobs are already waiting: the caller should come back later."""
+
+    retry_after_s = 30
 
 
 class StorageError(VideoRenderError):

@@ -2,11 +2,14 @@
 deadlines, `s3://` locations through the storage backend.
 
 A download stops as soon as it passes its cap, whether or not the server announced the
-length, so a hostile or broken URL cannot fill the disk or hold a worker forever.
+length, so a hostile or broken URL cannot fill the disk or hold a worker forever. Every
+connection, redirects included, goes through the SSRF guard (`netguard`): only public
+addresses, and exactly the address that was checked.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +17,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from videorender.errors import DownloadError, InputError
+from videorender.errors import DownloadError, InputError, UnsafeURLError
+from videorender.netguard import MAX_REDIRECTS, NetGuard
 from videorender.storage import Storage
 
 SCHEMES = ("http", "https", "s3")
 CHUNK_BYTES = 256 * 1024
-MAX_REDIRECTS = 5
 MB = 1024 * 1024
 
 
@@ -30,6 +33,8 @@ class Limits:
     max_bytes: int
     timeout_s: float = 30.0  # connect, and each read
     deadline_s: float = 900.0  # the whole download
+    # Which addresses may be reached (default: public only).
+    guard: NetGuard = dataclasses.field(default_factory=NetGuard)
 
 
 def check_url(url: str, field: str, schemes: tuple[str, ...] = SCHEMES) -> str:
@@ -95,6 +100,12 @@ def download(url: str, dest: Path, *, limits: Limits, field: str) -> None:
     """
     try:
         _stream(url, dest, limits, field)
+    except UnsafeURLError as exc:
+        dest.unlink(missing_ok=True)
+        raise UnsafeURLError(f"{field}: {exc}", field) from exc
+    except httpx.TooManyRedirects as exc:
+        dest.unlink(missing_ok=True)
+        raise DownloadError(f"{field}: more than {MAX_REDIRECTS} redirects", field) from exc
     except httpx.TimeoutException as exc:
         dest.unlink(missing_ok=True)
         raise DownloadError(
@@ -112,7 +123,7 @@ def _stream(url: str, dest: Path, limits: Limits, field: str) -> None:
     deadline = time.monotonic() + limits.deadline_s
     timeout = httpx.Timeout(limits.timeout_s)
     with (
-        httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS) as client,
+        limits.guard.client(timeout=timeout, follow_redirects=True) as client,
         client.stream("GET", url) as response,
     ):
         if response.status_code != 200:

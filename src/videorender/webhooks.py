@@ -1,9 +1,11 @@
 """Webhook events: their payloads (the original service's, field for field), signing
 (Standard Webhooks), one delivery attempt, and the retry schedule.
 
-Durability lives in the job store's outbox (`jobs.store`), which the dispatcher drains with
-`send`. Each event has a stable message id (`{job_id}.{event}`), so a receiver can drop the
-duplicate it may get when a job is retried after a crash.
+Deliveries to a job's own `webhook_url` go through the SSRF guard (`netguard`); the
+operator's WEBHOOK_URL is trusted. Durability lives in the job store's outbox (`jobs.store`),
+which the dispatcher drains with `send`. Each event has a stable message id
+(`{job_id}.{event}`), so a receiver can drop the duplicate it may get when a job is retried
+after a crash.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pydantic import BaseModel, ConfigDict
 from standardwebhooks.webhooks import Webhook
 
 from videorender.config import Settings
+from videorender.errors import UnsafeURLError
+from videorender.netguard import NetGuard
 
 RETRY_FACTOR = 3
 
@@ -101,7 +105,12 @@ class Delivery:
 
 
 class WebhookSendError(Exception):
-    """One attempt failed; the message says why (status code or network error)."""
+    """One attempt failed; the message says why (status code or network error).
+    `permanent`: retrying cannot help (the address is refused by the SSRF guard)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class WebhookSender:
@@ -110,10 +119,17 @@ class WebhookSender:
     def __init__(self, settings: Settings) -> None:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         self._signer = Webhook(_key(secret)) if secret else None
+        self._trusted_url = settings.webhook_url
         self._client = httpx.Client(timeout=settings.webhook_timeout_seconds)
+        guard = NetGuard(allow_private=settings.allow_private_inputs)
+        # No redirects: a receiver answering 3xx has not received the event.
+        self._guarded = guard.client(
+            timeout=settings.webhook_timeout_seconds, follow_redirects=False
+        )
 
     def close(self) -> None:
         self._client.close()
+        self._guarded.close()
 
     def headers(self, delivery: Delivery, now: datetime | None = None) -> dict[str, str]:
         """Content type, and the Standard Webhooks headers when signing."""
@@ -131,10 +147,13 @@ class WebhookSender:
         Raises:
             WebhookSendError: timeout, network error or a non-2xx status.
         """
+        client = self._client if delivery.url == self._trusted_url else self._guarded
         try:
-            response = self._client.post(
+            response = client.post(
                 delivery.url, content=delivery.body.encode(), headers=self.headers(delivery)
             )
+        except UnsafeURLError as exc:
+            raise WebhookSendError(str(exc), permanent=True) from exc
         except httpx.HTTPError as exc:
             raise WebhookSendError(f"{type(exc).__name__}: {exc}") from exc
         if not response.is_success:

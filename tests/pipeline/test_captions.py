@@ -173,6 +173,18 @@ def test_unknown_style_and_colour_are_refused() -> None:
 
 
 @pytest.mark.parametrize("style", sorted(STYLES))
+def test_a_blank_sentence_gets_no_cue_and_breaks_nothing(style: str) -> None:
+    timings = [
+        SentenceTiming(0, "Before the gap.", 0, 1500),
+        SentenceTiming(1, "  ", 1500, 2500),
+        SentenceTiming(2, "After the gap.", 2500, 4000),
+    ]
+    cues = build_captions(timings, LANDSCAPE, FONT, style=style).cues
+    assert " ".join(" ".join(cue.text_lines) for cue in cues) == "Before the gap. After the gap."
+    assert not any(cue.start_ms < 2500 < cue.end_ms for cue in cues)
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
 def test_sidecars_parse_back_with_the_ass_timings(style: str, tmp_path: Path) -> None:
     sentences = [
         timed(0, "Plain text & <b>not bold</b> {\\an8} here.", 0, 70),

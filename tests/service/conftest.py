@@ -56,6 +56,7 @@ def make_service(tmp_path: Path, tts_cache: Path) -> Iterator[ServiceFactory]:
             "WEBHOOK_URL": "",
             "WEBHOOK_SECRET": "",
             "API_KEY": "",
+            "ALLOW_PRIVATE_INPUTS": "true",  # the test servers are on 127.0.0.1
         }
         service = Service(data_dir or tmp_path / "data", {**base, **env}, cli=cli, args=args)
         services.append(service)

@@ -208,8 +208,11 @@ def test_cancel_a_running_render_kills_ffmpeg_and_frees_the_worker(
     wait_for(lambda: service.status(running)["stage"] == "render", timeout_s=180,
              interval_s=0.02, what="the long render to reach FFmpeg")  # fmt: skip
     wait_for(lambda: _ffmpeg_children(service), timeout_s=60, what="FFmpeg to run")
-    work_folders = [service.data_dir / "work" / running, *temp.glob("videorender-*")]
+    # The pipeline's temporary folder lives inside the job's work folder (never in TMPDIR).
+    job_work = service.data_dir / "work" / running
+    work_folders = [job_work, *job_work.glob("videorender-*")]
     assert all(folder.is_dir() for folder in work_folders) and len(work_folders) == 2
+    assert not list(temp.glob("videorender-*"))
     cancelled = service.client.post(f"/jobs/{running}/cancel")
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["status"] == "cancelled"

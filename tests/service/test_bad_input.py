@@ -23,7 +23,8 @@ SCRIPT = "A short and valid script."
 def service(tmp_path_factory: pytest.TempPathFactory, tts_cache: Path) -> Iterator[Service]:
     data = tmp_path_factory.mktemp("bad-input") / "data"
     env = {"API_KEY": KEY, "MAX_VIDEO_MB": "1", "MAX_AUDIO_MB": "1", "TTS_CACHE_DIR":
-           str(tts_cache), "VIDEO_PRESET": "ultrafast", "WEBHOOK_URL": ""}  # fmt: skip
+           str(tts_cache), "VIDEO_PRESET": "ultrafast", "WEBHOOK_URL": "",
+           "ALLOW_PRIVATE_INPUTS": "true"}  # fmt: skip
     server = Service(data, env)
     server.client.headers.update(AUTH)
     yield from started(server)

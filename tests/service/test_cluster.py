@@ -67,6 +67,7 @@ def cluster_env(pg_url: str, tts_cache: Path) -> dict[str, str]:
     return {
         "DATABASE_URL": pg_url,
         "ALLOW_LOCAL_STORAGE_WITH_POSTGRES": "true",  # one machine: DATA_DIR is shared
+        "ALLOW_PRIVATE_INPUTS": "true",  # the file server is on 127.0.0.1
         "MAX_CONCURRENT_JOBS": "1",
         "JOB_LEASE_SECONDS": str(LEASE_S),
         "TTS_CACHE_DIR": str(tts_cache),

@@ -14,13 +14,20 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from videorender import errors
-from videorender.errors import ConfigError, InputError, StorageError, VideoRenderError
+from videorender.errors import (
+    ConfigError,
+    InputError,
+    QueueFullError,
+    StorageError,
+    VideoRenderError,
+)
 
 log = logging.getLogger(__name__)
 
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS_BY_ERROR: tuple[tuple[type[VideoRenderError], int], ...] = (
     (InputError, 422),  # includes MediaError, ScriptError, DownloadError
+    (QueueFullError, 429),
     (StorageError, 503),
     (ConfigError, 500),
     (VideoRenderError, 500),
@@ -58,7 +65,16 @@ async def _invalid_request(_request: Request, exc: RequestValidationError) -> JS
     return JSONResponse(status_code=422, content={"detail": problems})
 
 
+# FastAPI's answer to a body it cannot decode (not UTF-8, say): made the same 422 naming
+# `body` as any other malformed JSON, as documented, instead of an undocumented 400.
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
 async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
+        problem = {"loc": ["body"], "field": "body", "msg": "the body is not valid JSON text",
+                   "type": "json_invalid"}  # fmt: skip
+        return JSONResponse(status_code=422, content={"detail": [problem]})
     return JSONResponse(
         status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers
     )
@@ -71,4 +87,5 @@ async def _core_error(_request: Request, exc: VideoRenderError) -> JSONResponse:
     body: dict[str, object] = {"detail": str(exc)}
     if isinstance(exc, InputError) and exc.field:
         body["field"] = exc.field
-    return JSONResponse(status_code=status, content=body)
+    headers = {"retry-after": str(exc.retry_after_s)} if isinstance(exc, QueueFullError) else None
+    return JSONResponse(status_code=status, content=body, headers=headers)

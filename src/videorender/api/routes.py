@@ -51,6 +51,14 @@ IDEMPOTENT: dict[int | str, dict[str, Any]] = {
         "description": "Invalid body; or the Idempotency-Key was used with a different body.",
     }
 }
+SUBMIT_ERRORS: dict[int | str, dict[str, Any]] = {
+    **IDEMPOTENT,
+    413: {"model": ErrorResponse, "description": "The request body is over 1 MB."},
+    429: {
+        "model": ErrorResponse,
+        "description": "MAX_QUEUED_JOBS jobs are waiting; retry after `Retry-After` seconds.",
+    },
+}
 
 IdempotencyKey = Annotated[
     str | None,
@@ -122,7 +130,7 @@ def _submit(
     return service.submit_once(job_request, Idempotency(key, digest))
 
 
-@router.post("/render", status_code=202, response_model=JobResponse, responses=IDEMPOTENT)
+@router.post("/render", status_code=202, response_model=JobResponse, responses=SUBMIT_ERRORS)
 def submit_render(
     body: RenderRequest,
     request: Request,
@@ -211,7 +219,7 @@ def cancel_job(job_id: str, request: Request) -> JobResponse:
     return JobResponse.of(job)
 
 
-@router.post("/voiceover", response_model=VoiceoverResponse, responses=IDEMPOTENT)
+@router.post("/voiceover", response_model=VoiceoverResponse, responses=SUBMIT_ERRORS)
 async def make_voiceover(
     body: VoiceoverRequest, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -221,7 +229,7 @@ async def make_voiceover(
     return _finished_response(job, VoiceoverResponse.of(job), replayed)
 
 
-@router.post("/render-video", response_model=JobResponse, responses=IDEMPOTENT)
+@router.post("/render-video", response_model=JobResponse, responses=SUBMIT_ERRORS)
 async def render_video(
     body: RenderVideoRequest, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:

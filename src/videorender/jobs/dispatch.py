@@ -69,7 +69,7 @@ class WebhookDispatcher:
             sender.send(item.delivery)
         except WebhookSendError as exc:
             tries = item.attempts + 1
-            if tries >= settings.webhook_max_attempts:
+            if tries >= settings.webhook_max_attempts or exc.permanent:
                 log.error(
                     "webhook %s to %s failed for good after %d tries: %s",
                     item.delivery.msg_id, item.delivery.url, tries, exc,

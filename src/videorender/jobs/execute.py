@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import shutil
 import threading
 import time
@@ -19,9 +20,11 @@ from pathlib import Path
 
 from videorender import inputs
 from videorender.config import Settings
-from videorender.errors import JobCancelledError
-from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest
+from videorender.errors import DiskSpaceError, JobCancelledError
+from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest, JobStatus
 from videorender.jobs.store import JobStore
+from videorender.netguard import NetGuard
+from videorender.pipeline import deadline
 from videorender.pipeline.captions import DEFAULT_STYLE
 from videorender.pipeline.models import (
     CaptionOptions,
@@ -142,12 +145,57 @@ def execute(ctx: JobContext, claim: Claim, recorder: ProgressRecorder) -> Outcom
         JobCancelledError: the job was cancelled (its work folder is removed all the same).
     """
     job = claim.job
-    with _workdir(ctx.settings.data_dir / "work" / job.id) as work:
-        recorder.mark(Stage.INPUTS.value)
-        fetched = _fetch_inputs(ctx, job.request, work)
-        if job.request.kind is JobKind.VOICEOVER:
-            return _voiceover(ctx, claim, work, recorder)
-        return _render(ctx, claim, fetched, work, recorder)
+    check_free_disk(ctx.settings)
+    try:
+        with _workdir(work_root(ctx.settings) / job.id) as work:
+            recorder.mark(Stage.INPUTS.value)
+            fetched = _fetch_inputs(ctx, job.request, work)
+            if job.request.kind is JobKind.VOICEOVER:
+                return _voiceover(ctx, claim, work, recorder)
+            return _render(ctx, claim, fetched, work, recorder)
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        # The work folder is gone by now, and with it what filled the disk.
+        raise DiskSpaceError(recorder.stage, f"the disk filled up: {exc}") from exc
+
+
+def work_root(settings: Settings) -> Path:
+    """Where jobs keep their temporary files: one folder per job id."""
+    return settings.data_dir / "work"
+
+
+def check_free_disk(settings: Settings) -> None:
+    """Raises:
+    DiskSpaceError: DATA_DIR has less than MIN_FREE_DISK_MB free."""
+    root = settings.data_dir
+    free_mb = shutil.disk_usage(root if root.exists() else Path.cwd()).free // MB
+    if free_mb < settings.min_free_disk_mb:
+        raise DiskSpaceError(
+            Stage.INPUTS.value,
+            f"only {free_mb:,} MB free in DATA_DIR; a job needs MIN_FREE_DISK_MB "
+            f"({settings.min_free_disk_mb:,} MB) to start",
+        )
+
+
+def remove_stale_work(settings: Settings, store: JobStore) -> list[str]:
+    """Remove work folders that no running job owns (left by a crash); returns their names.
+    Run at start-up, after jobs with expired leases were taken back. A folder whose job is
+    still `processing` (in another process sharing DATA_DIR) is kept; if that job was in fact
+    abandoned, its retry clears the folder, or the next start-up does."""
+    root = work_root(settings)
+    if not root.is_dir():
+        return []
+    removed = []
+    for path in sorted(root.iterdir()):
+        job = store.get(path.name)
+        if job is None or job.status is not JobStatus.PROCESSING:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed
 
 
 def _voiceover(ctx: JobContext, claim: Claim, work: Path, recorder: ProgressRecorder) -> Outcome:
@@ -159,6 +207,7 @@ def _voiceover(ctx: JobContext, claim: Claim, work: Path, recorder: ProgressReco
         options=render_options(job.request),
         on_progress=recorder,
         cancel=recorder.cancel,
+        temp_dir=work,
     )
     recorder.mark(UPLOAD_STAGE)
     voice_url = _put(ctx, job.request, track.path, Artifact.VOICE, job.id)
@@ -186,6 +235,7 @@ def _render(
             music=fetched.music,
             voiceover=fetched.voiceover,
             options=render_options(request),
+            temp_dir=work,
         ),
         ctx.settings,
         on_progress=recorder,
@@ -238,7 +288,8 @@ def _fetch_inputs(ctx: JobContext, request: JobRequest, work: Path) -> Inputs:
         return inputs.Limits(
             max_bytes=max_mb * MB,
             timeout_s=settings.download_timeout_seconds,
-            deadline_s=settings.download_max_seconds,
+            deadline_s=deadline.bounded(settings.download_max_seconds),
+            guard=NetGuard(allow_private=settings.allow_private_inputs),
         )
 
     def get(url: str | None, name: str, field: str, max_mb: int) -> Path | None:

@@ -10,10 +10,11 @@ reads and writes jobs, and other processes sharing the database do the work.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 
 from videorender.config import Settings
-from videorender.errors import ConfigError
+from videorender.errors import ConfigError, QueueFullError
 from videorender.jobs.db import is_postgres, is_postgres_url, normalize_url, open_database
 from videorender.jobs.dispatch import WebhookDispatcher
 from videorender.jobs.execute import JobContext
@@ -79,6 +80,7 @@ class JobService:
         self.store = JobStore(self._engine, webhook_url=settings.webhook_url)
         self._pool = WorkerPool(JobContext(settings, self.store, self.storage), self._size)
         self._dispatcher = WebhookDispatcher(self.store, settings)
+        self._submitting = threading.Lock()
         self._listener: JobListener | None = None
         if workers and is_postgres(self._engine):
             self._listener = JobListener(
@@ -110,7 +112,14 @@ class JobService:
         self.storage.stop()
 
     def submit(self, request: JobRequest) -> Job:
-        job = self.store.create(request)
+        """Queue a job.
+
+        Raises:
+            QueueFullError: MAX_QUEUED_JOBS jobs are already queued.
+        """
+        with self._submitting:  # the count and the insert together, within this process
+            self._check_queue()
+            job = self.store.create(request)
         self._pool.wake()
         log.info("job %s queued (%s)", job.id, request.kind.value)
         return job
@@ -120,14 +129,24 @@ class JobService:
 
         Raises:
             IdempotencyConflictError: the key was used with a different request.
+            QueueFullError: MAX_QUEUED_JOBS jobs are already queued (a replay is still
+                answered: it adds nothing to the queue).
         """
-        job, replayed = self.store.create_once(request, idempotency)
+        with self._submitting:
+            job, replayed = self.store.create_once(request, idempotency, admit=self._check_queue)
         if replayed:
             log.info("job %s: Idempotency-Key seen before; not submitted again", job.id)
         else:
             self._pool.wake()
             log.info("job %s queued (%s)", job.id, request.kind.value)
         return job, replayed
+
+    def _check_queue(self) -> None:
+        queued = self.store.counts().queued
+        if queued >= self.settings.max_queued_jobs:
+            raise QueueFullError(
+                f"{queued} jobs are already queued (MAX_QUEUED_JOBS); try again later"
+            )
 
     def get(self, job_id: str) -> Job | None:
         return self.store.get(job_id)

@@ -25,7 +25,7 @@ import dataclasses
 import json
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,9 +134,15 @@ class JobStore:
         with self._writer.begin() as conn:
             return self._insert(conn, request, None)
 
-    def create_once(self, request: JobRequest, idempotency: Idempotency) -> tuple[Job, bool]:
+    def create_once(
+        self,
+        request: JobRequest,
+        idempotency: Idempotency,
+        admit: Callable[[], None] = lambda: None,
+    ) -> tuple[Job, bool]:
         """Create the job unless `idempotency.key` is already live: then return the job it
         made, and True (a replay). A key lives IDEMPOTENCY_TTL_S from its job's creation.
+        `admit` runs only before a new job is inserted; whatever it raises refuses the job.
 
         Raises:
             IdempotencyConflictError: the live key was used with a different request.
@@ -144,13 +150,17 @@ class JobStore:
         for _ in range(CLAIM_RACE_RETRIES):
             try:
                 with self._writer.begin() as conn:
-                    return self._create_once(conn, request, idempotency)
+                    return self._create_once(conn, request, idempotency, admit)
             except IntegrityError:
                 continue  # the same key inserted concurrently (PostgreSQL): read it back
         raise RuntimeError(f"idempotency key {idempotency.key!r} kept racing")  # not reached
 
     def _create_once(
-        self, conn: Connection, request: JobRequest, idempotency: Idempotency
+        self,
+        conn: Connection,
+        request: JobRequest,
+        idempotency: Idempotency,
+        admit: Callable[[], None],
     ) -> tuple[Job, bool]:
         row = conn.execute(
             select(jobs).where(jobs.c.idempotency_key == idempotency.key)
@@ -168,6 +178,7 @@ class JobStore:
                 .where(jobs.c.id == row.id)
                 .values(idempotency_key=None, request_hash=None)
             )
+        admit()
         return self._insert(conn, request, idempotency), False
 
     def _insert(

@@ -20,16 +20,18 @@ import uuid
 from collections.abc import Callable
 
 from videorender.errors import JobCancelledError, StageError, VideoRenderError
-from videorender.jobs.execute import JobContext, ProgressRecorder, execute
+from videorender.jobs.execute import JobContext, ProgressRecorder, execute, remove_stale_work
 from videorender.jobs.models import Claim
 from videorender.jobs.store import WorkerInfo
 from videorender.logs import job_context
+from videorender.pipeline import deadline
 
 log = logging.getLogger(__name__)
 
 WORKER_NICENESS = 10
 POLL_SECONDS = 1.0  # the fallback; on PostgreSQL a NOTIFY wakes idle workers at once
 FORGET_DEAD_WORKER_LEASES = 10  # a worker silent this many leases leaves the workers table
+OVERDUE_GRACE_S = 30.0  # past the job's time limit, before a job that ignores it is abandoned
 
 
 class WorkerPool:
@@ -42,6 +44,7 @@ class WorkerPool:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._running: dict[str, Claim] = {}  # lease token -> claim
+        self._started: dict[str, float] = {}  # lease token -> time.monotonic() at claim
         self._cancels: dict[str, threading.Event] = {}  # lease token -> its job's cancel flag
         self._lock = threading.Lock()
         self._released = threading.Condition(self._lock)  # notified when a job ends here
@@ -65,6 +68,8 @@ class WorkerPool:
     def start(self) -> None:
         self._ctx.store.heartbeat(self.info, active=0)
         self._reap()  # jobs of a previous run whose lease has already run out
+        for name in remove_stale_work(self._ctx.settings, self._ctx.store):
+            log.info("removed the stale work folder %s (left by a crash)", name)
         for number in range(self._size):
             self._spawn(self._work, f"worker-{number}")
         self._spawn(self._housekeep, "job-leases")
@@ -116,6 +121,7 @@ class WorkerPool:
             cancel = threading.Event()
             with self._lock:
                 self._running[claim.token] = claim
+                self._started[claim.token] = time.monotonic()
                 self._cancels[claim.token] = cancel
             try:
                 with job_context(claim.job.id):
@@ -123,6 +129,7 @@ class WorkerPool:
             finally:
                 with self._lock:
                     self._running.pop(claim.token, None)
+                    self._started.pop(claim.token, None)
                     self._cancels.pop(claim.token, None)
                     self._released.notify_all()
 
@@ -132,7 +139,8 @@ class WorkerPool:
         log.info("job started (%s, attempt %d)", job.request.kind.value, job.attempts)
         recorder = ProgressRecorder(self._ctx, claim, cancel)
         try:
-            outcome = execute(self._ctx, claim, recorder)
+            with deadline.limit(self._ctx.settings.job_timeout_seconds):
+                outcome = execute(self._ctx, claim, recorder)
         except JobCancelledError as exc:
             log.info("job stopped: %s", exc)  # the store already says why (cancelled, lost)
             return
@@ -176,8 +184,7 @@ class WorkerPool:
 
     def _housekeep_once(self) -> None:
         store = self._ctx.store
-        with self._lock:
-            running = dict(self._running)
+        running = self._abandon_overdue()
         held = store.renew(running, self._lease_s)
         for token in running.keys() - held:
             log.warning("job %s: lease lost or job cancelled; stopping it", running[token].job.id)
@@ -185,6 +192,25 @@ class WorkerPool:
         store.heartbeat(self.info, active=len(running))
         self._reap()
         store.prune_workers(silent_for_s=self._lease_s * FORGET_DEAD_WORKER_LEASES)
+
+    def _abandon_overdue(self) -> dict[str, Claim]:
+        """The running claims whose lease should be renewed. A job still running well past
+        JOB_TIMEOUT_SECONDS (stuck where the deadline is not checked) is failed instead: the
+        job never stays `processing` forever; its thread's late result will be discarded."""
+        limit = self._ctx.settings.job_timeout_seconds
+        overdue_after = limit + max(OVERDUE_GRACE_S, limit / 10)
+        now = time.monotonic()
+        with self._lock:
+            running = dict(self._running)
+            started = dict(self._started)
+        for token, claim in list(running.items()):
+            if now - started.get(token, now) > overdue_after:
+                error = f"the job ran past JOB_TIMEOUT_SECONDS ({limit:g} s) and did not stop"
+                if self._ctx.store.fail(claim, error, "JobTimeoutError"):
+                    log.error("job %s: %s; abandoned", claim.job.id, error)
+                self._stop(token)  # should it reach a progress point, it stops there
+                del running[token]
+        return running
 
     def _stop(self, token: str) -> None:
         with self._lock:

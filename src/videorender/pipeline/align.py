@@ -56,6 +56,7 @@ from videorender.pipeline.models import (
     Stage,
     WordTiming,
 )
+from videorender.pipeline.render import MediaLimits, checked_media
 from videorender.pipeline.script import Sentence
 from videorender.pipeline.tts import TTSEngine, create_engine
 from videorender.pipeline.tts.cache import SpeechCache
@@ -212,13 +213,15 @@ def timings_for_voiceover(
     )
 
 
-def check_voiceover(recording: Path) -> None:
+def check_voiceover(recording: Path, limits: MediaLimits | None = None) -> None:
     """Probe a provided voiceover before any work is spent on it.
 
     Raises:
-        MediaError: it is missing, empty, not media, or has no audio stream.
+        MediaError: it is missing, empty, not media, truncated, longer than
+            MAX_VOICEOVER_SECONDS, or has no audio stream.
     """
-    ffmpeg.probe(recording, what="voiceover")
+    limits = limits or MediaLimits()
+    checked_media(recording, "voiceover", limits.max_voiceover_seconds)
     if not ffmpeg.has_audio_stream(recording):
         raise MediaError(f"voiceover {recording.name!r} has no audio stream", "voiceover")
 

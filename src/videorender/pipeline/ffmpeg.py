@@ -17,13 +17,15 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from videorender.errors import FFmpegError, MediaError
+from videorender.errors import DiskSpaceError, FFmpegError, MediaError
+from videorender.pipeline import deadline
 from videorender.pipeline.models import Loudness, MediaInfo, RenderPlan, Size
 
 FFMPEG = "ffmpeg"
 FFPROBE = "ffprobe"
 STDERR_TAIL_LINES = 12
 AUDIO_RATE = 48_000
+NO_SPACE = "No space left on device"  # strerror(ENOSPC), as FFmpeg prints it
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -42,9 +44,15 @@ def run_ffmpeg(
 
     With `duration_ms` and `on_progress`, calls `on_progress(fraction)` as the output grows.
 
+    The job's time limit (`deadline`), when one is set, shortens `timeout_s`.
+
     Raises:
         FFmpegError: FFmpeg exited non-zero or ran past `timeout_s` (it is killed).
+        JobTimeoutError: it was killed because the job ran past its time limit.
+        DiskSpaceError: the disk filled up under it (ENOSPC).
     """
+    deadline.check(stage)
+    timeout_s = deadline.bounded(timeout_s)
     stderr_tail: deque[str] = deque(maxlen=200)
     with subprocess.Popen(
         argv,
@@ -75,10 +83,21 @@ def run_ffmpeg(
                 proc.kill()
                 proc.wait()
             stderr_reader.join(timeout=5)
-    if returncode != 0 or timed_out:
-        tail = "".join(list(stderr_tail)[-STDERR_TAIL_LINES:])
-        raise FFmpegError(stage, argv, None if timed_out else returncode, tail)
+    _raise_for_failure(argv, stage, None if timed_out else returncode, list(stderr_tail))
     return "".join(stderr_tail)
+
+
+def _raise_for_failure(
+    argv: list[str], stage: str, returncode: int | None, stderr_lines: list[str]
+) -> None:
+    full = next((line.strip() for line in stderr_lines if NO_SPACE in line), None)
+    if full is not None:  # FFmpeg 5.1 can exit 0 after failing to write its output
+        raise DiskSpaceError(stage, f"the disk is full ({full})")
+    if returncode is None:
+        deadline.check(stage)  # the job's time limit, rather than this run's own timeout
+    if returncode != 0:
+        tail = "".join(stderr_lines[-STDERR_TAIL_LINES:])
+        raise FFmpegError(stage, argv, returncode, tail)
 
 
 def _lower_priority(pid: int, niceness: int) -> None:
@@ -165,6 +184,23 @@ def has_audio_stream(path: Path, timeout_s: float = 60) -> bool:
         capture_output=True, text=True, timeout=timeout_s, check=False,
     )  # fmt: skip
     return result.returncode == 0 and bool(result.stdout.strip())
+
+
+def last_packet_seconds(path: Path, from_s: float, timeout_s: float = 60) -> float | None:
+    """The latest packet time found reading (demuxing only, no decoding) from `from_s` to the
+    end: a file cut short ends before its header's duration. None: no packet at all."""
+    result = subprocess.run(
+        [FFPROBE, "-v", "quiet", "-read_intervals", f"{max(0.0, from_s):.3f}%",
+         "-show_entries", "packet=pts_time,dts_time", "-of", "csv=p=0", str(path)],
+        capture_output=True, text=True, timeout=timeout_s, check=False,
+    )  # fmt: skip
+    times = [
+        value
+        for line in result.stdout.splitlines()
+        for value in (_number(part) for part in line.split(","))
+        if value is not None
+    ]
+    return max(times, default=None)
 
 
 def _rotation(stream: dict[str, object]) -> int:

@@ -33,6 +33,7 @@ from videorender.pipeline.models import (
     VoiceTrack,
 )
 from videorender.pipeline.render import (
+    MediaLimits,
     check_inputs,
     output_size,
     plan_render,
@@ -67,6 +68,8 @@ class RenderJob:
     options: RenderOptions = field(default_factory=RenderOptions)
     # A caller's own narration: it becomes the voice track, and the subtitles are aligned to it.
     voiceover: Path | None = None
+    # Where the job's temporary folder is made (default: the system's temp dir).
+    temp_dir: Path | None = None
 
 
 class StageClock:
@@ -103,9 +106,10 @@ class StageClock:
 
 
 @contextlib.contextmanager
-def job_workdir() -> Iterator[Path]:
-    """A private temporary folder, always removed afterwards."""
-    path = Path(tempfile.mkdtemp(prefix="videorender-"))
+def job_workdir(parent: Path | None = None) -> Iterator[Path]:
+    """A private temporary folder (in `parent`, or the system's temp dir), always removed
+    afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="videorender-", dir=parent))
     try:
         yield path
     finally:
@@ -136,14 +140,15 @@ def render(
         JobCancelledError: `cancel` was set.
     """
     clock = StageClock(on_progress, cancel)
-    with job_workdir() as work:
+    with job_workdir(job.temp_dir) as work:
         with clock.stage(Stage.SCRIPT):
             sentences = process_script(job.script)
             _check_options(job.options)
         with clock.stage(Stage.INPUTS):
-            inputs = check_inputs(job.base_video, job.music)
+            limits = MediaLimits.of(settings)
+            inputs = check_inputs(job.base_video, job.music, limits)
             if job.voiceover is not None:
-                check_voiceover(job.voiceover)
+                check_voiceover(job.voiceover, limits)
             size = output_size(job.options.size, inputs, settings.max_long_side)
         if job.voiceover is None:
             alignment = None
@@ -211,6 +216,7 @@ def voiceover(
     *,
     options: RenderOptions | None = None,
     on_progress: ProgressCallback | None = None,
+    temp_dir: Path | None = None,
     cancel: threading.Event | None = None,
 ) -> VoiceTrack:
     """Only the narration: speak the script into the WAV file `output`.
@@ -220,7 +226,7 @@ def voiceover(
         JobCancelledError: `cancel` was set (checked after each sentence).
     """
     clock = StageClock(on_progress, cancel)
-    with job_workdir() as work:
+    with job_workdir(temp_dir) as work:
         with clock.stage(Stage.SCRIPT):
             sentences = process_script(script)
         with clock.stage(Stage.TTS):

@@ -18,6 +18,7 @@ from videorender.pipeline.captions.base import CaptionLayout
 from videorender.pipeline.captions.limits import MAX_LINES
 from videorender.pipeline.captions.text import escape_ass_text, text_width_em, wrap_pages
 from videorender.pipeline.models import CaptionOptions, Color, SentenceTiming, Size
+from videorender.pipeline.words import split_words
 
 _ALIGNMENT = {
     "bottom": pysubs2.Alignment.BOTTOM_CENTER,
@@ -52,7 +53,8 @@ def build_captions(
     options.validate()
     caption_style = get_style(style)
     look = caption_style.look(size, font_family, options)
-    cues = caption_style.cues(timings, look, end_limit_ms)
+    spoken = [timing for timing in timings if split_words(timing.text)]  # a blank one: no cue
+    cues = caption_style.cues(spoken, look, end_limit_ms)
     subs = _document(size, look)
     for cue in cues:
         subs.events.append(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from videorender.pipeline import deadline
 from videorender.pipeline.models import (
     Progress,
     ProgressCallback,
@@ -50,6 +51,7 @@ def synthesize_voice(
 
     Raises:
         TTSError: the engine failed on a sentence.
+        JobTimeoutError: the job's time limit passed (checked between sentences).
     """
     rate = engine.sample_rate
     pause = np.zeros(rate * pause_ms // 1000, dtype=np.int16)
@@ -60,6 +62,7 @@ def synthesize_voice(
         wav.setsampwidth(2)
         wav.setframerate(rate)
         for number, sentence in enumerate(sentences):
+            deadline.check(Stage.TTS.value)  # the job's time limit, between sentences
             speech = speak_sentence(engine, sentence.text, cache)
             first, last = speech_bounds(speech.samples, rate)
             samples = speech.samples[first:last]

@@ -21,7 +21,8 @@ from piper import AudioChunk, PiperVoice, SynthesisConfig
 from piper.config import PiperConfig
 from piper.patch_voice_with_alignment import add_alignment_output
 
-from videorender.errors import ConfigError, TTSError
+from videorender.errors import ConfigError, JobTimeoutError, TTSError
+from videorender.pipeline import deadline
 from videorender.pipeline.tts.alignment import VERSION as ALIGNMENT_VERSION
 from videorender.pipeline.tts.alignment import TimedPhoneme, align_words
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
@@ -91,10 +92,15 @@ class PiperEngine(TTSEngine):
         return self.speak(text).samples
 
     def speak(self, text: str) -> Speech:
+        chunks = []
         try:
-            chunks = list(
-                self._voice.synthesize(text, self._config, include_alignments=self._aligned)
-            )
+            for chunk in self._voice.synthesize(
+                text, self._config, include_alignments=self._aligned
+            ):
+                chunks.append(chunk)
+                deadline.check("tts")  # a long sentence yields several chunks
+        except JobTimeoutError:
+            raise
         except Exception as exc:
             raise TTSError(f"Piper could not speak {text[:60]!r}: {exc}") from exc
         if not chunks:
