@@ -1,12 +1,15 @@
 """Results -> `benchmarks.md` (tables, targets, machine) and `benchmarks.png` (bar chart).
 
 Everything in the report is computed from the saved results, except the analysis, which is
-written by hand in `bench/ANALYSIS.md` and copied in after the numbers.
+written by hand in `bench/ANALYSIS.md` and copied in after the numbers. The analysis quotes this
+run's figures through placeholders (`{J1_RATIO}`, see `_figures`), so its numbers always agree
+with the tables above it.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +41,48 @@ def write_report(results: Results, sweep: Results | None, docs: Path) -> Path:
         _tts_table(results.tts),
         _sweep_table(sweep) if sweep else "",
         _method(results),
-        ANALYSIS.read_text(encoding="utf-8") if ANALYSIS.is_file() else "",
+        _analysis(results),
     ]
     path = docs / "benchmarks.md"
     path.write_text("\n\n".join(p.strip() for p in parts if p) + "\n", encoding="utf-8")
     return path
+
+
+def _analysis(results: Results) -> str:
+    if not ANALYSIS.is_file():
+        return ""
+    figures = _figures(results)
+    return PLACEHOLDER.sub(
+        lambda m: figures.get(m.group(1), "?"), ANALYSIS.read_text(encoding="utf-8")
+    )
+
+
+PLACEHOLDER = re.compile(r"\{([A-Z0-9_]+)\}")
+
+
+def _figures(results: Results) -> dict[str, str]:
+    """This run's figures by placeholder name: `{JOB}_RATIO` (ours / floor), `{JOB}_MOVIEPY`
+    (MoviePy / ours), `{JOB}_PEAK` (our peak MB), `{JOB}_WALL`, `{JOB}_TTS` (our TTS stage s),
+    `{JOB}_FLOOR_SHARE` (floor wall / ours, %), `{JOB}_MOVIEPY_FLOOR` (MoviePy / floor),
+    `{JOB}_FLOOR_PEAK`, `{JOB}_MOVIEPY_PEAK` and `GROWTH` (J4 vs J1 per video second)."""
+    figures = {"GROWTH": _fmt(_growth(results), 2)}
+    for job in _jobs(results):
+        ours_runs = results.runs(job, "ours")
+        ours = _med(ours_runs, "wall_s")
+        floor = _med(results.runs(job, "floor"), "wall_s")
+        moviepy = _med(results.runs(job, "moviepy"), "wall_s")
+        figures |= {
+            f"{job}_RATIO": _fmt(ours / floor, 2),
+            f"{job}_MOVIEPY": _fmt(moviepy / ours, 1),
+            f"{job}_MOVIEPY_FLOOR": _fmt(moviepy / floor, 1),
+            f"{job}_FLOOR_SHARE": _fmt(100 * floor / ours, 0),
+            f"{job}_WALL": _fmt(ours),
+            f"{job}_TTS": _fmt(median([r.stages.get("tts", 0.0) for r in ours_runs])),
+            f"{job}_PEAK": _fmt(_med(ours_runs, "peak_mb"), 0),
+            f"{job}_FLOOR_PEAK": _fmt(_med(results.runs(job, "floor"), "peak_mb"), 0),
+            f"{job}_MOVIEPY_PEAK": _fmt(_med(results.runs(job, "moviepy"), "peak_mb"), 0),
+        }
+    return figures
 
 
 def _jobs(results: Results) -> list[str]:

@@ -21,6 +21,6 @@ VARIANTS: tuple[Variant, ...] = (
     _variant(PIPER_MEM_ARENA="true"),
     _variant(PIPER_THREADS="2"),
     _variant(FFMPEG_THREADS="1"),
-    _variant(FFMPEG_LOOKAHEAD="5"),
+    _variant(FFMPEG_LOOKAHEAD="10"),
     _variant(FFMPEG_LOOKAHEAD="20"),
 )
