@@ -71,8 +71,11 @@ class PiperEngine(TTSEngine):
                 providers=["CPUExecutionProvider"],
             )
             voice = PiperVoice(session=session, config=config)
-        except Exception as exc:
-            raise TTSError(f"could not load Piper voice {model_path}: {exc}") from exc
+        except Exception as exc:  # onnxruntime and json raise many kinds for a bad file
+            raise ConfigError(
+                f"voice model {model_path} (or its config {config_path.name}) cannot be loaded: "
+                f"not a Piper voice, or damaged ({exc})"
+            ) from exc
         self._voice = voice
         self._config = SynthesisConfig()
         self._aligned = len(session.get_outputs()) > 1
