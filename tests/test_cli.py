@@ -43,8 +43,21 @@ def test_render_writes_all_artifacts(
     assert "render" in summary and "tts" in summary and "180x320" in summary
 
 
+def _stdin(data: bytes) -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+
+
+def test_bad_bytes_on_standard_input_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", _stdin(b"Caf\xe9 in Latin-1."))
+    assert main(["render", "-"]) == EXIT_BAD_INPUT
+    lines = _errors(capsys)
+    assert len(lines) == 1 and "standard input is not UTF-8 text" in lines[0]
+
+
 def test_voiceover_reads_standard_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("Read from a pipe. Spoken all the same."))
+    monkeypatch.setattr("sys.stdin", _stdin(b"Read from a pipe. Spoken all the same."))
     assert main(["voiceover", "-", "-o", "voice.wav"]) == 0
     with wave.open(str(tmp_path / "voice.wav"), "rb") as wav:
         assert wav.getnchannels() == 1 and wav.getnframes() > wav.getframerate()
@@ -62,6 +75,10 @@ def test_voiceover_reads_standard_input(tmp_path: Path, monkeypatch: pytest.Monk
         (["render", "script.txt", "--font", "No Such Font Family"], "is not installed"),
         (["render", "script.txt", "--font-size", "2"], "font size must be 8 to 400"),
         (["render", "script.txt", "--speaker", "af_bella"], "only be chosen for Kokoro"),
+        (["render", "script.txt", "-o", "script.txt"], "'script.txt' cannot be used: is a file"),
+        (["render", "script.txt", "-o", "script.txt/out"], "cannot be used"),
+        (["voiceover", "script.txt", "-o", "script.txt/voice.wav"], "cannot be used"),
+        (["voiceover", "script.txt", "-o", "."], "is a folder, not a WAV file"),
     ],
 )
 def test_bad_input_exits_2_with_one_clear_line(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -156,17 +157,17 @@ def _size(text: str) -> Size:
 
 
 def _read_script(source: str) -> str:
-    if source == "-":
-        return sys.stdin.read()
-    path = Path(source)
+    name = "standard input" if source == "-" else f"script file {source!r}"
     try:
-        return path.read_text(encoding="utf-8")
+        if source == "-":
+            return sys.stdin.buffer.read().decode("utf-8")
+        return Path(source).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise InputError(f"script file {source!r} does not exist", "script") from exc
+        raise InputError(f"{name} does not exist", "script") from exc
     except UnicodeDecodeError as exc:
-        raise InputError(f"script file {source!r} is not UTF-8 text", "script") from exc
+        raise InputError(f"{name} is not UTF-8 text", "script") from exc
     except OSError as exc:
-        reason = f"script file {source!r} cannot be read: {exc.strerror}"
+        reason = f"{name} cannot be read: {exc.strerror}"
         raise InputError(reason, "script") from exc
 
 
@@ -175,12 +176,24 @@ def _check_file(path: Path | None, what: str) -> None:
         raise InputError(f"{what} {str(path)!r} does not exist", what)
 
 
+def _check_output_dir(path: Path) -> None:
+    """Refuse an output folder that cannot be written before any work, not after it."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = "is a file" if isinstance(exc, FileExistsError) else exc.strerror
+        raise InputError(f"output folder {str(path)!r} cannot be used: {reason}", "output") from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise InputError(f"output folder {str(path)!r} is not writable", "output")
+
+
 def _render(args: argparse.Namespace) -> int:
     script = _read_script(args.script)
     _check_file(args.video, "base video")
     _check_file(args.music, "music")
     _check_file(args.voice, "voice model")
     _check_file(args.voiceover, "voiceover")
+    _check_output_dir(args.output)
     settings = load_settings()
     options = RenderOptions(
         size=args.size,
@@ -247,6 +260,9 @@ def _write_summary(result: RenderResult, path: Path) -> None:
 def _voiceover(args: argparse.Namespace) -> int:
     script = _read_script(args.script)
     _check_file(args.voice, "voice model")
+    if args.output.is_dir():
+        raise InputError(f"output {str(args.output)!r} is a folder, not a WAV file", "output")
+    _check_output_dir(args.output.parent)
     settings: Settings = load_settings()
     with StageProgress() as progress:
         track = voiceover(
