@@ -11,10 +11,12 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.conftest import Media
 from videorender.config import Settings
 from videorender.errors import DiskSpaceError, FFmpegError, JobTimeoutError
 from videorender.pipeline import deadline, ffmpeg
 from videorender.pipeline.script import process_script
+from videorender.pipeline.thumbnail import make_thumbnail
 from videorender.pipeline.tts import create_engine
 from videorender.pipeline.voice import synthesize_voice
 
@@ -101,3 +103,13 @@ def test_endless_command_really_is_endless() -> None:
     """The negative control for the tests above: without a limit it would still be running."""
     with pytest.raises(subprocess.TimeoutExpired):
         subprocess.run(ENDLESS, timeout=1.5, check=False, capture_output=True)
+
+
+def test_thumbnail_passes_the_job_time_limit_on(media: Media, tmp_path: Path) -> None:
+    # A failed thumbnail never fails the render, but a job out of time must still stop there.
+    video = media.base_short
+    with deadline.limit(3600):
+        deadline._current.set(deadline._Deadline(0.0, 3600))  # the limit has passed
+        with pytest.raises(JobTimeoutError, match="thumbnail failed"):
+            make_thumbnail(video, 2000, tmp_path / "thumb.jpg", fraction=0.1)
+    assert make_thumbnail(tmp_path / "missing.mp4", 2000, tmp_path / "t.jpg", fraction=0.1) is None

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from videorender.config import Settings
-from videorender.errors import JobCancelledError
+from videorender.errors import JobCancelledError, StageError
 from videorender.pipeline import ffmpeg
 from videorender.pipeline.align import AlignmentResult, check_voiceover, timings_for_voiceover
 from videorender.pipeline.captions import get_style
@@ -193,6 +193,8 @@ def render(
             )
         files = [VIDEO_NAME, VOICE_NAME, SUBTITLES_NAME, SRT_NAME, VTT_NAME, WORDS_NAME]
         out = _deliver(work, files + ([THUMBNAIL_NAME] if thumbnail else []), job.output_dir)
+        if not thumbnail:  # an earlier render's thumbnail would pass for this one's
+            (out / THUMBNAIL_NAME).unlink(missing_ok=True)
     return RenderResult(
         video=out / VIDEO_NAME,
         voice=out / VOICE_NAME,
@@ -309,7 +311,15 @@ def _provided_voice(
 
 
 def _deliver(work: Path, names: list[str], output_dir: Path) -> Path:
-    output_dir.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        shutil.move(work / name, output_dir / name)
+    """Move the finished files into `output_dir`.
+
+    Raises:
+        StageError: the output folder cannot be made or written.
+    """
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            shutil.move(work / name, output_dir / name)
+    except OSError as exc:
+        raise StageError("deliver", f"cannot write {output_dir}: {exc.strerror or exc}") from exc
     return output_dir

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from videorender.errors import VideoRenderError
+from videorender.errors import JobCancelledError, JobLimitError, VideoRenderError
 from videorender.pipeline import ffmpeg
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,8 @@ def make_thumbnail(video: Path, duration_ms: int, output: Path, *, fraction: flo
     argv = ffmpeg.build_thumbnail_argv(video, thumbnail_time_ms(duration_ms, fraction), output)
     try:
         ffmpeg.run_ffmpeg(argv, stage="thumbnail", timeout_s=60)
+    except (JobLimitError, JobCancelledError):
+        raise  # the job's own time limit, disk or cancel: not a thumbnail problem
     except VideoRenderError as exc:
         log.warning("thumbnail skipped: %s", exc)
         return None
