@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -65,7 +66,7 @@ class Origin:
     """A server on 127.0.0.1 recording each request's path and Host header.
 
     /file: 200 with a body; /secret: what an attacker wants; /to?url=U: 302 to U;
-    /loop: 302 to itself."""
+    /loop: 302 to itself; /drip: announces 1,000 bytes, sends 30, one every 0.1 s, then hangs up."""
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str]] = []
@@ -78,6 +79,17 @@ class Origin:
                     self._redirect(self.path.removeprefix("/to?url="))
                 elif self.path == "/loop":
                     self._redirect("/loop")
+                elif self.path == "/drip":
+                    self.send_response(200)
+                    self.send_header("content-length", "1000")
+                    self.end_headers()
+                    try:
+                        for _ in range(30):
+                            self.wfile.write(b"x")
+                            self.wfile.flush()
+                            time.sleep(0.1)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client gave up, as it should
                 else:
                     body = b"secret" if self.path == "/secret" else b"media bytes"
                     self.send_response(200)
@@ -138,6 +150,18 @@ def test_allow_private_reaches_the_local_network(origin: Origin, tmp_path: Path)
     assert _get(f"{origin.url}/file", tmp_path / "out", NetGuard(allow_private=True)) == (
         b"media bytes"
     )
+
+
+def test_a_server_dripping_bytes_meets_the_download_deadline(
+    origin: Origin, tmp_path: Path
+) -> None:
+    # Every read arrives well within the read timeout, so only the whole-download deadline can
+    # stop it; it must be checked as bytes arrive, not once a large chunk has filled up (then
+    # the server would hang up first, and the error would be the broken connection).
+    limits = Limits(max_bytes=2048, timeout_s=5, deadline_s=1, guard=NetGuard(allow_private=True))
+    with pytest.raises(DownloadError, match="took longer than 1 s"):
+        download(f"{origin.url}/drip", tmp_path / "out", limits=limits, field="url")
+    assert not (tmp_path / "out").exists()
 
 
 def test_every_redirect_is_checked(origin: Origin, tmp_path: Path) -> None:

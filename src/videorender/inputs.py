@@ -22,7 +22,6 @@ from videorender.netguard import MAX_REDIRECTS, NetGuard
 from videorender.storage import Storage
 
 SCHEMES = ("http", "https", "s3")
-CHUNK_BYTES = 256 * 1024
 MB = 1024 * 1024
 
 
@@ -135,7 +134,10 @@ def _stream(url: str, dest: Path, limits: Limits, field: str) -> None:
             raise _too_big(field, limits)
         received = 0
         with dest.open("wb") as out:
-            for chunk in response.iter_bytes(CHUNK_BYTES):
+            # No chunk size: each network read comes out as it arrives, so a server that
+            # drips a byte at a time still meets the deadline check (a fixed size would wait
+            # to fill the chunk, and every single read stays within the read timeout).
+            for chunk in response.iter_bytes():
                 received += len(chunk)
                 if received > limits.max_bytes:
                     raise _too_big(field, limits)
