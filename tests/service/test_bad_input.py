@@ -34,6 +34,11 @@ def _render(**fields: Any) -> dict[str, Any]:
     return {"json": {"script": SCRIPT, **fields}}
 
 
+def _metadata_body(number: str) -> bytes:
+    """A body whose metadata holds what Python's JSON parser reads but JSON has not."""
+    return f'{{"script": "{SCRIPT}", "metadata": {{"a": {number}}}}}'.encode()
+
+
 BAD_REQUESTS = [
     # (method, path, request kwargs, status, field named in the answer)
     ("POST", "/render", {"content": b"{not json"}, 422, "body"),
@@ -82,6 +87,9 @@ BAD_REQUESTS = [
     ("GET", "/no/such/path", {}, 404, None),
     ("GET", "/uploads/../jobs.db", {}, 404, None),
     ("GET", "/uploads/renders/nothing-final.mp4", {}, 404, None),
+    ("GET", "/uploads/renders/x%00y-final.mp4", {}, 404, None),
+    ("POST", "/render", {"content": _metadata_body("NaN")}, 422, "metadata"),
+    ("POST", "/render", {"content": _metadata_body("-Infinity")}, 422, "metadata"),
 ]
 
 

@@ -79,7 +79,11 @@ class _Request(BaseModel):
     def _check_metadata(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is None:
             return None
-        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+        try:
+            compact = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        except ValueError:  # Python's JSON parser accepts NaN and Infinity; JSON has neither
+            raise ValueError("metadata must be plain JSON: NaN and Infinity are not") from None
+        size = len(compact.encode())
         if size > MAX_METADATA_BYTES:
             raise ValueError(
                 f"metadata is {size:,} bytes as compact JSON; the limit is {MAX_METADATA_BYTES:,}"

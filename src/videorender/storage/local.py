@@ -63,7 +63,7 @@ class LocalStorage:
         """The file stored under `key`, or None if there is none (or the key escapes root)."""
         try:
             target = self._target(key)
-        except StorageError:
+        except (StorageError, ValueError):  # ValueError: a NUL byte in the key
             return None
         return target if target.is_file() else None
 
