@@ -124,6 +124,20 @@ def test_failed_delivery_waits_for_its_retry_time(store: JobStore) -> None:
     assert store.due_deliveries() == []
 
 
+def test_a_due_delivery_is_found_behind_many_waiting_ones(store: JobStore) -> None:
+    # 250 receivers down, each delivery waiting on its retry: a new event to a receiver that
+    # is up is still sent now, not after the old ones are done.
+    for _ in range(250):
+        store.create(_request())
+        store.fail(_claim(store), "render failed: boom", "StageError")
+    for item in store.due_deliveries(limit=500):
+        store.delivery_failed(item.id, "HTTP 503", retry_at=time.time() + 600)
+    assert store.due_deliveries() == []
+    job = store.create(_request())
+    store.fail(_claim(store), "render failed: boom", "StageError")
+    assert [i.delivery.msg_id for i in store.due_deliveries()] == [f"{job.id}.job_failed"]
+
+
 def test_cancel_a_queued_job(store: JobStore) -> None:
     queued = store.create(_request())
     cancelled = store.cancel(queued.id)

@@ -471,23 +471,31 @@ class JobStore:
     def due_deliveries(self, limit: int = 20) -> list[OutboxItem]:
         """Pending deliveries due now, at most one per job and target URL (the oldest), so
         that each receiver gets a job's events in order."""
+        # The head of each lane is chosen in SQL, among all pending rows: however many lanes
+        # wait on a retry, a due head behind them is still found.
+        heads = (
+            select(func.min(webhook_outbox.c.id).label("id"))
+            .where(webhook_outbox.c.status == "pending")
+            .group_by(webhook_outbox.c.job_id, webhook_outbox.c.url)
+            .subquery()
+        )
         with self._engine.connect() as conn:
             rows = conn.execute(
                 select(webhook_outbox)
-                .where(webhook_outbox.c.status == "pending")
+                .join(heads, webhook_outbox.c.id == heads.c.id)
+                .where(webhook_outbox.c.next_attempt_at <= time.time())
                 .order_by(webhook_outbox.c.id)
-                .limit(limit * 10)
+                .limit(limit)
             ).all()
-        now, heads, blocked = time.time(), [], set()
-        for row in rows:
-            lane = (row.job_id, row.url)
-            if lane in blocked:
-                continue
-            blocked.add(lane)
-            if row.next_attempt_at <= now:
-                delivery = Delivery(msg_id=row.msg_id, url=row.url, body=row.body)
-                heads.append(OutboxItem(row.id, row.job_id, delivery, row.attempts))
-        return heads[:limit]
+        return [
+            OutboxItem(
+                row.id,
+                row.job_id,
+                Delivery(msg_id=row.msg_id, url=row.url, body=row.body),
+                row.attempts,
+            )
+            for row in rows
+        ]
 
     def take_deliveries(self, hold_s: float, limit: int = 20) -> list[OutboxItem]:
         """`due_deliveries`, each one held for this caller for `hold_s` (its next attempt
