@@ -97,6 +97,34 @@ def test_same_idempotency_key_renders_once_also_across_a_restart(
     assert all(e["job_id"] == job_id and e["metadata"] == METADATA for e in events)
 
 
+def test_synchronous_endpoints_replay_their_job(
+    make_service: ServiceFactory, files: FileServer, media: Media
+) -> None:
+    service = make_service()
+    spoken = {"script": "Spoken once, however often it is asked for."}
+    voice_key = {"Idempotency-Key": "voice-1"}
+    first = service.client.post("/voiceover", json=spoken, headers=voice_key)
+    assert first.status_code == 200, first.text
+    again = service.client.post("/voiceover", json=spoken, headers=voice_key)
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+
+    rendered = {**spoken, "voiceover_url": first.json()["voice_url"],
+                "base_video_url": f"{files.url}/{media.base_short.name}", "size": "160x90"}  # fmt: skip
+    video_key = {"Idempotency-Key": "video-1"}
+    video = service.client.post("/render-video", json=rendered, headers=video_key)
+    assert video.status_code == 200, video.text
+    replayed = service.client.post("/render-video", json=rendered, headers=video_key)
+    assert replayed.status_code == 200, replayed.text
+    assert replayed.json() == video.json() and replayed.headers["idempotent-replayed"] == "true"
+    listed = service.client.get("/jobs").json()["jobs"]
+    assert sorted(job["job_id"] for job in listed) == sorted(
+        [first.json()["job_id"], video.json()["job_id"]]
+    )  # two jobs for four requests
+    renders = list(service.data_dir.glob("uploads/renders/*"))
+    assert [p.name for p in renders] == [f"{video.json()['job_id']}-final.mp4"]
+
+
 def test_bad_idempotency_keys_and_metadata_are_refused(make_service: ServiceFactory) -> None:
     service = make_service()
     script = {"script": "Never rendered."}

@@ -33,6 +33,16 @@ def test_internal_urls_are_refused(
         assert done["error"].startswith(f"inputs: {field}: refused to connect"), done["error"]
         assert reason in done["error"]
 
+    # The synchronous /render-video fetches its voiceover through the same guard.
+    response = service.client.post(
+        "/render-video",
+        json={"script": SCRIPT, "voiceover_url": f"http://[::1]:{port}/{media.music.name}"},
+    )
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error.startswith("inputs: voiceover_url: refused to connect"), error
+    assert "::1 is a loopback" in error
+
     # A job's own webhook to an internal address is refused once, not retried; the operator's
     # WEBHOOK_URL (also on 127.0.0.1) is trusted and gets the same event.
     response = service.client.post(
