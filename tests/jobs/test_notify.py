@@ -1,5 +1,6 @@
 """LISTEN/NOTIFY on a real PostgreSQL: queuing a job wakes a listener at once (no polling
-involved), and so does a job handed back to the queue."""
+involved), and so does a job handed back to the queue; an idle worker of the job service is
+woken by it."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from videorender.config import Settings
+from videorender.jobs import worker as worker_module
 from videorender.jobs.db import is_postgres_url, normalize_url, open_database
-from videorender.jobs.models import JobKind, JobRequest
+from videorender.jobs.execute import JobContext, Outcome, ProgressRecorder
+from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest
 from videorender.jobs.notify import JobListener, conninfo
+from videorender.jobs.service import JobService
 from videorender.jobs.store import JobStore
 
 DEADLINE_S = 10.0  # generous for a loaded machine; the wake-up is measured, not asserted
@@ -56,3 +61,41 @@ def test_provider_style_urls_use_psycopg_3() -> None:
     assert normalize_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
     assert is_postgres_url("postgres://h/d") and not is_postgres_url("sqlite:///x.db")
+
+
+def test_an_idle_worker_is_woken_by_notify_not_by_its_poll(
+    pg_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Polling alone would look again in ten minutes: only the NOTIFY can start the job sooner.
+    monkeypatch.setattr(worker_module, "POLL_SECONDS", 600.0)
+    ran = threading.Event()
+
+    def quick(ctx: JobContext, claim: Claim, recorder: ProgressRecorder) -> Outcome:
+        ran.set()
+        return Outcome(Artifacts(), ())
+
+    monkeypatch.setattr(worker_module, "execute", quick)
+    settings = settings.model_copy(
+        update={"database_url": pg_url, "allow_local_storage_with_postgres": True}
+    )
+    service = JobService(settings, workers=True)
+    found_nothing = threading.Event()
+    claim = service.store.claim
+
+    def watched_claim(lease_s: float) -> Claim | None:
+        result = claim(lease_s)
+        if result is None:
+            found_nothing.set()
+        return result
+
+    monkeypatch.setattr(service.store, "claim", watched_claim)
+    service.start()
+    try:
+        assert found_nothing.wait(DEADLINE_S)  # the worker is idle, waiting on its poll
+        assert service._listener is not None and service._listener.wait_listening(DEADLINE_S)
+        elsewhere = open_database(pg_url)  # an API process on another machine
+        JobStore(elsewhere).create(JobRequest(kind=JobKind.VOICEOVER, script="Wake up."))
+        elsewhere.dispose()
+        assert ran.wait(DEADLINE_S)
+    finally:
+        service.stop()
