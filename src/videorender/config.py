@@ -58,8 +58,9 @@ class Settings(BaseSettings):
     tts_cache_dir: Path = Field(default_factory=lambda: _default_cache_dir() / "tts")
     tts_cache_max_mb: int = Field(default=200, ge=0)
     # Off: the voice is unloaded before each render (~70 MB less through FFmpeg) and loaded
-    # again by the next job (~0.5 s). On: long-lived workers skip the reload.
-    tts_keep_loaded: bool = False
+    # again by the next job (~0.5 s). On: loaded once per process. Unset: on in the service's
+    # workers (loaded once per worker process), off for the one-job CLI (`keeps_voice_loaded`).
+    tts_keep_loaded: bool | None = None
 
     # --- render -----------------------------------------------------------------------------
     video_preset: str = "veryfast"
@@ -196,6 +197,7 @@ class Settings(BaseSettings):
         "backblaze_bucket_name",
         "backblaze_key_id",
         "backblaze_endpoint_url",
+        "tts_keep_loaded",
         mode="before",
     )
     @classmethod

@@ -73,6 +73,9 @@ class JobService:
     ) -> None:
         if workers:
             check_worker_role(settings)
+        if settings.tts_keep_loaded is None:
+            # A worker process loads each voice once and keeps it for every job it runs.
+            settings = settings.model_copy(update={"tts_keep_loaded": workers})
         self.settings = settings
         self.workers = workers
         self.storage = storage or create_storage(settings)

@@ -262,7 +262,7 @@ def _speak(
             on_progress=clock.report,
         )
     finally:
-        if not settings.tts_keep_loaded:
+        if not settings.tts_keep_loaded:  # unset (the CLI's one job) unloads too
             unload_engines()
         _return_freed_memory()
 
