@@ -42,8 +42,11 @@ def integrated_loudness(path: Path) -> float:
 
 
 def gray_frame(path: Path, at_ms: int, width: int, height: int) -> npt.NDArray[np.uint8]:
+    """The frame at `at_ms` as 8-bit gray; `at_ms=0` also reads a still image (JPEG, PNG),
+    which gives no frame at all when asked to seek."""
+    seek = ["-ss", f"{at_ms / 1000:.3f}"] if at_ms else []
     raw = subprocess.run(
-        ["ffmpeg", "-v", "error", "-ss", f"{at_ms / 1000:.3f}", "-i", str(path),
+        ["ffmpeg", "-v", "error", *seek, "-i", str(path),
          "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
         capture_output=True, check=True,
     ).stdout  # fmt: skip

@@ -16,11 +16,12 @@ from tests.decode import duration_s, gray_frame, integrated_loudness, speech_ons
 from videorender.config import Settings
 from videorender.errors import MediaError, ScriptError
 from videorender.pipeline.fonts import prepare_fonts_dir
-from videorender.pipeline.models import RenderOptions, Size
-from videorender.pipeline.render import check_inputs, plan_render, render_video
+from videorender.pipeline.models import MediaInfo, RenderOptions, Size
+from videorender.pipeline.render import Inputs, check_inputs, output_size, plan_render, render_video
 from videorender.pipeline.run import RenderJob, render
 from videorender.pipeline.script import process_script
 from videorender.pipeline.subtitles import build_subtitles, write_subtitles
+from videorender.pipeline.thumbnail import thumbnail_time_ms
 from videorender.pipeline.tts import create_engine
 from videorender.pipeline.voice import synthesize_voice
 
@@ -63,6 +64,11 @@ def test_voice_only_on_a_plain_background(
     assert integrated_loudness(result.video) == pytest.approx(settings.target_lufs, abs=1.0)
     thumb = streams(out / "thumbnail.jpg")["video"]
     assert (thumb["width"], thumb["height"]) == (320, 180)
+    # It decodes, and it is the video's frame at 10 % (at least 1 s in).
+    picture = gray_frame(out / "thumbnail.jpg", 0, 320, 180).astype(int)
+    at_ms = thumbnail_time_ms(result.duration_ms, settings.thumbnail_fraction)
+    frame = gray_frame(result.video, at_ms, 320, 180).astype(int)
+    assert np.abs(picture - frame).mean() < 4
     assert set(result.stage_seconds) == {
         "script",
         "inputs",
@@ -185,3 +191,21 @@ def test_bad_script_fails_cleanly(settings: Settings, tmp_path: Path, private_tm
     with pytest.raises(ScriptError):
         render(RenderJob("   ", tmp_path / "out"), settings)
     assert list(private_tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "requested", "expected"),
+    [
+        (None, None, Size(1920, 1080)),  # no base video
+        (Size(1280, 720), None, Size(1280, 720)),  # its own size
+        (Size(3840, 2160), None, Size(1920, 1080)),  # capped on the long side
+        (Size(2160, 3840), None, Size(1080, 1920)),
+        (Size(4000, 3000), None, Size(1920, 1440)),
+        (Size(2001, 1125), None, Size(1920, 1078)),  # even sides, for H.264's 4:2:0
+        (Size(3840, 2160), Size(1080, 1920), Size(1080, 1920)),  # asked for
+    ],
+)
+def test_default_output_size(source: Size | None, requested: Size | None, expected: Size) -> None:
+    info = MediaInfo(10_000, source.width, source.height, 30.0) if source else None
+    inputs = Inputs(base_video=Path("base.mp4") if source else None, base_info=info)
+    assert output_size(requested, inputs, max_long_side=1920) == expected
