@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 import onnxruntime
-from kokoro_onnx import Kokoro
 
 from videorender.errors import ConfigError, InputError, TTSError
 from videorender.pipeline.tts.alignment import VERSION as ALIGNMENT_VERSION
@@ -58,6 +57,10 @@ class KokoroModel:
     """The model and voices file, loaded once per process through `load_kokoro`."""
 
     def __init__(self, model_path: Path, voices_path: Path, threads: int, model_cache: Path):
+        # Imported here: kokoro-onnx brings its phonemizer (~16 MB, 200 modules) into every
+        # process that imports it, and a Piper-only process never needs it.
+        from kokoro_onnx import Kokoro  # noqa: PLC0415
+
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
