@@ -97,32 +97,31 @@ def test_same_idempotency_key_renders_once_also_across_a_restart(
     assert all(e["job_id"] == job_id and e["metadata"] == METADATA for e in events)
 
 
+def _posted_twice(service: Service, path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
+    """POST the same body with the same key twice: the second answer replays the first."""
+    headers = {"Idempotency-Key": key}
+    first = service.client.post(path, json=body, headers=headers)
+    assert first.status_code == 200, first.text
+    again = service.client.post(path, json=body, headers=headers)
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    answer: dict[str, Any] = first.json()
+    return answer
+
+
 def test_synchronous_endpoints_replay_their_job(
     make_service: ServiceFactory, files: FileServer, media: Media
 ) -> None:
     service = make_service()
     spoken = {"script": "Spoken once, however often it is asked for."}
-    voice_key = {"Idempotency-Key": "voice-1"}
-    first = service.client.post("/voiceover", json=spoken, headers=voice_key)
-    assert first.status_code == 200, first.text
-    again = service.client.post("/voiceover", json=spoken, headers=voice_key)
-    assert again.status_code == 200, again.text
-    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
-
-    rendered = {**spoken, "voiceover_url": first.json()["voice_url"],
+    voice = _posted_twice(service, "/voiceover", spoken, "voice-1")
+    rendered = {**spoken, "voiceover_url": voice["voice_url"],
                 "base_video_url": f"{files.url}/{media.base_short.name}", "size": "160x90"}  # fmt: skip
-    video_key = {"Idempotency-Key": "video-1"}
-    video = service.client.post("/render-video", json=rendered, headers=video_key)
-    assert video.status_code == 200, video.text
-    replayed = service.client.post("/render-video", json=rendered, headers=video_key)
-    assert replayed.status_code == 200, replayed.text
-    assert replayed.json() == video.json() and replayed.headers["idempotent-replayed"] == "true"
+    video = _posted_twice(service, "/render-video", rendered, "video-1")
     listed = service.client.get("/jobs").json()["jobs"]
-    assert sorted(job["job_id"] for job in listed) == sorted(
-        [first.json()["job_id"], video.json()["job_id"]]
-    )  # two jobs for four requests
+    assert sorted(job["job_id"] for job in listed) == sorted([voice["job_id"], video["job_id"]])
     renders = list(service.data_dir.glob("uploads/renders/*"))
-    assert [p.name for p in renders] == [f"{video.json()['job_id']}-final.mp4"]
+    assert [p.name for p in renders] == [f"{video['job_id']}-final.mp4"]  # rendered once
 
 
 def test_bad_idempotency_keys_and_metadata_are_refused(make_service: ServiceFactory) -> None:
