@@ -112,6 +112,15 @@ def _header(results: Results) -> str:
         f"(commit `{meta.get('git', '?')}`), {meta.get('reps', '?')} repetitions per job "
         f"(MoviePy on J4: {meta.get('long_moviepy_reps', '?')}), medians shown.",
         "",
+    ]
+    for added in meta.get("added") or []:
+        lines += [
+            f"Then `{added.get('command')}` added its runs on {added.get('started', '?')} "
+            f"(commit `{added.get('git', '?')}`, load average before "
+            f"{_load(added.get('load_before'))}, after {_load(added.get('load_after'))}).",
+            "",
+        ]
+    lines += [
         f"- **Machine**: {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores, "
         f"{meta.get('memory_gb', '?')} GB RAM; {meta.get('os', '?')}",
         f"- **Load average** (1, 5, 15 min) before the run: {_load(meta.get('load_before'))}; "

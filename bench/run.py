@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-moviepy", action="store_true", help="skip the MoviePy baseline")
     parser.add_argument("--no-tts", action="store_true", help="skip the Piper-alone runs")
     parser.add_argument("--sweep", action="store_true", help="compare settings (ours only)")
+    parser.add_argument(
+        "--add",
+        action="store_true",
+        help="keep the saved results and add this run's (e.g. a job an earlier run lacked)",
+    )
     parser.add_argument("--report-only", action="store_true", help="rewrite the report")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "work")
     parser.add_argument("--docs", type=Path, help="where the report goes (default docs/)")
@@ -98,15 +103,20 @@ def _run(args: argparse.Namespace, work: Path, command: str) -> Results:
             long_moviepy_reps=args.long_moviepy_reps or reps,
         )
     inputs = prepare_inputs(work / "inputs", QUICK_SPEC if args.quick else InputSpec())
-    results = Results(meta=machine_info())
-    results.meta.update(
-        mode="quick" if args.quick else "full",
-        command=command,
-        settings=_settings_summary(load_settings()),
-        reps=reps,
-        long_moviepy_reps=plan.long_moviepy_reps,
-    )
     results_path = work / ("sweep.json" if args.sweep else "results.json")
+    if args.add and results_path.is_file():
+        results = Results.load(results_path)
+        added = {k: v for k, v in machine_info().items() if k in ("started", "load_before", "git")}
+        results.meta.setdefault("added", []).append({"command": command, **added})
+    else:
+        results = Results(meta=machine_info())
+        results.meta.update(
+            mode="quick" if args.quick else "full",
+            command=command,
+            settings=_settings_summary(load_settings()),
+            reps=reps,
+            long_moviepy_reps=plan.long_moviepy_reps,
+        )
     if not args.sweep and not args.no_tts:
         results.tts.extend(run_tts(inputs, work / "runs", reps))
         results.save(results_path)
@@ -116,7 +126,11 @@ def _run(args: argparse.Namespace, work: Path, command: str) -> Results:
         results.save(results_path)
 
     run_jobs(plan, inputs, work / "runs", on_record=keep)
-    results.meta["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    load_after = [round(x, 2) for x in os.getloadavg()]
+    if args.add and results.meta.get("added"):
+        results.meta["added"][-1]["load_after"] = load_after
+    else:
+        results.meta["load_after"] = load_after
     return results
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from bench.inputs import InputSpec, prepare_inputs, shorten
 from bench.jobs import Contender, Job, Run, floor_argv
-from bench.report import write_report
+from bench.report import PLACEHOLDER, write_report
 from bench.results import Record, Results
 from bench.run import Plan, run_jobs
 from videorender.config import load_settings
@@ -72,3 +72,5 @@ def test_tiny_job_end_to_end(tmp_path: Path) -> None:
     assert "| J1 short script, 1920x1080 | ours (n=1) |" in report
     assert "| J1 short script, 1920x1080 | floor (n=1) |" in report
     assert "Quick mode" in report
+    # The hand-written analysis quotes this run's figures: none of its placeholders is left.
+    assert "## Analysis" in report and not PLACEHOLDER.search(report)
