@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     tts_cache_max_mb: int = Field(default=200, ge=0)
     # Off: the voice is unloaded before each render (~70 MB less through FFmpeg) and loaded
     # again by the next job (~0.5 s). On: loaded once per process. Unset: on in the service's
-    # workers (loaded once per worker process), off for the one-job CLI (`keeps_voice_loaded`).
+    # workers (loaded once per worker process: `JobService` decides), off for the one-job CLI.
     tts_keep_loaded: bool | None = None
 
     # --- render -----------------------------------------------------------------------------
