@@ -124,7 +124,7 @@ def _header(results: Results) -> str:
         f"- **Machine**: {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores, "
         f"{meta.get('memory_gb', '?')} GB RAM; {meta.get('os', '?')}",
         f"- **Load average** (1, 5, 15 min) before the run: {_load(meta.get('load_before'))}; "
-        f"after: {_load(meta.get('load_after'))}",
+        f"after: {_load(meta.get('load_after') or ['not recorded (stopped early)'])}",
         f"- **FFmpeg**: {meta.get('ffmpeg', '?')}",
         f"- **Python** {meta.get('python', '?')}; "
         + ", ".join(f"{k} {v}" for k, v in (meta.get("packages") or {}).items()),
