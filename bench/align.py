@@ -25,7 +25,7 @@ import numpy as np
 
 from bench.align_text import script_sentences
 from tests.recordings import espeak_speaker, human_pauses, make_recording
-from videorender.pipeline.align import Reference, align_recording, speak_reference
+from videorender.pipeline.align.voiceover import Reference, align_recording, speak_reference
 from videorender.pipeline.script import process_script
 from videorender.pipeline.tts.piper import load_piper
 

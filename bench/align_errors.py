@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from bench.align_text import script_sentences
 from tests.recordings import Recording, Speaker, espeak_speaker, make_recording, piper_speaker
-from videorender.pipeline.align import Reference, align_recording, speak_reference
+from videorender.pipeline.align.voiceover import Reference, align_recording, speak_reference
 from videorender.pipeline.script import process_script
 from videorender.pipeline.tts.piper import load_piper
 

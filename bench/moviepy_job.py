@@ -32,12 +32,12 @@ from moviepy import (
 )
 
 from videorender.config import Settings, load_settings
+from videorender.pipeline.captions.fonts import LATIN
+from videorender.pipeline.captions.subtitles import CaptionLayout, build_subtitles
 from videorender.pipeline.ffmpeg import cover_crop
-from videorender.pipeline.fonts import LATIN
 from videorender.pipeline.models import Size, VoiceTrack
 from videorender.pipeline.render import encoder_for
 from videorender.pipeline.script import process_script
-from videorender.pipeline.subtitles import CaptionLayout, build_subtitles
 from videorender.pipeline.tts import create_engine
 from videorender.pipeline.voice import synthesize_voice
 

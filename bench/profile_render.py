@@ -22,11 +22,12 @@ from bench.jobs import Job, Run, floor_argv
 from bench.measure import measure
 from videorender.config import load_settings
 from videorender.pipeline import ffmpeg
-from videorender.pipeline.fonts import prepare_fonts_dir
+from videorender.pipeline.captions.fonts import prepare_fonts_dir
+from videorender.pipeline.captions.subtitles import build_subtitles, write_subtitles
+from videorender.pipeline.media import check_inputs
 from videorender.pipeline.models import Size
-from videorender.pipeline.render import check_inputs, plan_render
+from videorender.pipeline.render import plan_render
 from videorender.pipeline.script import process_script
-from videorender.pipeline.subtitles import build_subtitles, write_subtitles
 from videorender.pipeline.tts import create_engine
 from videorender.pipeline.voice import synthesize_voice
 

@@ -14,7 +14,7 @@ import pytest
 
 from videorender.config import Settings
 from videorender.errors import DownloadError, UnsafeURLError
-from videorender.inputs import Limits, download
+from videorender.inputs import DownloadLimits, download
 from videorender.netguard import IPAddress, NetGuard, networks, refusal
 from videorender.webhooks import Delivery, WebhookSender, WebhookSendError
 
@@ -131,7 +131,9 @@ def origin() -> Iterator[Origin]:
 
 
 def _get(url: str, dest: Path, guard: NetGuard) -> bytes:
-    download(url, dest, limits=Limits(max_bytes=1024, timeout_s=5, guard=guard), field="url")
+    download(
+        url, dest, limits=DownloadLimits(max_bytes=1024, timeout_s=5, guard=guard), field="url"
+    )
     return dest.read_bytes()
 
 
@@ -158,7 +160,9 @@ def test_a_server_dripping_bytes_meets_the_download_deadline(
     # Every read arrives well within the read timeout, so only the whole-download deadline can
     # stop it; it must be checked as bytes arrive, not once a large chunk has filled up (then
     # the server would hang up first, and the error would be the broken connection).
-    limits = Limits(max_bytes=2048, timeout_s=5, deadline_s=1, guard=NetGuard(allow_private=True))
+    limits = DownloadLimits(
+        max_bytes=2048, timeout_s=5, deadline_s=1, guard=NetGuard(allow_private=True)
+    )
     with pytest.raises(DownloadError, match="took longer than 1 s"):
         download(f"{origin.url}/drip", tmp_path / "out", limits=limits, field="url")
     assert not (tmp_path / "out").exists()

@@ -26,7 +26,7 @@ MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
-class Limits:
+class DownloadLimits:
     """How much and how long one download may take."""
 
     max_bytes: int
@@ -54,7 +54,7 @@ def check_url(url: str, field: str, schemes: tuple[str, ...] = SCHEMES) -> str:
     return url
 
 
-def fetch(url: str, dest: Path, *, limits: Limits, storage: Storage, field: str) -> Path:
+def fetch(url: str, dest: Path, *, limits: DownloadLimits, storage: Storage, field: str) -> Path:
     """Bring the input at `url` to the file `dest`.
 
     Raises:
@@ -91,7 +91,7 @@ def check_locations(
             )
 
 
-def download(url: str, dest: Path, *, limits: Limits, field: str) -> None:
+def download(url: str, dest: Path, *, limits: DownloadLimits, field: str) -> None:
     """Stream an http(s) URL to `dest`; a partial file is removed on failure.
 
     Raises:
@@ -118,7 +118,7 @@ def download(url: str, dest: Path, *, limits: Limits, field: str) -> None:
         raise
 
 
-def _stream(url: str, dest: Path, limits: Limits, field: str) -> None:
+def _stream(url: str, dest: Path, limits: DownloadLimits, field: str) -> None:
     deadline = time.monotonic() + limits.deadline_s
     timeout = httpx.Timeout(limits.timeout_s)
     with (
@@ -148,7 +148,7 @@ def _stream(url: str, dest: Path, limits: Limits, field: str) -> None:
                 out.write(chunk)
 
 
-def _too_big(field: str, limits: Limits) -> DownloadError:
+def _too_big(field: str, limits: DownloadLimits) -> DownloadError:
     return DownloadError(f"{field} is larger than the {limits.max_bytes / MB:g} MB limit", field)
 
 

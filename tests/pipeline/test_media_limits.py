@@ -14,12 +14,13 @@ from tests.conftest import Media
 from videorender.config import Settings
 from videorender.errors import MediaError
 from videorender.pipeline import ffmpeg
-from videorender.pipeline.align import check_voiceover
-from videorender.pipeline.fonts import prepare_fonts_dir
+from videorender.pipeline.align.voiceover import check_voiceover
+from videorender.pipeline.captions.fonts import prepare_fonts_dir
+from videorender.pipeline.captions.subtitles import build_subtitles, write_subtitles
+from videorender.pipeline.media import MediaLimits, check_inputs
 from videorender.pipeline.models import Size
-from videorender.pipeline.render import MediaLimits, check_inputs, plan_render
+from videorender.pipeline.render import plan_render
 from videorender.pipeline.run import RenderJob, render
-from videorender.pipeline.subtitles import build_subtitles, write_subtitles
 
 TEN_HOURS_S = 10 * 3600
 TEN_HOURS_FPS = 5

@@ -15,12 +15,13 @@ from tests.conftest import Media
 from tests.decode import duration_s, gray_frame, integrated_loudness, speech_onsets_ms, streams
 from videorender.config import Settings
 from videorender.errors import MediaError, ScriptError
-from videorender.pipeline.fonts import prepare_fonts_dir
+from videorender.pipeline.captions.fonts import prepare_fonts_dir
+from videorender.pipeline.captions.subtitles import build_subtitles, write_subtitles
+from videorender.pipeline.media import MediaInputs, check_inputs
 from videorender.pipeline.models import MediaInfo, RenderOptions, Size
-from videorender.pipeline.render import Inputs, check_inputs, output_size, plan_render, render_video
+from videorender.pipeline.render import output_size, plan_render, render_video
 from videorender.pipeline.run import RenderJob, render
 from videorender.pipeline.script import process_script
-from videorender.pipeline.subtitles import build_subtitles, write_subtitles
 from videorender.pipeline.thumbnail import thumbnail_time_ms
 from videorender.pipeline.tts import create_engine
 from videorender.pipeline.voice import synthesize_voice
@@ -207,5 +208,5 @@ def test_bad_script_fails_cleanly(settings: Settings, tmp_path: Path, private_tm
 )
 def test_default_output_size(source: Size | None, requested: Size | None, expected: Size) -> None:
     info = MediaInfo(10_000, source.width, source.height, 30.0) if source else None
-    inputs = Inputs(base_video=Path("base.mp4") if source else None, base_info=info)
+    inputs = MediaInputs(base_video=Path("base.mp4") if source else None, base_info=info)
     assert output_size(requested, inputs, max_long_side=1920) == expected

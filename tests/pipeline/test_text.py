@@ -13,11 +13,12 @@ import pytest
 from tests.decode import gray_frame
 from videorender.config import Settings
 from videorender.errors import ScriptError
-from videorender.pipeline.fonts import prepare_fonts_dir
+from videorender.pipeline.captions.fonts import prepare_fonts_dir
+from videorender.pipeline.captions.subtitles import build_subtitles, write_subtitles
+from videorender.pipeline.media import MediaInputs
 from videorender.pipeline.models import SentenceTiming, Size
-from videorender.pipeline.render import Inputs, plan_render, render_video
+from videorender.pipeline.render import plan_render, render_video
 from videorender.pipeline.script import MAX_SCRIPT_CHARS, process_script
-from videorender.pipeline.subtitles import build_subtitles, write_subtitles
 
 SIZE = Size(320, 180)
 CAPTION_MS = 2000
@@ -58,7 +59,7 @@ def _caption_frame(text: str, voice: Path, work: Path, settings: Settings) -> np
     subs = build_subtitles(timings, SIZE, family)
     write_subtitles(subs, work / "subs.ass")
     plan = plan_render(
-        inputs=Inputs(), voice=voice, voice_ms=CAPTION_MS, subtitles=work / "subs.ass",
+        inputs=MediaInputs(), voice=voice, voice_ms=CAPTION_MS, subtitles=work / "subs.ass",
         fonts_dir=work / "fonts", output=work / "out.mp4", size=SIZE, settings=settings,
     )  # fmt: skip
     render_video(plan, timeout_s=120)

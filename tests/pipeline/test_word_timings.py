@@ -10,7 +10,7 @@ from videorender.config import Settings
 from videorender.pipeline.script import process_script
 from videorender.pipeline.tts import create_engine
 from videorender.pipeline.voice import synthesize_voice
-from videorender.pipeline.words import split_words
+from videorender.pipeline.word_split import split_words
 
 SCRIPT = (
     "The lighthouse keeper climbed all of the stairs in 1887. "

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from videorender import __version__
 from videorender.api import errors
-from videorender.api.limits import BodySizeLimit
+from videorender.api.body_size import BodySizeLimit
 from videorender.api.routes import public, router
 from videorender.config import Settings, load_settings
 from videorender.jobs.service import JobService

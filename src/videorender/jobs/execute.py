@@ -63,7 +63,7 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class Inputs:
+class FetchedInputs:
     base_video: Path | None
     music: Path | None
     voiceover: Path | None
@@ -216,7 +216,7 @@ def _voiceover(ctx: JobContext, claim: Claim, work: Path, recorder: ProgressReco
 
 
 def _render(
-    ctx: JobContext, claim: Claim, fetched: Inputs, work: Path, recorder: ProgressRecorder
+    ctx: JobContext, claim: Claim, fetched: FetchedInputs, work: Path, recorder: ProgressRecorder
 ) -> Outcome:
     job = claim.job
     request = job.request
@@ -281,11 +281,11 @@ def render_options(request: JobRequest) -> RenderOptions:
     )
 
 
-def _fetch_inputs(ctx: JobContext, request: JobRequest, work: Path) -> Inputs:
+def _fetch_inputs(ctx: JobContext, request: JobRequest, work: Path) -> FetchedInputs:
     settings = ctx.settings
 
-    def limits(max_mb: int) -> inputs.Limits:
-        return inputs.Limits(
+    def limits(max_mb: int) -> inputs.DownloadLimits:
+        return inputs.DownloadLimits(
             max_bytes=max_mb * MB,
             timeout_s=settings.download_timeout_seconds,
             deadline_s=deadline.bounded(settings.download_max_seconds),
@@ -299,7 +299,7 @@ def _fetch_inputs(ctx: JobContext, request: JobRequest, work: Path) -> Inputs:
             url, work / name, limits=limits(max_mb), storage=ctx.storage, field=field
         )
 
-    return Inputs(
+    return FetchedInputs(
         base_video=get(
             request.base_video_url, "base-video", "base_video_url", settings.max_video_mb
         ),

@@ -23,7 +23,9 @@ from videorender.errors import JobCancelledError, StageError
 from videorender.pipeline import ffmpeg
 from videorender.pipeline.align import AlignmentResult, check_voiceover, timings_for_voiceover
 from videorender.pipeline.captions import get_style
-from videorender.pipeline.fonts import installed_family, prepare_fonts_dir
+from videorender.pipeline.captions.fonts import installed_family, prepare_fonts_dir
+from videorender.pipeline.captions.subtitles import build_captions, write_sidecars, write_subtitles
+from videorender.pipeline.media import MediaLimits, check_inputs
 from videorender.pipeline.models import (
     Progress,
     ProgressCallback,
@@ -32,15 +34,8 @@ from videorender.pipeline.models import (
     Stage,
     VoiceTrack,
 )
-from videorender.pipeline.render import (
-    MediaLimits,
-    check_inputs,
-    output_size,
-    plan_render,
-    render_video,
-)
+from videorender.pipeline.render import output_size, plan_render, render_video
 from videorender.pipeline.script import Sentence, process_script
-from videorender.pipeline.subtitles import build_captions, write_sidecars, write_subtitles
 from videorender.pipeline.thumbnail import make_thumbnail
 from videorender.pipeline.tts import create_engine, unload_engines
 from videorender.pipeline.tts.cache import SpeechCache

@@ -27,9 +27,9 @@ from videorender.pipeline.models import (
 )
 from videorender.pipeline.script import Sentence
 from videorender.pipeline.tts import Samples, Speech, TTSEngine, WordSpan
-from videorender.pipeline.tts.alignment import proportional_spans
 from videorender.pipeline.tts.cache import SpeechCache
-from videorender.pipeline.words import split_words
+from videorender.pipeline.tts.word_spans import proportional_spans
+from videorender.pipeline.word_split import split_words
 
 # Edge trimming: samples quieter than this (about -40 dBFS) count as silence. A little of the
 # silence is kept on each side so that soft onsets and trailing fricatives are not clipped.

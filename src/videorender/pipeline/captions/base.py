@@ -6,7 +6,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from videorender.pipeline.captions.limits import (
+from videorender.pipeline.captions.text import escape_ass_text, text_width_em
+from videorender.pipeline.captions.timing_rules import (
     GRID_MS,
     MAX_LINE_CHARS,
     MAX_LINES,
@@ -15,9 +16,8 @@ from videorender.pipeline.captions.limits import (
     apply_limits,
     on_grid,
 )
-from videorender.pipeline.captions.text import escape_ass_text, text_width_em
 from videorender.pipeline.models import CaptionOptions, Color, SentenceTiming, Size, WordTiming
-from videorender.pipeline.words import join_words, split_words
+from videorender.pipeline.word_split import join_words, split_words
 
 WHITE = Color(255, 255, 255)
 BLACK = Color(0, 0, 0)

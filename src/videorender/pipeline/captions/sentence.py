@@ -16,8 +16,8 @@ from videorender.pipeline.captions.base import (
     tile,
     timed_words,
 )
-from videorender.pipeline.captions.limits import Layout, Span
 from videorender.pipeline.captions.text import paginate
+from videorender.pipeline.captions.timing_rules import Layout, Span
 from videorender.pipeline.models import SentenceTiming, WordTiming
 
 

@@ -20,10 +20,10 @@ from videorender.pipeline.captions.base import (
     tile,
     timed_words,
 )
-from videorender.pipeline.captions.limits import Layout, Span, needed_ms
 from videorender.pipeline.captions.sentence import page_layout
+from videorender.pipeline.captions.timing_rules import Layout, Span, needed_ms
 from videorender.pipeline.models import SentenceTiming, WordTiming
-from videorender.pipeline.words import join_words
+from videorender.pipeline.word_split import join_words
 
 MAX_WORDS = 3
 # What a cut in the wrong place costs, in milliseconds of shortfall: one at a comma is free.

@@ -24,11 +24,11 @@ import numpy.typing as npt
 import onnxruntime
 
 from videorender.errors import ConfigError, InputError, TTSError
-from videorender.pipeline.tts.alignment import VERSION as ALIGNMENT_VERSION
-from videorender.pipeline.tts.alignment import TimedPhoneme, align_words, proportional_spans
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.patching import add_output, patched_model
-from videorender.pipeline.words import split_words
+from videorender.pipeline.tts.word_spans import VERSION as ALIGNMENT_VERSION
+from videorender.pipeline.tts.word_spans import TimedPhoneme, align_words, proportional_spans
+from videorender.pipeline.word_split import split_words
 
 if TYPE_CHECKING:
     import onnx

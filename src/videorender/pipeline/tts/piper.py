@@ -22,11 +22,11 @@ from piper.config import PiperConfig
 
 from videorender.errors import ConfigError, JobTimeoutError, TTSError
 from videorender.pipeline import deadline
-from videorender.pipeline.tts.alignment import VERSION as ALIGNMENT_VERSION
-from videorender.pipeline.tts.alignment import TimedPhoneme, align_words
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.patching import patched_model
-from videorender.pipeline.words import split_words
+from videorender.pipeline.tts.word_spans import VERSION as ALIGNMENT_VERSION
+from videorender.pipeline.tts.word_spans import TimedPhoneme, align_words
+from videorender.pipeline.word_split import split_words
 
 if TYPE_CHECKING:
     import onnx

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from videorender.pipeline.tts.alignment import TimedPhoneme, align_words, proportional_spans
 from videorender.pipeline.tts.base import WordSpan
+from videorender.pipeline.tts.word_spans import TimedPhoneme, align_words, proportional_spans
 
 
 def _stream(phonemes: str, step: int = 100) -> list[TimedPhoneme]:

@@ -11,15 +11,15 @@ import pytest
 
 from videorender.errors import InputError
 from videorender.pipeline.captions import STYLES, get_style
-from videorender.pipeline.captions.limits import MAX_CHARS_PER_SECOND, MIN_DURATION_MS
-from videorender.pipeline.models import CaptionOptions, Color, SentenceTiming, Size, WordTiming
-from videorender.pipeline.subtitles import (
+from videorender.pipeline.captions.subtitles import (
     build_captions,
     escape_ass_text,
     write_sidecars,
     write_subtitles,
 )
-from videorender.pipeline.words import split_words
+from videorender.pipeline.captions.timing_rules import MAX_CHARS_PER_SECOND, MIN_DURATION_MS
+from videorender.pipeline.models import CaptionOptions, Color, SentenceTiming, Size, WordTiming
+from videorender.pipeline.word_split import split_words
 
 LANDSCAPE = Size(1920, 1080)
 PORTRAIT = Size(1080, 1920)

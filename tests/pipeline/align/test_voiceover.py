@@ -21,7 +21,9 @@ from tests.recordings import (
 )
 from videorender.config import Settings
 from videorender.errors import MediaError
-from videorender.pipeline.align import (
+from videorender.pipeline.align.dtw import fast_dtw, windowed_dtw
+from videorender.pipeline.align.features import HOP_MS, features, speech_activity
+from videorender.pipeline.align.voiceover import (
     MIN_CONFIDENCE,
     AlignmentMethod,
     Reference,
@@ -31,8 +33,6 @@ from videorender.pipeline.align import (
     speak_reference,
     timings_for_voiceover,
 )
-from videorender.pipeline.dtw import fast_dtw, windowed_dtw
-from videorender.pipeline.features import HOP_MS, features, speech_activity
 from videorender.pipeline.script import process_script
 from videorender.pipeline.tts.piper import load_piper
 from videorender.pipeline.voice import speech_bounds, word_spans

@@ -7,8 +7,7 @@ from pathlib import Path
 import pysubs2
 import pytest
 
-from videorender.pipeline.models import SentenceTiming, Size
-from videorender.pipeline.subtitles import (
+from videorender.pipeline.captions.subtitles import (
     CaptionLayout,
     build_subtitles,
     escape_ass_text,
@@ -16,6 +15,7 @@ from videorender.pipeline.subtitles import (
     wrap_pages,
     write_subtitles,
 )
+from videorender.pipeline.models import SentenceTiming, Size
 
 LANDSCAPE = Size(1920, 1080)
 PORTRAIT = Size(1080, 1920)

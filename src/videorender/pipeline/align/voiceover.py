@@ -37,8 +37,8 @@ import numpy.typing as npt
 from videorender.config import Settings
 from videorender.errors import MediaError
 from videorender.pipeline import ffmpeg
-from videorender.pipeline.dtw import WarpingPath, fast_dtw
-from videorender.pipeline.features import (
+from videorender.pipeline.align.dtw import WarpingPath, fast_dtw
+from videorender.pipeline.align.features import (
     HOP_MS,
     BoolArray,
     Features,
@@ -49,6 +49,7 @@ from videorender.pipeline.features import (
     runs,
     speech_activity,
 )
+from videorender.pipeline.media import MediaLimits, checked_media
 from videorender.pipeline.models import (
     Progress,
     ProgressCallback,
@@ -56,7 +57,6 @@ from videorender.pipeline.models import (
     Stage,
     WordTiming,
 )
-from videorender.pipeline.render import MediaLimits, checked_media
 from videorender.pipeline.script import Sentence
 from videorender.pipeline.tts import TTSEngine, create_engine
 from videorender.pipeline.tts.cache import SpeechCache

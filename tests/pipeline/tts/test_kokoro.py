@@ -14,7 +14,7 @@ from videorender.errors import ConfigError, InputError
 from videorender.pipeline.models import RenderOptions, Size
 from videorender.pipeline.run import RenderJob, render
 from videorender.pipeline.tts import create_engine
-from videorender.pipeline.words import split_words
+from videorender.pipeline.word_split import split_words
 
 SCRIPT = "The bell rang twice at noon. Then the whole square fell quiet."
 
