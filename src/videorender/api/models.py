@@ -5,7 +5,7 @@ optional."""
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -19,14 +19,15 @@ from pydantic import (
 
 from videorender.errors import InputError
 from videorender.inputs import check_url
-from videorender.jobs.models import Job, JobKind, JobOptions, JobRequest
-from videorender.pipeline.captions import STYLES
-from videorender.pipeline.models import CAPTION_POSITIONS, CaptionOptions, Size
+from videorender.jobs.models import Job, JobKind, JobRequest
+from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
+from videorender.pipeline.models import CAPTION_POSITIONS, CaptionOptions, RenderOptions, Size
 from videorender.pipeline.script import MAX_SCRIPT_CHARS
 from videorender.pipeline.tts import ENGINES
 from videorender.webhooks import utc_timestamp
 
 MAX_URL_CHARS = 4096
+URL_FIELDS = ("base_video_url", "bgm_url", "voiceover_url", "webhook_url")  # those a kind has
 MAX_METADATA_BYTES = 1024
 JobStatusName = Literal["queued", "processing", "completed", "failed", "cancelled"]
 
@@ -69,10 +70,29 @@ class _Request(BaseModel):
         examples=[EXAMPLE_METADATA],
     )
 
+    KIND: ClassVar[JobKind]
+
     @field_validator("script")
     @classmethod
     def _check_script(cls, value: str) -> str:
         return _script(value)
+
+    def render_options(self) -> RenderOptions:
+        return RenderOptions()
+
+    def job_request(self, base_url: str) -> JobRequest:
+        """The job this request asks for; `base_url` is where the caller reached us."""
+        urls = self.model_dump(
+            include={"base_video_url", "bgm_url", "voiceover_url", "webhook_url"}
+        )
+        return JobRequest(
+            kind=self.KIND,
+            script=self.script,
+            options=self.render_options(),
+            base_url=base_url,
+            metadata=self.metadata,
+            **urls,
+        )
 
     @field_validator("metadata")
     @classmethod
@@ -168,12 +188,15 @@ class _MediaRequest(_Request, _VoiceChoice):
             )
         return value
 
-    def options(self) -> JobOptions:
-        return JobOptions(
+    def render_options(self) -> RenderOptions:
+        return RenderOptions(
+            size=Size.parse(self.size) if self.size else None,
             tts_provider=self.tts_provider,
             speaker=self.speaker,
-            subtitle_style=self.subtitle_style,
-            captions=self.captions.values() if self.captions else {},
+            subtitle_style=self.subtitle_style or DEFAULT_STYLE,
+            captions=CaptionOptions.from_mapping(self.captions.values())
+            if self.captions
+            else CaptionOptions(),
         )
 
     @field_validator("base_video_url", "bgm_url")
@@ -200,6 +223,8 @@ class _MediaRequest(_Request, _VoiceChoice):
 class RenderRequest(_MediaRequest):
     """POST /render."""
 
+    KIND = JobKind.RENDER
+
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -215,22 +240,11 @@ class RenderRequest(_MediaRequest):
         }
     )
 
-    def job_request(self, base_url: str) -> JobRequest:
-        return JobRequest(
-            kind=JobKind.RENDER,
-            script=self.script,
-            base_video_url=self.base_video_url,
-            bgm_url=self.bgm_url,
-            size=self.size,
-            webhook_url=self.webhook_url,
-            options=self.options(),
-            base_url=base_url,
-            metadata=self.metadata,
-        )
-
 
 class VoiceoverRequest(_Request, _VoiceChoice):
     """POST /voiceover."""
+
+    KIND = JobKind.VOICEOVER
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -253,19 +267,14 @@ class VoiceoverRequest(_Request, _VoiceChoice):
     def _check_webhook_url(cls, value: str | None) -> str | None:
         return _url(value, "webhook_url", ("http", "https"))
 
-    def job_request(self, base_url: str) -> JobRequest:
-        return JobRequest(
-            kind=JobKind.VOICEOVER,
-            script=self.script,
-            webhook_url=self.webhook_url,
-            options=JobOptions(tts_provider=self.tts_provider, speaker=self.speaker),
-            base_url=base_url,
-            metadata=self.metadata,
-        )
+    def render_options(self) -> RenderOptions:
+        return RenderOptions(tts_provider=self.tts_provider, speaker=self.speaker)
 
 
 class RenderVideoRequest(_MediaRequest):
     """POST /render-video: render over a provided voiceover."""
+
+    KIND = JobKind.RENDER_VIDEO
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -286,20 +295,6 @@ class RenderVideoRequest(_MediaRequest):
     @classmethod
     def _check_voiceover_url(cls, value: str) -> str:
         return _url(value, "voiceover_url", ("http", "https", "s3")) or value
-
-    def job_request(self, base_url: str) -> JobRequest:
-        return JobRequest(
-            kind=JobKind.RENDER_VIDEO,
-            script=self.script,
-            base_video_url=self.base_video_url,
-            bgm_url=self.bgm_url,
-            voiceover_url=self.voiceover_url,
-            size=self.size,
-            webhook_url=self.webhook_url,
-            options=self.options(),
-            base_url=base_url,
-            metadata=self.metadata,
-        )
 
 
 class JobResponse(BaseModel):

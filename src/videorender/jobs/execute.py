@@ -25,12 +25,8 @@ from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest, JobSt
 from videorender.jobs.store import JobStore
 from videorender.netguard import NetGuard
 from videorender.pipeline import deadline
-from videorender.pipeline.captions import DEFAULT_STYLE
 from videorender.pipeline.models import (
-    CaptionOptions,
     Progress,
-    RenderOptions,
-    Size,
     Stage,
     VoiceTrack,
 )
@@ -204,7 +200,7 @@ def _voiceover(ctx: JobContext, claim: Claim, work: Path, recorder: ProgressReco
         job.request.script,
         work / "voice.wav",
         ctx.settings,
-        options=render_options(job.request),
+        options=job.request.options,
         on_progress=recorder,
         cancel=recorder.cancel,
         temp_dir=work,
@@ -234,7 +230,7 @@ def _render(
             base_video=fetched.base_video,
             music=fetched.music,
             voiceover=fetched.voiceover,
-            options=render_options(request),
+            options=request.options,
             temp_dir=work,
         ),
         ctx.settings,
@@ -263,22 +259,6 @@ def _render(
         timestamp=utc_timestamp(),
     )
     return Outcome(artifacts, (event,), result.duration_ms, result.warnings)
-
-
-def render_options(request: JobRequest) -> RenderOptions:
-    """The pipeline's options for a stored request (validated when it was accepted).
-
-    Raises:
-        InputError: an option no longer valid (e.g. a speaker removed from the voices file).
-    """
-    options = request.options
-    return RenderOptions(
-        size=Size.parse(request.size) if request.size else None,
-        tts_provider=options.tts_provider,
-        speaker=options.speaker,
-        subtitle_style=options.subtitle_style or DEFAULT_STYLE,
-        captions=CaptionOptions.from_mapping(options.captions),
-    )
 
 
 def _fetch_inputs(ctx: JobContext, request: JobRequest, work: Path) -> FetchedInputs:

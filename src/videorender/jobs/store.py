@@ -50,8 +50,6 @@ from videorender.jobs.models import (
     Claim,
     Idempotency,
     Job,
-    JobKind,
-    JobOptions,
     JobRequest,
     JobStatus,
 )
@@ -190,20 +188,12 @@ class JobStore:
                 id=job_id,
                 kind=request.kind.value,
                 status=JobStatus.QUEUED.value,
-                script=request.script,
-                base_video_url=request.base_video_url,
-                bgm_url=request.bgm_url,
-                voiceover_url=request.voiceover_url,
-                size=request.size,
-                webhook_url=request.webhook_url,
-                options=request.options.to_json(),
-                base_url=request.base_url,
+                request=request.to_json(),
                 attempts=0,
                 percent=0,
                 created_at=time.time(),
                 idempotency_key=idempotency.key if idempotency else None,
                 request_hash=idempotency.request_hash if idempotency else None,
-                metadata_json=_dumps(request.metadata),
             )
         )
         self._notify(conn)
@@ -608,18 +598,7 @@ def _to_job(row: Row[tuple[object, ...]]) -> Job:
     m = row._mapping
     return Job(
         id=m["id"],
-        request=JobRequest(
-            kind=JobKind(m["kind"]),
-            script=m["script"],
-            base_video_url=m["base_video_url"],
-            bgm_url=m["bgm_url"],
-            voiceover_url=m["voiceover_url"],
-            size=m["size"],
-            webhook_url=m["webhook_url"],
-            options=JobOptions.from_json(m["options"]),
-            base_url=m["base_url"],
-            metadata=_loads(m["metadata_json"]),
-        ),
+        request=JobRequest.from_json(m["request"]),
         status=JobStatus(m["status"]),
         attempts=m["attempts"],
         artifacts=Artifacts(**{f.name: m[f.name] for f in dataclasses.fields(Artifacts)}),
