@@ -33,7 +33,7 @@ def measure(engine_name: str, script: Path) -> dict[str, float | str]:
     settings = load_settings(tts_provider=engine_name, tts_cache_max_mb=0)
     sentences = process_script(script.read_text(encoding="utf-8"))
     started = time.perf_counter()
-    engine = create_engine(settings)
+    engine = create_engine(settings.pipeline_config().tts)
     loaded = time.perf_counter()
     with tempfile.TemporaryDirectory() as work:
         track = synthesize_voice(engine, sentences, Path(work) / "voice.wav", pause_ms=250)

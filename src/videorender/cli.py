@@ -221,7 +221,7 @@ def _render(args: argparse.Namespace) -> int:
         voiceover=args.voiceover,
     )
     with StageProgress() as progress:
-        result = render(job, settings, on_progress=progress.update)
+        result = render(job, settings.pipeline_config(), on_progress=progress.update)
     table = Table(title=f"Rendered {result.video}", show_header=True, title_justify="left")
     table.add_column("stage")
     table.add_column("seconds", justify="right")
@@ -268,7 +268,7 @@ def _voiceover(args: argparse.Namespace) -> int:
         track = voiceover(
             script,
             args.output,
-            settings,
+            settings.pipeline_config(),
             options=RenderOptions(
                 voice_model=args.voice, tts_provider=args.engine, speaker=args.speaker
             ),

@@ -199,7 +199,7 @@ def _voiceover(ctx: JobContext, claim: Claim, work: Path, recorder: ProgressReco
     track = voiceover(
         job.request.script,
         work / "voice.wav",
-        ctx.settings,
+        ctx.settings.pipeline_config(),
         options=job.request.options,
         on_progress=recorder,
         cancel=recorder.cancel,
@@ -233,7 +233,7 @@ def _render(
             options=request.options,
             temp_dir=work,
         ),
-        ctx.settings,
+        ctx.settings.pipeline_config(),
         on_progress=recorder,
         on_voice=publish_voice,
         cancel=recorder.cancel,

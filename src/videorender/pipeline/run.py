@@ -18,14 +18,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from videorender.config import Settings
 from videorender.errors import JobCancelledError, StageError
 from videorender.pipeline import ffmpeg
 from videorender.pipeline.align import AlignmentResult, check_voiceover, timings_for_voiceover
 from videorender.pipeline.captions import get_style
 from videorender.pipeline.captions.fonts import installed_family, prepare_fonts_dir
 from videorender.pipeline.captions.subtitles import build_captions, write_sidecars, write_subtitles
-from videorender.pipeline.media import MediaLimits, check_inputs
+from videorender.pipeline.media import check_inputs
 from videorender.pipeline.models import (
     Progress,
     ProgressCallback,
@@ -36,6 +35,7 @@ from videorender.pipeline.models import (
 )
 from videorender.pipeline.render import output_size, plan_render, render_video
 from videorender.pipeline.script import Sentence, process_script
+from videorender.pipeline.stage_config import PipelineConfig, TTSConfig
 from videorender.pipeline.thumbnail import make_thumbnail
 from videorender.pipeline.tts import create_engine, unload_engines
 from videorender.pipeline.tts.cache import SpeechCache
@@ -116,7 +116,7 @@ VoiceCallback = Callable[[VoiceTrack], None]
 
 def render(
     job: RenderJob,
-    settings: Settings,
+    config: PipelineConfig,
     *,
     on_progress: ProgressCallback | None = None,
     on_voice: VoiceCallback | None = None,
@@ -140,18 +140,17 @@ def render(
             sentences = process_script(job.script)
             _check_options(job.options)
         with clock.stage(Stage.INPUTS):
-            limits = MediaLimits.of(settings)
-            inputs = check_inputs(job.base_video, job.music, limits)
+            inputs = check_inputs(job.base_video, job.music, config.media)
             if job.voiceover is not None:
-                check_voiceover(job.voiceover, limits)
-            size = output_size(job.options.size, inputs, settings.max_long_side)
+                check_voiceover(job.voiceover, config.media)
+            size = output_size(job.options.size, inputs, config.render.max_long_side)
         if job.voiceover is None:
             alignment = None
             with clock.stage(Stage.TTS):
-                voice = _speak(sentences, work / VOICE_NAME, settings, job.options, clock)
+                voice = _speak(sentences, work / VOICE_NAME, config.tts, job.options, clock)
         else:
             with clock.stage(Stage.ALIGN):
-                voice, alignment = _provided_voice(job.voiceover, sentences, work, settings, clock)
+                voice, alignment = _provided_voice(job.voiceover, sentences, work, config, clock)
         if on_voice is not None:
             on_voice(voice)
         with clock.stage(Stage.SUBTITLES):
@@ -162,7 +161,7 @@ def render(
                 font,
                 style=job.options.subtitle_style,
                 options=job.options.captions,
-                end_limit_ms=voice.duration_ms + settings.tail_ms,
+                end_limit_ms=voice.duration_ms + config.render.tail_ms,
             )
             write_subtitles(captions.ass, work / SUBTITLES_NAME)
             write_sidecars(captions.cues, work / SRT_NAME, work / VTT_NAME)
@@ -176,15 +175,15 @@ def render(
                 fonts_dir=work / "fonts",
                 output=work / VIDEO_NAME,
                 size=size,
-                settings=settings,
+                config=config.render,
             )
-            render_video(plan, timeout_s=settings.ffmpeg_timeout_seconds, on_progress=clock.report)
+            render_video(plan, timeout_s=config.render.ffmpeg_timeout_s, on_progress=clock.report)
         with clock.stage(Stage.THUMBNAIL):
             thumbnail = make_thumbnail(
                 plan.output,
                 plan.duration_ms,
                 work / THUMBNAIL_NAME,
-                fraction=settings.thumbnail_fraction,
+                fraction=config.render.thumbnail_fraction,
             )
         files = [VIDEO_NAME, VOICE_NAME, SUBTITLES_NAME, SRT_NAME, VTT_NAME, WORDS_NAME]
         out = _deliver(work, files + ([THUMBNAIL_NAME] if thumbnail else []), job.output_dir)
@@ -209,7 +208,7 @@ def render(
 def voiceover(
     script: str,
     output: Path,
-    settings: Settings,
+    config: PipelineConfig,
     *,
     options: RenderOptions | None = None,
     on_progress: ProgressCallback | None = None,
@@ -228,7 +227,7 @@ def voiceover(
             sentences = process_script(script)
         with clock.stage(Stage.TTS):
             options = options or RenderOptions()
-            voice = _speak(sentences, work / VOICE_NAME, settings, options, clock)
+            voice = _speak(sentences, work / VOICE_NAME, config.tts, options, clock)
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(voice.path, output)
     return VoiceTrack(output, voice.sample_rate, voice.duration_ms, voice.sentences, voice.engine)
@@ -237,27 +236,27 @@ def voiceover(
 def _speak(
     sentences: list[Sentence],
     path: Path,
-    settings: Settings,
+    tts: TTSConfig,
     options: RenderOptions,
     clock: StageClock,
 ) -> VoiceTrack:
-    cache = SpeechCache(settings.tts_cache_dir, settings.tts_cache_max_mb * 1024 * 1024)
+    cache = SpeechCache(tts.cache_dir, tts.cache_max_mb * 1024 * 1024)
     try:
         return synthesize_voice(
             create_engine(
-                settings,
+                tts,
                 options.voice_model,
                 provider=options.tts_provider,
                 speaker=options.speaker,
             ),
             sentences,
             path,
-            pause_ms=settings.sentence_pause_ms,
+            pause_ms=tts.sentence_pause_ms,
             cache=cache,
             on_progress=clock.report,
         )
     finally:
-        if not settings.tts_keep_loaded:  # unset (the CLI's one job) unloads too
+        if not tts.keep_loaded:  # unset (the CLI's one job) unloads too
             unload_engines()
         _return_freed_memory()
 
@@ -282,18 +281,23 @@ def _provided_voice(
     recording: Path,
     sentences: list[Sentence],
     work: Path,
-    settings: Settings,
+    config: PipelineConfig,
     clock: StageClock,
 ) -> tuple[VoiceTrack, AlignmentResult]:
     """The caller's recording as the voice track, with sentence and word times aligned to it
     (the TTS only speaks a reference for the alignment; none of it is heard)."""
     alignment = timings_for_voiceover(
-        sentences, recording, settings, workdir=work, on_progress=clock.report
+        sentences,
+        recording,
+        config.tts,
+        workdir=work,
+        timeout_s=config.render.ffmpeg_timeout_s,
+        on_progress=clock.report,
     )
     ffmpeg.run_ffmpeg(
         ffmpeg.build_voice_wav_argv(recording, work / VOICE_NAME),
         stage="align (voice track)",
-        timeout_s=settings.ffmpeg_timeout_seconds,
+        timeout_s=config.render.ffmpeg_timeout_s,
     )
     voice = VoiceTrack(
         path=work / VOICE_NAME,

@@ -1,7 +1,7 @@
 """TTS stage: engines behind one interface, picked by name (`TTS_PROVIDER`, or per job).
 
 To add an engine, see `base.py`; then register a factory here in `ENGINES`. A factory gets
-the settings and what the job asked for (another model file of that engine, a speaker), and
+the TTS configuration and what the job asked for (another model file of that engine, a speaker), and
 returns a loaded engine, loading the model only once per process.
 """
 
@@ -10,56 +10,51 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from videorender.config import Settings
 from videorender.errors import ConfigError, InputError
+from videorender.pipeline.stage_config import TTSConfig
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.kokoro import kokoro_engine, load_kokoro
 from videorender.pipeline.tts.piper import load_piper, unload_piper
 
 
-def model_cache_dir(settings: Settings) -> Path:
-    """Where patched copies of voice models are kept (beside the speech cache)."""
-    return settings.tts_cache_dir / "models"
-
-
-def _piper(settings: Settings, voice_model: Path | None, speaker: str | None) -> TTSEngine:
+def _piper(config: TTSConfig, voice_model: Path | None, speaker: str | None) -> TTSEngine:
     if speaker is not None:
         raise InputError("a speaker can only be chosen for Kokoro voices", "speaker")
-    config = None if voice_model else settings.piper_config_path
+    voice_config = None if voice_model else config.piper_config_path
     return load_piper(
-        voice_model or settings.piper_model_path,
-        config,
-        settings.piper_threads,
-        model_cache_dir(settings),
-        settings.piper_mem_arena,
+        voice_model or config.piper_model_path,
+        voice_config,
+        config.piper_threads,
+        config.model_cache_dir,
+        config.piper_mem_arena,
     )
 
 
-def _kokoro(settings: Settings, voice_model: Path | None, speaker: str | None) -> TTSEngine:
+def _kokoro(config: TTSConfig, voice_model: Path | None, speaker: str | None) -> TTSEngine:
     model = load_kokoro(
-        voice_model or settings.kokoro_model_path,
-        settings.kokoro_voices_path,
-        settings.kokoro_threads,
-        model_cache_dir(settings),
+        voice_model or config.kokoro_model_path,
+        config.kokoro_voices_path,
+        config.kokoro_threads,
+        config.model_cache_dir,
     )
     if speaker is not None:
-        return kokoro_engine(model, speaker, settings.kokoro_lang, from_job=True)
-    return kokoro_engine(model, settings.kokoro_speaker, settings.kokoro_lang)
+        return kokoro_engine(model, speaker, config.kokoro_lang, from_job=True)
+    return kokoro_engine(model, config.kokoro_speaker, config.kokoro_lang)
 
 
-EngineFactory = Callable[[Settings, "Path | None", "str | None"], TTSEngine]
+EngineFactory = Callable[[TTSConfig, "Path | None", "str | None"], TTSEngine]
 
 ENGINES: dict[str, EngineFactory] = {"piper": _piper, "kokoro": _kokoro}
 
 
 def create_engine(
-    settings: Settings,
+    config: TTSConfig,
     voice_model: Path | None = None,
     *,
     provider: str | None = None,
     speaker: str | None = None,
 ) -> TTSEngine:
-    """The engine `provider` (default: `TTS_PROVIDER`) names, loaded once per process,
+    """The engine `provider` (default: `config.provider`) names, loaded once per process,
     optionally with another model file of that engine or another speaker.
 
     Raises:
@@ -67,14 +62,14 @@ def create_engine(
         InputError: the job asked for an unknown provider or speaker.
         TTSError: the model could not be loaded.
     """
-    name = (provider or settings.tts_provider).strip().lower()
+    name = (provider or config.provider).strip().lower()
     factory = ENGINES.get(name)
     if factory is None:
         known = ", ".join(sorted(ENGINES))
         if provider is not None:
             raise InputError(f"TTS engine {provider!r} is not available ({known})", "tts_provider")
-        raise ConfigError(f"TTS_PROVIDER={settings.tts_provider!r} is not available ({known})")
-    return factory(settings, voice_model, speaker)
+        raise ConfigError(f"TTS_PROVIDER={config.provider!r} is not available ({known})")
+    return factory(config, voice_model, speaker)
 
 
 def unload_engines() -> None:
