@@ -24,6 +24,7 @@ from videorender.jobs.db import (
     open_database,
 )
 from videorender.jobs.models import JobStatus
+from videorender.jobs.registry import WorkerRegistry
 from videorender.jobs.store import JobStore
 from videorender.pipeline.models import CaptionOptions, Color, RenderOptions, Size
 
@@ -80,7 +81,9 @@ def test_upgrade_keeps_queued_jobs_and_they_run(url: str, old_engine: Engine) ->
         claim = store.claim(60)  # the oldest queued job, on the new schema
         assert claim is not None and claim.job.id == "job-0" and claim.job.attempts == 1
         assert store.counts().queued == 2
-        assert store.cluster(alive_within_s=60).workers_alive == 0  # the new table is there
+        assert (
+            WorkerRegistry(engine).cluster(alive_within_s=60).workers_alive == 0
+        )  # the new table is there
         assert _schema_drift(engine) == []
     finally:
         engine.dispose()

@@ -14,6 +14,7 @@ from videorender.jobs import worker as worker_module
 from videorender.jobs.db import open_database
 from videorender.jobs.execute import JobContext, Outcome, ProgressRecorder
 from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest, JobStatus
+from videorender.jobs.registry import WorkerRegistry
 from videorender.jobs.store import JobStore
 from videorender.storage import create_storage
 
@@ -31,7 +32,8 @@ def test_a_job_that_ignores_its_time_limit_is_failed(
 
     monkeypatch.setattr(worker_module, "execute", stuck)
     monkeypatch.setattr(worker_module, "OVERDUE_GRACE_S", 0.5)
-    pool = worker_module.WorkerPool(JobContext(settings, store, create_storage(settings)), 1)
+    context = JobContext(settings, store, create_storage(settings))
+    pool = worker_module.WorkerPool(context, 1, WorkerRegistry(store.engine))
     job = store.create(JobRequest(kind=JobKind.VOICEOVER, script="Stuck."))
     pool.start()
     try:

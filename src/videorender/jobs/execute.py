@@ -9,7 +9,6 @@ job replaces what an earlier attempt left instead of adding to it.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import shutil
 import threading
@@ -21,6 +20,7 @@ from pathlib import Path
 from videorender import inputs
 from videorender.config import Settings
 from videorender.errors import DiskSpaceError, JobCancelledError
+from videorender.jobs import events
 from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest, JobStatus
 from videorender.jobs.store import JobStore
 from videorender.netguard import NetGuard
@@ -32,7 +32,7 @@ from videorender.pipeline.models import (
 )
 from videorender.pipeline.run import RenderJob, render, voiceover
 from videorender.storage import Artifact, Storage, artifact_key
-from videorender.webhooks import Event, VideoCompleted, VoiceoverUploaded, utc_timestamp
+from videorender.webhooks import Event
 
 MB = 1024 * 1024
 PROGRESS_WRITE_INTERVAL_S = 0.5
@@ -207,7 +207,7 @@ def _voiceover(ctx: JobContext, claim: Claim, work: Path, recorder: ProgressReco
     )
     recorder.mark(UPLOAD_STAGE)
     voice_url = _put(ctx, job.request, track.path, Artifact.VOICE, job.id)
-    event = VoiceoverUploaded(job_id=job.id, voice_url=voice_url, timestamp=utc_timestamp())
+    event = events.voiceover_uploaded(job, voice_url)
     return Outcome(Artifacts(voice_url=voice_url), (event,), track.duration_ms)
 
 
@@ -220,8 +220,7 @@ def _render(
     def publish_voice(track: VoiceTrack) -> None:
         recorder.mark(UPLOAD_STAGE)
         url = _put(ctx, request, track.path, Artifact.VOICE, job.id)
-        event = VoiceoverUploaded(job_id=job.id, voice_url=url, timestamp=utc_timestamp())
-        ctx.store.publish_voice(claim, url, event)
+        ctx.store.publish_voice(claim, url, events.voiceover_uploaded(job, url))
 
     result = render(
         RenderJob(
@@ -252,12 +251,7 @@ def _render(
         subtitles_vtt_url=put(result.subtitles_vtt, Artifact.SUBTITLES_VTT),
         words_url=put(result.words, Artifact.WORDS),
     )
-    event = VideoCompleted(
-        job_id=job.id,
-        **dataclasses.asdict(artifacts),
-        warnings=list(result.warnings),
-        timestamp=utc_timestamp(),
-    )
+    event = events.video_completed(job, artifacts, result.warnings)
     return Outcome(artifacts, (event,), result.duration_ms, result.warnings)
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from videorender.errors import JobCancelledError, StageError, VideoRenderError
 from videorender.jobs.execute import JobContext, ProgressRecorder, execute, remove_stale_work
 from videorender.jobs.models import Claim
-from videorender.jobs.store import WorkerInfo
+from videorender.jobs.registry import WorkerInfo, WorkerRegistry
 from videorender.logs import job_context
 from videorender.pipeline import deadline
 
@@ -37,8 +37,9 @@ OVERDUE_GRACE_S = 30.0  # past the job's time limit, before a job that ignores i
 class WorkerPool:
     """Runs claimed jobs on `size` threads until stopped."""
 
-    def __init__(self, ctx: JobContext, size: int) -> None:
+    def __init__(self, ctx: JobContext, size: int, registry: WorkerRegistry) -> None:
         self._ctx = ctx
+        self._registry = registry
         self._size = size
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
@@ -66,7 +67,7 @@ class WorkerPool:
             return len(self._running)
 
     def start(self) -> None:
-        self._ctx.store.heartbeat(self.info, active=0)
+        self._registry.heartbeat(self.info, active=0)
         self._reap()  # jobs of a previous run whose lease has already run out
         for name in remove_stale_work(self._ctx.settings, self._ctx.store):
             log.info("removed the stale work folder %s (left by a crash)", name)
@@ -102,7 +103,7 @@ class WorkerPool:
         for claim in unfinished:
             if self._ctx.store.requeue(claim, count_attempt=False):
                 log.info("job %s handed back to the queue at shutdown", claim.job.id)
-        self._ctx.store.worker_stopped(self.info.id)
+        self._registry.stopped(self.info.id)
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -189,9 +190,9 @@ class WorkerPool:
         for token in running.keys() - held:
             log.warning("job %s: lease lost or job cancelled; stopping it", running[token].job.id)
             self._stop(token)
-        store.heartbeat(self.info, active=len(running))
+        self._registry.heartbeat(self.info, active=len(running))
         self._reap()
-        store.prune_workers(silent_for_s=self._lease_s * FORGET_DEAD_WORKER_LEASES)
+        self._registry.prune(silent_for_s=self._lease_s * FORGET_DEAD_WORKER_LEASES)
 
     def _abandon_overdue(self) -> dict[str, Claim]:
         """The running claims whose lease should be renewed. A job still running well past
