@@ -25,6 +25,7 @@ from videorender.config import Settings, load_settings
 from videorender.errors import ConfigError, InputError, VideoRenderError
 from videorender.pipeline import models
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
+from videorender.pipeline.clock import StageClock
 from videorender.pipeline.models import (
     CAPTION_POSITIONS,
     CaptionOptions,
@@ -221,7 +222,7 @@ def _render(args: argparse.Namespace) -> int:
         voiceover=args.voiceover,
     )
     with StageProgress() as progress:
-        result = render(job, settings.pipeline_config(), on_progress=progress.update)
+        result = render(job, settings.pipeline_config(), clock=StageClock(progress.update))
     table = Table(title=f"Rendered {result.video}", show_header=True, title_justify="left")
     table.add_column("stage")
     table.add_column("seconds", justify="right")
@@ -272,7 +273,7 @@ def _voiceover(args: argparse.Namespace) -> int:
             options=RenderOptions(
                 voice_model=args.voice, tts_provider=args.engine, speaker=args.speaker
             ),
-            on_progress=progress.update,
+            clock=StageClock(progress.update),
         )
     console.print(
         f"wrote {track.path}: {track.duration_ms / 1000:.1f} s, {len(track.sentences)} sentences"

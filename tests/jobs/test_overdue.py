@@ -12,10 +12,11 @@ from tests.service.servers import wait_for
 from videorender.config import Settings
 from videorender.jobs import worker as worker_module
 from videorender.jobs.db import open_database
-from videorender.jobs.execute import JobContext, Outcome, ProgressRecorder
+from videorender.jobs.execute import JobContext, Outcome
 from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest, JobStatus
 from videorender.jobs.registry import WorkerRegistry
 from videorender.jobs.store import JobStore
+from videorender.pipeline.clock import StageClock
 from videorender.storage import create_storage
 
 
@@ -26,7 +27,7 @@ def test_a_job_that_ignores_its_time_limit_is_failed(
     store = JobStore(open_database(f"sqlite:///{tmp_path / 'jobs.db'}"))
     release = threading.Event()
 
-    def stuck(ctx: JobContext, claim: Claim, recorder: ProgressRecorder) -> Outcome:
+    def stuck(ctx: JobContext, claim: Claim, clock: StageClock) -> Outcome:
         release.wait(60)  # a stage that never looks at the deadline
         return Outcome(Artifacts(), ())
 

@@ -19,7 +19,7 @@ from pydantic import (
 
 from videorender.errors import InputError
 from videorender.inputs import check_url
-from videorender.jobs.models import Job, JobKind, JobRequest
+from videorender.jobs.models import Job, JobKind, JobRequest, JobStatus
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
 from videorender.pipeline.models import CAPTION_POSITIONS, CaptionOptions, RenderOptions, Size
 from videorender.pipeline.script import MAX_SCRIPT_CHARS
@@ -29,7 +29,6 @@ from videorender.webhooks import utc_timestamp
 MAX_URL_CHARS = 4096
 URL_FIELDS = ("base_video_url", "bgm_url", "voiceover_url", "webhook_url")  # those a kind has
 MAX_METADATA_BYTES = 1024
-JobStatusName = Literal["queued", "processing", "completed", "failed", "cancelled"]
 
 EXAMPLE_JOB_ID = "550e8400-e29b-41d4-a716-446655440000"
 EXAMPLE_METADATA: dict[str, JsonValue] = {"record_id": "rec_42", "workflow": "n8n-youtube-shorts"}
@@ -66,7 +65,7 @@ class _Request(BaseModel):
     metadata: dict[str, Any] | None = Field(
         default=None,
         description="Any JSON object of yours, at most 1 KB (compact JSON, UTF-8), echoed "
-        "unchanged in GET /status and in every webhook of the job (an addition).",
+        "unchanged in GET /status and in every webhook of the job.",
         examples=[EXAMPLE_METADATA],
     )
 
@@ -112,7 +111,7 @@ class _Request(BaseModel):
 
 
 class CaptionsBody(BaseModel):
-    """How captions look (an addition); every field left out takes the preset for the frame's
+    """How captions look; every field left out takes the preset for the frame's
     shape and the caption style. Sizes are pixels of the output frame."""
 
     model_config = ConfigDict(extra="forbid")
@@ -165,13 +164,11 @@ class _MediaRequest(_Request, _VoiceChoice):
         default=None, description="http(s):// or s3://; none: a plain background."
     )
     bgm_url: str | None = Field(default=None, description="http(s):// or s3://; none: no music.")
-    size: str | None = Field(
-        default=None, description="Output WIDTHxHEIGHT, e.g. 1080x1920 (an addition)."
-    )
+    size: str | None = Field(default=None, description="Output WIDTHxHEIGHT, e.g. 1080x1920.")
     webhook_url: str | None = Field(
         default=None,
         description="Also send this job's events here, besides WEBHOOK_URL; signed and retried "
-        "the same way (an addition).",
+        "the same way.",
     )
     subtitle_style: str | None = Field(
         default=None,
@@ -259,7 +256,7 @@ class VoiceoverRequest(_Request, _VoiceChoice):
 
     webhook_url: str | None = Field(
         default=None,
-        description="Also send this job's events here, besides WEBHOOK_URL (an addition).",
+        description="Also send this job's events here, besides WEBHOOK_URL.",
     )
 
     @field_validator("webhook_url")
@@ -349,15 +346,13 @@ class JobResponse(BaseModel):
     )
 
     job_id: str
-    status: JobStatusName
+    status: JobStatus
     voice_url: str | None = None
     subtitles_url: str | None = None
     video_url: str | None = None
     thumbnail_url: str | None = None
     error: str | None = None
-    kind: Literal["render", "voiceover", "render_video"] | None = Field(
-        default=None, description="Which endpoint made the job."
-    )
+    kind: JobKind | None = Field(default=None, description="Which endpoint made the job.")
     progress: int = Field(
         default=0,
         ge=0,
@@ -380,31 +375,31 @@ class JobResponse(BaseModel):
         default=None, description="The request's `metadata`, unchanged."
     )
     created_at: str | None = Field(default=None, description="When the job was submitted (UTC).")
-    subtitles_srt_url: str | None = Field(default=None, description="SRT sidecar (an addition).")
-    subtitles_vtt_url: str | None = Field(default=None, description="WebVTT sidecar (an addition).")
+    subtitles_srt_url: str | None = Field(default=None, description="SRT sidecar.")
+    subtitles_vtt_url: str | None = Field(default=None, description="WebVTT sidecar.")
     words_url: str | None = Field(
-        default=None, description="words.json: every sentence and word with its time (an addition)."
+        default=None, description="words.json: every sentence and word with its time."
     )
     warnings: list[str] = Field(
         default_factory=list,
         description="What to know about a completed job, e.g. a voiceover that did not match "
-        "its script (an addition).",
+        "its script.",
     )
 
     @classmethod
     def of(cls, job: Job) -> JobResponse:
-        completed = job.status.value == "completed"
+        completed = job.status is JobStatus.COMPLETED
         return cls(
             job_id=job.id,
-            status=job.status.value,
+            status=job.status,
             voice_url=job.artifacts.voice_url,
             subtitles_url=job.artifacts.subtitles_url,
             video_url=job.artifacts.video_url,
             thumbnail_url=job.artifacts.thumbnail_url,
             error=job.error,
-            kind=job.request.kind.value,
+            kind=job.request.kind,
             progress=100 if completed else max(0, min(100, job.percent)),
-            stage=job.stage if job.status.value == "processing" else None,
+            stage=job.stage if job.status is JobStatus.PROCESSING else None,
             timings=dict(job.timings) if completed and job.timings else None,
             duration_seconds=(
                 job.duration_ms / 1000 if completed and job.duration_ms is not None else None
@@ -431,7 +426,7 @@ class VoiceoverResponse(BaseModel):
     """POST /voiceover."""
 
     job_id: str
-    status: JobStatusName
+    status: JobStatus
     voice_url: str | None = None
     error: str | None = None
 
@@ -439,7 +434,7 @@ class VoiceoverResponse(BaseModel):
     def of(cls, job: Job) -> VoiceoverResponse:
         return cls(
             job_id=job.id,
-            status=job.status.value,
+            status=job.status,
             voice_url=job.artifacts.voice_url,
             error=job.error,
         )
@@ -456,7 +451,7 @@ class QueueBody(BaseModel):
 
 
 class StorageBody(BaseModel):
-    """Where artifacts go, and whether it answered its latest check (an addition)."""
+    """Where artifacts go, and whether it answered its latest check."""
 
     backend: str = Field(description='"local" or "s3".')
     bucket: str | None = None
@@ -465,7 +460,7 @@ class StorageBody(BaseModel):
 
 
 class ClusterBody(BaseModel):
-    """Every process sharing the job store (an addition): worker processes whose heartbeat
+    """Every process sharing the job store: worker processes whose heartbeat
     is fresher than one lease, their job slots, and the shared queue."""
 
     workers_alive: int

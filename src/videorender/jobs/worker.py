@@ -20,11 +20,13 @@ import uuid
 from collections.abc import Callable
 
 from videorender.errors import JobCancelledError, StageError, VideoRenderError
-from videorender.jobs.execute import JobContext, ProgressRecorder, execute, remove_stale_work
+from videorender.jobs.execute import JobContext, execute, job_clock, remove_stale_work
 from videorender.jobs.models import Claim
 from videorender.jobs.registry import WorkerInfo, WorkerRegistry
 from videorender.logs import job_context
 from videorender.pipeline import deadline
+from videorender.pipeline.clock import StageClock
+from videorender.pipeline.models import Stage
 
 log = logging.getLogger(__name__)
 
@@ -138,10 +140,10 @@ class WorkerPool:
         job = claim.job
         store = self._ctx.store
         log.info("job started (%s, attempt %d)", job.request.kind.value, job.attempts)
-        recorder = ProgressRecorder(self._ctx, claim, cancel)
+        clock = job_clock(self._ctx, claim, cancel)
         try:
             with deadline.limit(self._ctx.settings.job_timeout_seconds):
-                outcome = execute(self._ctx, claim, recorder)
+                outcome = execute(self._ctx, claim, clock)
         except JobCancelledError as exc:
             log.info("job stopped: %s", exc)  # the store already says why (cancelled, lost)
             return
@@ -154,19 +156,19 @@ class WorkerPool:
                 store.requeue(claim)
                 self._wakeup.set()
                 return
-            error = str(exc) if isinstance(exc, StageError) else f"{recorder.stage}: {exc}"
+            error = str(exc) if isinstance(exc, StageError) else f"{_stage(clock)}: {exc}"
             log.warning("job failed: %s", error)
             store.fail(claim, error, type(exc).__name__)
             return
         except Exception as exc:  # a bug: the log gets the traceback, the job a readable line
-            log.exception("job crashed in stage %s", recorder.stage)
-            store.fail(claim, f"{recorder.stage}: internal error ({type(exc).__name__})", "Bug")
+            log.exception("job crashed in stage %s", _stage(clock))
+            store.fail(claim, f"{_stage(clock)}: internal error ({type(exc).__name__})", "Bug")
             return
         done = store.complete(
             claim,
             outcome.artifacts,
             outcome.events,
-            timings=recorder.timings(),
+            timings=clock.seconds,
             duration_ms=outcome.duration_ms,
             warnings=outcome.warnings,
         )
@@ -224,3 +226,8 @@ class WorkerPool:
             log.warning(
                 "job %s: worker stopped responding (attempt %d); taken back", job.id, job.attempts
             )
+
+
+def _stage(clock: StageClock) -> str:
+    """The stage a job was in, for its error message."""
+    return (clock.current or Stage.INPUTS).value

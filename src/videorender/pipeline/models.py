@@ -13,7 +13,7 @@ from videorender.errors import InputError
 
 
 class Stage(str, Enum):
-    """Pipeline stages, in order. The value is what users see in progress and timings."""
+    """A job's stages, in order. The value is what users see in progress and timings."""
 
     SCRIPT = "script"
     INPUTS = "inputs"
@@ -22,6 +22,7 @@ class Stage(str, Enum):
     SUBTITLES = "subtitles"
     RENDER = "render"
     THUMBNAIL = "thumbnail"
+    UPLOAD = "upload"  # only in the service: storing the artifacts (the voice's mid-job)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ _STAGE_WEIGHTS = {
     Stage.SUBTITLES: 1,
     Stage.RENDER: 67,
     Stage.THUMBNAIL: 2,
+    Stage.UPLOAD: 0,
 }
 
 

@@ -12,22 +12,19 @@ import gc
 import logging
 import shutil
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from videorender.errors import JobCancelledError, StageError
+from videorender.errors import StageError
 from videorender.pipeline import ffmpeg
 from videorender.pipeline.align import AlignmentResult, check_voiceover, timings_for_voiceover
 from videorender.pipeline.captions import get_style
 from videorender.pipeline.captions.fonts import installed_family, prepare_fonts_dir
 from videorender.pipeline.captions.subtitles import build_captions, write_sidecars, write_subtitles
+from videorender.pipeline.clock import StageClock
 from videorender.pipeline.media import check_inputs
 from videorender.pipeline.models import (
-    Progress,
-    ProgressCallback,
     RenderOptions,
     RenderResult,
     Stage,
@@ -63,48 +60,18 @@ class RenderJob:
     options: RenderOptions = field(default_factory=RenderOptions)
     # A caller's own narration: it becomes the voice track, and the subtitles are aligned to it.
     voiceover: Path | None = None
-    # Where the job's temporary folder is made (default: the system's temp dir).
-    temp_dir: Path | None = None
-
-
-class StageClock:
-    """Times each stage and forwards progress; a failing callback never fails the job.
-
-    Every report is also a cancellation point: once `cancel` is set, the next report raises
-    `JobCancelledError`, which unwinds the stage (an FFmpeg run reporting progress is killed)
-    and removes the work folder on the way out."""
-
-    def __init__(
-        self, callback: ProgressCallback | None, cancel: threading.Event | None = None
-    ) -> None:
-        self._callback = callback
-        self._cancel = cancel
-        self.seconds: dict[str, float] = {}
-
-    def report(self, progress: Progress) -> None:
-        if self._cancel is not None and self._cancel.is_set():
-            raise JobCancelledError(f"cancelled during {progress.stage.value}")
-        if self._callback is None:
-            return
-        try:
-            self._callback(progress)
-        except Exception:
-            log.exception("progress callback failed (ignored)")
-
-    @contextlib.contextmanager
-    def stage(self, stage: Stage) -> Iterator[None]:
-        self.report(Progress(stage, 0.0))
-        started = time.perf_counter()
-        yield
-        self.seconds[stage.value] = round(time.perf_counter() - started, 3)
-        self.report(Progress(stage, 1.0))
+    # A folder for the intermediate files, which its owner removes (the job worker's own);
+    # None: a private temporary folder, removed afterwards.
+    work_dir: Path | None = None
 
 
 @contextlib.contextmanager
-def job_workdir(parent: Path | None = None) -> Iterator[Path]:
-    """A private temporary folder (in `parent`, or the system's temp dir), always removed
-    afterwards."""
-    path = Path(tempfile.mkdtemp(prefix="videorender-", dir=parent))
+def job_workdir(given: Path | None = None) -> Iterator[Path]:
+    """`given` as it is, or a private temporary folder that is always removed afterwards."""
+    if given is not None:
+        yield given
+        return
+    path = Path(tempfile.mkdtemp(prefix="videorender-"))
     try:
         yield path
     finally:
@@ -118,24 +85,23 @@ def render(
     job: RenderJob,
     config: PipelineConfig,
     *,
-    on_progress: ProgressCallback | None = None,
+    clock: StageClock | None = None,
     on_voice: VoiceCallback | None = None,
-    cancel: threading.Event | None = None,
 ) -> RenderResult:
     """Make the narrated video in output_dir: final.mp4, voice.wav, subs.ass with its
     subs.srt and subs.vtt sidecars, words.json (word timings) and thumbnail.jpg.
 
     `on_voice` is called with the finished narration (a WAV in the work folder, valid only
     during the call) before the video is rendered, e.g. to publish it early. Unlike progress
-    callbacks, an exception it raises fails the render. Setting `cancel` stops the render at
-    its next progress report.
+    callbacks, an exception it raises fails the render. `clock` times the stages and carries
+    progress and the cancel flag (a caller's, to time its own stages on the same clock).
 
     Raises:
         VideoRenderError: a subclass naming the stage or input at fault.
-        JobCancelledError: `cancel` was set.
+        JobCancelledError: the clock's `cancel` was set.
     """
-    clock = StageClock(on_progress, cancel)
-    with job_workdir(job.temp_dir) as work:
+    clock = clock or StageClock()
+    with job_workdir(job.work_dir) as work:
         with clock.stage(Stage.SCRIPT):
             sentences = process_script(job.script)
             _check_options(job.options)
@@ -211,18 +177,17 @@ def voiceover(
     config: PipelineConfig,
     *,
     options: RenderOptions | None = None,
-    on_progress: ProgressCallback | None = None,
-    temp_dir: Path | None = None,
-    cancel: threading.Event | None = None,
+    clock: StageClock | None = None,
+    work_dir: Path | None = None,
 ) -> VoiceTrack:
     """Only the narration: speak the script into the WAV file `output`.
 
     Raises:
         VideoRenderError: the script is unusable or the engine failed.
-        JobCancelledError: `cancel` was set (checked after each sentence).
+        JobCancelledError: the clock's `cancel` was set (checked after each sentence).
     """
-    clock = StageClock(on_progress, cancel)
-    with job_workdir(temp_dir) as work:
+    clock = clock or StageClock()
+    with job_workdir(work_dir) as work:
         with clock.stage(Stage.SCRIPT):
             sentences = process_script(script)
         with clock.stage(Stage.TTS):

@@ -16,6 +16,8 @@ class LocalStorage:
     file and a retried job's artifact simply replaces the earlier one."""
 
     kind = "local"
+    shares_expire = False
+    inputs_must_be_stored = False
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
@@ -59,7 +61,7 @@ class LocalStorage:
     def stop(self) -> None:
         pass
 
-    def path(self, key: str) -> Path | None:
+    def local_path(self, key: str) -> Path | None:
         """The file stored under `key`, or None if there is none (or the key escapes root)."""
         try:
             target = self._target(key)
