@@ -104,6 +104,7 @@ def test_make_watch_and_download_a_video(
     cues = page.evaluate(
         """() => new Promise((resolve) => {
             const t = document.querySelector('track');
+            t.track.mode = 'hidden';  // off by default: the captions are burnt in
             const done = () => resolve(t.track.cues ? t.track.cues.length : 0);
             if (t.readyState === 2) done(); else t.addEventListener('load', done, {once: true});
         })"""
@@ -272,6 +273,7 @@ def test_phone_layout(browser: Browser, make_service: ServiceFactory, tmp_path: 
         page.get_by_label("Script").focus()
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.id") == "base_video_file"
+        page.wait_for_function("document.getElementById('preview').naturalWidth > 0")
         screenshot(page, "phone", tmp_path)
     finally:
         context.close()
