@@ -281,6 +281,13 @@ def _voiceover(args: argparse.Namespace) -> int:
     return 0
 
 
+def studio_address(host: str, port: int) -> str:
+    """The address to open in a browser: a wildcard bind is reached at 127.0.0.1 here."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    return f"http://{shown}:{port}/"
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
@@ -292,6 +299,7 @@ def _serve(args: argparse.Namespace) -> int:
     if workers:
         check_worker_role(settings)
     app = create_app(settings, workers=workers)
+    console.print(f"[bold]Video studio:[/] {studio_address(args.host, args.port)}", highlight=False)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None)
     return 0
 

@@ -161,9 +161,13 @@ class _VoiceChoice(BaseModel):
 
 class _MediaRequest(_Request, _VoiceChoice):
     base_video_url: str | None = Field(
-        default=None, description="http(s):// or s3://; none: a plain background."
+        default=None,
+        description="http(s)://, s3:// or upload:// (from POST /uploads); none: a plain "
+        "background.",
     )
-    bgm_url: str | None = Field(default=None, description="http(s):// or s3://; none: no music.")
+    bgm_url: str | None = Field(
+        default=None, description="http(s)://, s3:// or upload:// (POST /uploads); none: no music."
+    )
     size: str | None = Field(default=None, description="Output WIDTHxHEIGHT, e.g. 1080x1920.")
     webhook_url: str | None = Field(
         default=None,
@@ -199,7 +203,7 @@ class _MediaRequest(_Request, _VoiceChoice):
     @field_validator("base_video_url", "bgm_url")
     @classmethod
     def _check_media_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return _url(value, info.field_name or "url", ("http", "https", "s3"))
+        return _url(value, info.field_name or "url", ("http", "https", "s3", "upload"))
 
     @field_validator("webhook_url")
     @classmethod
@@ -494,6 +498,18 @@ class JobUrlsResponse(BaseModel):
     subtitles_url: str | None = None
     video_url: str | None = None
     thumbnail_url: str | None = None
+
+
+class UploadResponse(BaseModel):
+    """POST /uploads: the checked, stored file."""
+
+    url: str = Field(
+        description="Pass it as `base_video_url` (kind base_video) or `bgm_url` (kind music).",
+        examples=["upload://0f8fad5bd9cb469fa16570867728950e.mp4"],
+    )
+    kind: Literal["base_video", "music"]
+    size_bytes: int
+    duration_seconds: float
 
 
 class ErrorResponse(BaseModel):

@@ -168,22 +168,22 @@ def list_jobs(
 ) -> JobListResponse:
     """Jobs, newest first, a page at a time. Pages are keyset
     paginated: jobs submitted while you page through never shift or repeat entries."""
-    after = _decode_cursor(cursor) if cursor else None
+    after = decode_cursor(cursor) if cursor else None
     found = _service(request).list_jobs(status=status, limit=limit + 1, after=after)
     page = found[:limit]
     more = len(found) > limit
     return JobListResponse(
         jobs=[JobResponse.of(job) for job in page],
-        next_cursor=_encode_cursor(page[-1]) if more else None,
+        next_cursor=encode_cursor(page[-1]) if more else None,
     )
 
 
-def _encode_cursor(job: Job) -> str:
+def encode_cursor(job: Job) -> str:
     raw = json.dumps([job.created_at, job.id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[float, str]:
+def decode_cursor(cursor: str) -> tuple[float, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created_at, job_id = json.loads(raw)

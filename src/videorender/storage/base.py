@@ -83,6 +83,15 @@ class Storage(Protocol):
             StorageError: the storage itself failed (unreachable, credentials refused).
         """
 
+    def read(self, key: str, dest: Path, *, max_bytes: int, field: str) -> None:
+        """Copy the object this backend stored under `key` (an upload, say) to `dest`,
+        refusing more than max_bytes. No HTTP is involved, so no address check applies.
+
+        Raises:
+            InputError: naming `field`, when there is no such object or it is too big.
+            StorageError: the storage itself failed.
+        """
+
     def health(self) -> StorageHealth:
         """The result of the latest reachability check (never blocks on the network)."""
 

@@ -7,8 +7,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from videorender.errors import InputError, StorageError
+from videorender.errors import DownloadError, InputError, StorageError
 from videorender.storage.base import StorageHealth
+
+MB = 1024 * 1024
 
 
 class LocalStorage:
@@ -51,6 +53,14 @@ class LocalStorage:
             "(set BACKBLAZE_BUCKET_NAME and its credentials, or pass an http(s) URL)",
             field,
         )
+
+    def read(self, key: str, dest: Path, *, max_bytes: int, field: str) -> None:
+        source = self.local_path(key)
+        if source is None:
+            raise InputError(f"{field}: there is no stored file {key!r}", field)
+        if source.stat().st_size > max_bytes:
+            raise DownloadError(f"{field} is larger than the {max_bytes / MB:g} MB limit", field)
+        shutil.copyfile(source, dest)
 
     def health(self) -> StorageHealth:
         return StorageHealth(backend=self.kind, reachable=True)

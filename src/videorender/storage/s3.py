@@ -284,6 +284,17 @@ class S3Storage:
             dest.unlink(missing_ok=True)
             raise
 
+    def read(self, key: str, dest: Path, *, max_bytes: int, field: str) -> None:
+        bucket, object_key = self.config.bucket, self.object_key(key)
+        try:
+            self._call(
+                f"read {field} {object_key}",
+                lambda: self._download(bucket, object_key, dest, max_bytes, field),
+            )
+        except BaseException:
+            dest.unlink(missing_ok=True)
+            raise
+
     def health(self) -> StorageHealth:
         return self._health
 
