@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.routing import Route
 
 from videorender import __version__
 from videorender.api import errors
@@ -20,8 +21,12 @@ MAX_BODY_BYTES = 1024 * 1024  # a 50,000-character script is at most ~200 KB of 
 
 
 def create_app(settings: Settings | None = None, *, workers: bool = True) -> FastAPI:
-    """The service. Without `settings`, they are loaded from the environment at start-up.
-    With `workers=False` this process runs no jobs (API only: `serve --no-workers`)."""
+    """The service (and its MCP endpoint at /mcp). Without `settings`, they are loaded from
+    the environment at start-up. With `workers=False` this process runs no jobs (API only:
+    `serve --no-workers`)."""
+    # Imported here: the MCP tools import the API's request models (this package).
+    from videorender.mcp_server.http import PATH as MCP_PATH  # noqa: PLC0415
+    from videorender.mcp_server.http import McpEndpoint, serve_mcp  # noqa: PLC0415
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -31,7 +36,8 @@ def create_app(settings: Settings | None = None, *, workers: bool = True) -> Fas
         service.start()
         app.state.service = service
         try:
-            yield
+            async with serve_mcp(app, service):
+                yield
         finally:
             service.stop()
 
@@ -44,5 +50,9 @@ def create_app(settings: Settings | None = None, *, workers: bool = True) -> Fas
     errors.install(app)
     app.include_router(public)
     app.include_router(router)
+    # MCP over streamable HTTP (docs/agents.md): a plain route, outside the OpenAPI document.
+    app.router.routes.append(
+        Route(MCP_PATH, endpoint=McpEndpoint(), methods=["GET", "POST", "DELETE"])
+    )
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     return app
