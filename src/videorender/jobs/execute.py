@@ -19,9 +19,9 @@ from pathlib import Path
 
 from videorender import inputs
 from videorender.config import Settings
-from videorender.errors import DiskSpaceError, JobCancelledError
+from videorender.errors import DiskSpaceError, JobCancelledError, StorageError
 from videorender.jobs import events
-from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest, JobStatus
+from videorender.jobs.models import Artifacts, Claim, Job, JobKind, JobRequest, JobStatus
 from videorender.jobs.store import JobStore
 from videorender.netguard import NetGuard
 from videorender.pipeline import deadline
@@ -86,6 +86,8 @@ class ProgressRecorder:
         self._percent = 0
         self._stage_started = time.monotonic()
         self._seconds: dict[str, float] = {}
+        # Storage keys this run has written (or begun to): removed if the job is cancelled.
+        self.stored_keys: list[str] = []
 
     def __call__(self, progress: Progress) -> None:
         self._enter(progress.stage.value)
@@ -106,6 +108,10 @@ class ProgressRecorder:
             raise JobCancelledError(f"cancelled during {self.stage}")
         self._enter(stage)
         self._write()
+
+    @property
+    def job(self) -> Job:
+        return self._claim.job
 
     def timings(self) -> dict[str, float]:
         """Seconds spent in each stage so far, the current one included."""
@@ -206,7 +212,7 @@ def _voiceover(ctx: JobContext, claim: Claim, work: Path, recorder: ProgressReco
         temp_dir=work,
     )
     recorder.mark(UPLOAD_STAGE)
-    voice_url = _put(ctx, job.request, track.path, Artifact.VOICE, job.id)
+    voice_url = _put(ctx, recorder, track.path, Artifact.VOICE)
     event = events.voiceover_uploaded(job, voice_url)
     return Outcome(Artifacts(voice_url=voice_url), (event,), track.duration_ms)
 
@@ -219,7 +225,7 @@ def _render(
 
     def publish_voice(track: VoiceTrack) -> None:
         recorder.mark(UPLOAD_STAGE)
-        url = _put(ctx, request, track.path, Artifact.VOICE, job.id)
+        url = _put(ctx, recorder, track.path, Artifact.VOICE)
         ctx.store.publish_voice(claim, url, events.voiceover_uploaded(job, url))
 
     result = render(
@@ -237,10 +243,12 @@ def _render(
         on_voice=publish_voice,
         cancel=recorder.cancel,
     )
-    recorder.mark(UPLOAD_STAGE)
 
     def put(path: Path | None, artifact: Artifact) -> str | None:
-        return _put(ctx, request, path, artifact, job.id) if path else None
+        if path is None:
+            return None
+        recorder.mark(UPLOAD_STAGE)  # a cancellation point before each artifact
+        return _put(ctx, recorder, path, artifact)
 
     artifacts = Artifacts(
         voice_url=ctx.storage.url(artifact_key(Artifact.VOICE, job.id), base_url=request.base_url),
@@ -282,10 +290,28 @@ def _fetch_inputs(ctx: JobContext, request: JobRequest, work: Path) -> FetchedIn
     )
 
 
-def _put(ctx: JobContext, request: JobRequest, path: Path, artifact: Artifact, job_id: str) -> str:
-    key = artifact_key(artifact, job_id)
+def _put(ctx: JobContext, recorder: ProgressRecorder, path: Path, artifact: Artifact) -> str:
+    job = recorder.job
+    key = artifact_key(artifact, job.id)
+    recorder.stored_keys.append(key)  # before: a put cut short may have left an object
     ctx.storage.put(path, key)
-    return ctx.storage.url(key, base_url=request.base_url)
+    return ctx.storage.url(key, base_url=job.request.base_url)
+
+
+def remove_artifacts(storage: Storage, keys: list[str]) -> None:
+    """Remove what a cancelled job stored: a cancelled job leaves no artifact behind.
+
+    Raises:
+        StorageError: one could not be removed (the rest are still tried first).
+    """
+    failure: StorageError | None = None
+    for key in dict.fromkeys(keys):
+        try:
+            storage.delete(key)
+        except StorageError as exc:
+            failure = failure or exc
+    if failure is not None:
+        raise failure
 
 
 @contextlib.contextmanager

@@ -19,9 +19,15 @@ import time
 import uuid
 from collections.abc import Callable
 
-from videorender.errors import JobCancelledError, StageError, VideoRenderError
-from videorender.jobs.execute import JobContext, ProgressRecorder, execute, remove_stale_work
-from videorender.jobs.models import Claim
+from videorender.errors import JobCancelledError, StageError, StorageError, VideoRenderError
+from videorender.jobs.execute import (
+    JobContext,
+    ProgressRecorder,
+    execute,
+    remove_artifacts,
+    remove_stale_work,
+)
+from videorender.jobs.models import Claim, JobStatus
 from videorender.jobs.registry import WorkerInfo, WorkerRegistry
 from videorender.logs import job_context
 from videorender.pipeline import deadline
@@ -144,10 +150,12 @@ class WorkerPool:
                 outcome = execute(self._ctx, claim, recorder)
         except JobCancelledError as exc:
             log.info("job stopped: %s", exc)  # the store already says why (cancelled, lost)
+            self._discard_if_cancelled(claim, recorder)
             return
         except VideoRenderError as exc:
             if cancel.is_set():  # e.g. a subprocess killed on the way out of a cancelled job
                 log.info("job stopped (cancelled): %s", exc)
+                self._discard_if_cancelled(claim, recorder)
                 return
             if exc.retryable and job.attempts < self._max_attempts:
                 log.warning("job failed, will retry: %s", exc)
@@ -174,6 +182,22 @@ class WorkerPool:
             log.info("job completed")
         else:
             log.warning("job finished after it was cancelled or lost its lease; result discarded")
+            self._discard_if_cancelled(claim, recorder)
+
+    def _discard_if_cancelled(self, claim: Claim, recorder: ProgressRecorder) -> None:
+        """Remove what the job stored, if it was cancelled. Only then: a job that lost its
+        lease may be running in another worker now, under the same keys."""
+        if not recorder.stored_keys:
+            return
+        job = self._ctx.store.get(claim.job.id)
+        if job is None or job.status is not JobStatus.CANCELLED:
+            return
+        try:
+            remove_artifacts(self._ctx.storage, recorder.stored_keys)
+        except StorageError as exc:
+            log.warning("job cancelled, but its stored files could not all be removed: %s", exc)
+            return
+        log.info("job cancelled: removed %d stored files", len(set(recorder.stored_keys)))
 
     def _housekeep(self) -> None:
         interval = self._lease_s / 4
