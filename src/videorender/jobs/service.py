@@ -10,11 +10,10 @@ reads and writes jobs, and other processes sharing the database do the work.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 
 from videorender.config import Settings
-from videorender.errors import ConfigError, QueueFullError
+from videorender.errors import ConfigError
 from videorender.jobs.db import is_postgres, is_postgres_url, normalize_url, open_database
 from videorender.jobs.dispatch import WebhookDispatcher
 from videorender.jobs.execute import JobContext
@@ -88,7 +87,6 @@ class JobService:
         context = JobContext(settings, self.store, self.storage)
         self._pool = WorkerPool(context, self._size, self.registry)
         self._dispatcher = WebhookDispatcher(outbox, settings)
-        self._submitting = threading.Lock()
         self._listener: JobListener | None = None
         if workers and is_postgres(self._engine):
             self._listener = JobListener(
@@ -125,9 +123,7 @@ class JobService:
         Raises:
             QueueFullError: MAX_QUEUED_JOBS jobs are already queued.
         """
-        with self._submitting:  # the count and the insert together, within this process
-            self._check_queue()
-            job = self.store.create(request)
+        job = self.store.create(request, max_queued=self.settings.max_queued_jobs)
         self._pool.wake()
         log.info("job %s queued (%s)", job.id, request.kind.value)
         return job
@@ -140,21 +136,15 @@ class JobService:
             QueueFullError: MAX_QUEUED_JOBS jobs are already queued (a replay is still
                 answered: it adds nothing to the queue).
         """
-        with self._submitting:
-            job, replayed = self.store.create_once(request, idempotency, admit=self._check_queue)
+        job, replayed = self.store.create_once(
+            request, idempotency, max_queued=self.settings.max_queued_jobs
+        )
         if replayed:
             log.info("job %s: Idempotency-Key seen before; not submitted again", job.id)
         else:
             self._pool.wake()
             log.info("job %s queued (%s)", job.id, request.kind.value)
         return job, replayed
-
-    def _check_queue(self) -> None:
-        queued = self.store.counts().queued
-        if queued >= self.settings.max_queued_jobs:
-            raise QueueFullError(
-                f"{queued} jobs are already queued (MAX_QUEUED_JOBS); try again later"
-            )
 
     def get(self, job_id: str) -> Job | None:
         return self.store.get(job_id)
