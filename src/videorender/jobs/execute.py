@@ -14,13 +14,14 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from videorender import inputs
 from videorender.config import Settings
-from videorender.errors import DiskSpaceError, JobCancelledError, StorageError
+from videorender.errors import DiskSpaceError, JobCancelledError, StorageError, VideoRenderError
 from videorender.jobs import events
+from videorender.jobs.metrics import TransferCounters
 from videorender.jobs.models import Artifacts, Claim, Job, JobKind, JobRequest, JobStatus
 from videorender.jobs.store import JobStore
 from videorender.netguard import NetGuard
@@ -48,6 +49,7 @@ class JobContext:
     settings: Settings
     store: JobStore
     storage: Storage
+    transfers: TransferCounters = field(default_factory=TransferCounters)  # for /metrics
 
 
 @dataclass(frozen=True)
@@ -277,9 +279,15 @@ def _fetch_inputs(ctx: JobContext, request: JobRequest, work: Path) -> FetchedIn
     def get(url: str | None, name: str, field: str, max_mb: int) -> Path | None:
         if url is None:
             return None
-        return inputs.fetch(
-            url, work / name, limits=limits(max_mb), storage=ctx.storage, field=field
-        )
+        try:
+            path = inputs.fetch(
+                url, work / name, limits=limits(max_mb), storage=ctx.storage, field=field
+            )
+        except VideoRenderError:
+            ctx.transfers.add("download_failures")
+            raise
+        ctx.transfers.add("download_bytes", path.stat().st_size)
+        return path
 
     return FetchedInputs(
         base_video=get(
@@ -294,7 +302,12 @@ def _put(ctx: JobContext, recorder: ProgressRecorder, path: Path, artifact: Arti
     job = recorder.job
     key = artifact_key(artifact, job.id)
     recorder.stored_keys.append(key)  # before: a put cut short may have left an object
-    ctx.storage.put(path, key)
+    try:
+        ctx.storage.put(path, key)
+    except StorageError:
+        ctx.transfers.add("upload_failures")
+        raise
+    ctx.transfers.add("upload_bytes", path.stat().st_size)
     return ctx.storage.url(key, base_url=job.request.base_url)
 
 

@@ -17,6 +17,7 @@ from videorender.errors import ConfigError
 from videorender.jobs.db import is_postgres, is_postgres_url, normalize_url, open_database
 from videorender.jobs.dispatch import WebhookDispatcher
 from videorender.jobs.execute import JobContext
+from videorender.jobs.metrics import exposition, metrics_registry
 from videorender.jobs.models import Idempotency, Job, JobRequest, JobStatus
 from videorender.jobs.notify import JobListener
 from videorender.jobs.outbox import Outbox
@@ -84,6 +85,7 @@ class JobService:
         outbox = Outbox(self._engine, webhook_url=settings.webhook_url)
         self.store = JobStore(self._engine, outbox=outbox)
         self.registry = WorkerRegistry(self._engine)
+        self._metrics = metrics_registry(self._engine, alive_within_s=settings.job_lease_seconds)
         context = JobContext(settings, self.store, self.storage)
         self._pool = WorkerPool(context, self._size, self.registry)
         self._dispatcher = WebhookDispatcher(outbox, settings)
@@ -165,6 +167,10 @@ class JobService:
             else:
                 log.info("job %s cancelled", job_id)
         return job
+
+    def metrics(self) -> bytes:
+        """The cluster's figures in the Prometheus text format (see `jobs.metrics`)."""
+        return exposition(self._metrics)
 
     def health(self) -> Health:
         return Health(

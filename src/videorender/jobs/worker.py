@@ -214,7 +214,9 @@ class WorkerPool:
         for token in running.keys() - held:
             log.warning("job %s: lease lost or job cancelled; stopping it", running[token].job.id)
             self._stop(token)
-        self._registry.heartbeat(self.info, active=len(running))
+        self._registry.heartbeat(
+            self.info, active=len(running), counters=self._ctx.transfers.snapshot()
+        )
         self._reap()
         self._registry.prune(silent_for_s=self._lease_s * FORGET_DEAD_WORKER_LEASES)
 
