@@ -163,6 +163,10 @@ class Settings(BaseSettings):
         default=5.0, gt=0, le=3600, description="First retry delay; each next one is 3x longer."
     )
     api_key: SecretStr | None = None
+    metrics_public: bool = Field(
+        default=False,
+        description="Serve /metrics without API_KEY (for a scraper on a private network).",
+    )
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     backblaze_bucket_name: str | None = None
