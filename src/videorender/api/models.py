@@ -65,11 +65,71 @@ def _url(value: str | None, field: str, schemes: tuple[str, ...]) -> str | None:
         raise ValueError(str(exc)) from exc
 
 
+class SceneBody(BaseModel):
+    """One scene (an addition): its text is spoken while its visual is on screen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(description="What is spoken (and captioned) during the scene.")
+    media_url: str | None = Field(
+        default=None,
+        description="An image (JPEG, PNG, WebP) or a video clip: http(s):// or s3://; none: "
+        "the base video, or the background colour.",
+    )
+    motion: Literal["zoom-in", "zoom-out", "pan-left", "pan-right", "none"] | None = Field(
+        default=None, description="A still image's slow motion (default zoom-in)."
+    )
+    transition: Literal["cut", "fade", "slide-left", "wipe"] | None = Field(
+        default=None, description="Into this scene (default cut)."
+    )
+    transition_s: float | None = Field(
+        default=None, gt=0, le=3, description="The transition's length (default 0.4 s)."
+    )
+    fit: Literal["cover", "contain"] | None = Field(
+        default=None,
+        description="cover (default): fill the frame, centre-cropped; contain: the whole "
+        "visual over a blurred copy of itself.",
+    )
+    loop: bool | None = Field(
+        default=None,
+        description="A clip shorter than its scene loops (default), or holds "
+        "its last frame (false).",
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _check_text(cls, value: str) -> str:
+        if not any(ch.isalnum() for ch in value):
+            raise ValueError("a scene needs text to speak")
+        return value.strip()
+
+    @field_validator("media_url")
+    @classmethod
+    def _check_media_url(cls, value: str | None) -> str | None:
+        return _url(value, "media_url", ("http", "https", "s3"))
+
+    def spec(self) -> SceneSpec:
+        options = self.model_dump(exclude={"text", "media_url"}, exclude_none=True)
+        return SceneSpec(self.text, self.media_url, SceneOptions.from_mapping(options))
+
+
 class _Request(BaseModel):
     # Unknown fields are ignored, as the original service did: clients may send more.
     model_config = ConfigDict(extra="ignore", str_max_length=MAX_SCRIPT_CHARS * 4)
 
-    script: str | None = Field(default=None, description="1 to 50,000 characters after trimming.")
+    # Declared before `script`, whose check needs to know whether scenes were given.
+    scenes: list[SceneBody] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_SCENES,
+        description="Instead of `script` (an addition): 1 to 200 scenes, 50,000 characters "
+        "of text in all. A `script` may also hold scenes as marker lines, `![](URL)`.",
+    )
+    script: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="1 to 50,000 characters after trimming (or `scenes`).",
+    )
     metadata: dict[str, Any] | None = Field(
         default=None,
         description="Any JSON object of yours, at most 1 KB (compact JSON, UTF-8), echoed "
@@ -79,10 +139,28 @@ class _Request(BaseModel):
 
     KIND: ClassVar[JobKind]
 
+    @field_validator("scenes")
+    @classmethod
+    def _check_scenes(cls, value: list[SceneBody] | None) -> list[SceneBody] | None:
+        total = sum(len(scene.text) for scene in value or ())
+        if total > MAX_SCRIPT_CHARS:
+            raise ValueError(
+                f"the scenes' text is {total:,} characters long; the limit is {MAX_SCRIPT_CHARS:,}"
+            )
+        return value
+
     @field_validator("script")
     @classmethod
-    def _check_script(cls, value: str | None) -> str | None:
-        return None if value is None else _script(value)
+    def _check_script(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if "scenes" not in info.data:  # the scenes were refused: that error says it
+            return value
+        if info.data["scenes"] is not None:
+            if value is not None:
+                raise ValueError("give either `script` or `scenes`, not both")
+            return None
+        if value is None:
+            raise ValueError("script is required (or `scenes`)")
+        return _script(value)
 
     def render_options(self) -> RenderOptions:
         return RenderOptions()
@@ -173,62 +251,7 @@ class _VoiceChoice(BaseModel):
         return value.strip().lower() if value else None
 
 
-class SceneBody(BaseModel):
-    """One scene (an addition): its text is spoken while its visual is on screen."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(description="What is spoken (and captioned) during the scene.")
-    media_url: str | None = Field(
-        default=None,
-        description="An image (JPEG, PNG, WebP) or a video clip: http(s):// or s3://; none: "
-        "the base video, or the background colour.",
-    )
-    motion: Literal["zoom-in", "zoom-out", "pan-left", "pan-right", "none"] | None = Field(
-        default=None, description="A still image's slow motion (default zoom-in)."
-    )
-    transition: Literal["cut", "fade", "slide-left", "wipe"] | None = Field(
-        default=None, description="Into this scene (default cut)."
-    )
-    transition_s: float | None = Field(
-        default=None, gt=0, le=3, description="The transition's length (default 0.4 s)."
-    )
-    fit: Literal["cover", "contain"] | None = Field(
-        default=None,
-        description="cover (default): fill the frame, centre-cropped; contain: the whole "
-        "visual over a blurred copy of itself.",
-    )
-    loop: bool | None = Field(
-        default=None,
-        description="A clip shorter than its scene loops (default), or holds "
-        "its last frame (false).",
-    )
-
-    @field_validator("text")
-    @classmethod
-    def _check_text(cls, value: str) -> str:
-        if not any(ch.isalnum() for ch in value):
-            raise ValueError("a scene needs text to speak")
-        return value.strip()
-
-    @field_validator("media_url")
-    @classmethod
-    def _check_media_url(cls, value: str | None) -> str | None:
-        return _url(value, "media_url", ("http", "https", "s3"))
-
-    def spec(self) -> SceneSpec:
-        options = self.model_dump(exclude={"text", "media_url"}, exclude_none=True)
-        return SceneSpec(self.text, self.media_url, SceneOptions.from_mapping(options))
-
-
 class _MediaRequest(_Request, _VoiceChoice):
-    scenes: list[SceneBody] | None = Field(
-        default=None,
-        min_length=1,
-        max_length=MAX_SCENES,
-        description="Instead of `script` (an addition): 1 to 200 scenes, 50,000 characters "
-        "of text in all. A `script` may also hold scenes as marker lines, `![](URL)`.",
-    )
     base_video_url: str | None = Field(
         default=None, description="http(s):// or s3://; none: a plain background."
     )
@@ -255,19 +278,6 @@ class _MediaRequest(_Request, _VoiceChoice):
                 f"unknown subtitle style {value!r}; one of {', '.join(sorted(STYLES))}"
             )
         return value
-
-    @model_validator(mode="after")
-    def _script_or_scenes(self) -> _MediaRequest:
-        if (self.script is None) == (self.scenes is None):
-            raise ValueError("give exactly one of `script` and `scenes`")
-        if self.scenes is not None:
-            total = sum(len(scene.text) for scene in self.scenes)
-            if total > MAX_SCRIPT_CHARS:
-                raise ValueError(
-                    f"the scenes' text is {total:,} characters long; the limit is "
-                    f"{MAX_SCRIPT_CHARS:,}"
-                )
-        return self
 
     @field_validator("script")
     @classmethod
