@@ -568,18 +568,24 @@ def _motion(motion: str, shot: Shot, size: Size) -> str:
     the motion never steps back."""
     if motion == "none":
         return ""
-    progress = f"min(1,(n+{shot.first})/{max(1, shot.length - 1)})"
     w, h, extra = size.width, size.height, MOTION_ZOOM - 1
     if motion in ("zoom-in", "zoom-out"):
+        # Frame 0 is a sacrificial one at the largest size (dropped by `trim`): the crop is
+        # configured from the first frame's size, and clamps its offsets to it.
+        progress = f"min(1,(n-1+{shot.first})/{max(1, shot.length - 1)})"
         zoom = (
             f"(1+{extra:.4f}*{progress})"
             if motion == "zoom-in"
             else (f"({MOTION_ZOOM:.4f}-{extra:.4f}*{progress})")
         )
+        zoom = f"if(eq(n,0),{MOTION_ZOOM:.4f},{zoom})"
+        width, height = f"2*trunc({w}*{zoom}/2)", f"2*trunc({h}*{zoom}/2)"
         return (
-            f",scale=w='2*trunc({w}*{zoom}/2)':h='2*trunc({h}*{zoom}/2)':eval=frame"
-            f":flags=bilinear,crop={w}:{h}:exact=1"
+            f",scale=w='{width}':h='{height}':eval=frame:flags=bilinear"
+            f",crop={w}:{h}:x='({width}-{w})/2':y='({height}-{h})/2':exact=1"
+            ",trim=start_frame=1,setpts=PTS-STARTPTS"
         )
+    progress = f"min(1,(n+{shot.first})/{max(1, shot.length - 1)})"
     along = f"(1-{progress})" if motion == "pan-left" else progress
     return f",crop={w}:{h}:x='(in_w-{w})*{along}':y='(in_h-{h})/2':exact=1"
 

@@ -135,7 +135,9 @@ def _probe_image(
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:  # reads the header only
                 image_format, (width, height) = image.format or "", image.size
-                orientation = int(image.getexif().get(_EXIF_ORIENTATION, 1) or 1)
+                # A PNG's getexif() decodes the whole image to look for a late eXIf chunk.
+                exif = image.getexif() if image_format in ("JPEG", "WEBP") else {}
+                orientation = int(exif.get(_EXIF_ORIENTATION, 1) or 1)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         message = f"{where}: {path.name!r} has over {limits.max_pixels:,} pixels"
         raise MediaError(message, where) from None
@@ -194,7 +196,10 @@ def _probe_clip(path: Path, options: SceneOptions, where: str, limits: MediaLimi
     if not info.has_video or info.size is None:
         raise MediaError(f"{where}: {path.name!r} has no video stream", where)
     _check_frame(path, info.size, where, limits)
-    checked_media(path, where, limits.max_seconds, info)
+    try:
+        checked_media(path, where, limits.max_seconds, info)
+    except MediaError as exc:  # "scenes[1].media_url 'x' is ..." -> "scenes[1].media_url: 'x'"
+        raise MediaError(str(exc).replace(f"{where} ", f"{where}: ", 1), where) from exc
     return Visual("clip", options, path, info.size)
 
 
