@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     max_input_side: int = Field(
         default=4096, ge=16, description="A base video larger than this on a side is refused."
     )
+    max_input_pixels: int = Field(
+        default=4096 * 4096,
+        ge=256,
+        description="A scene's image or clip with more pixels than this is refused (before it "
+        "is decoded).",
+    )
     max_input_seconds: int = Field(
         default=12 * 3600,
         ge=1,
@@ -271,6 +277,7 @@ class Settings(BaseSettings):
             ),
             media=MediaLimits(
                 max_side=self.max_input_side,
+                max_pixels=self.max_input_pixels,
                 max_seconds=self.max_input_seconds,
                 max_voiceover_seconds=self.max_voiceover_seconds,
             ),

@@ -33,6 +33,7 @@ from videorender.pipeline.models import (
     VoiceTrack,
 )
 from videorender.pipeline.run import RenderJob, render, voiceover
+from videorender.pipeline.scenes import Scene
 from videorender.storage import Artifact, Storage, artifact_key
 from videorender.webhooks import Event
 
@@ -68,6 +69,7 @@ class FetchedInputs:
     base_video: Path | None
     music: Path | None
     voiceover: Path | None
+    scenes: tuple[Scene, ...] = ()
 
 
 class ProgressSaver:
@@ -221,6 +223,7 @@ def _render(
             voiceover=fetched.voiceover,
             options=request.options,
             work_dir=work,
+            scenes=fetched.scenes,
         ),
         ctx.settings.pipeline_config(),
         clock=clock,
@@ -297,6 +300,14 @@ def fetch_inputs(
         ),
         music=get(request.bgm_url, "music", "bgm_url", settings.max_audio_mb),
         voiceover=get(request.voiceover_url, "voiceover", "voiceover_url", settings.max_audio_mb),
+        scenes=tuple(
+            Scene(
+                scene.text,
+                get(scene.media, f"scene-{n:03d}", f"scenes[{n}].media_url", settings.max_video_mb),
+                scene.options,
+            )
+            for n, scene in enumerate(request.scenes)
+        ),
     )
 
 
