@@ -235,17 +235,17 @@ def test_cancel_a_running_render_kills_ffmpeg_and_frees_the_worker(
     wait_for(lambda: service.status(running)["stage"] == "render", timeout_s=180,
              interval_s=0.02, what="the long render to reach FFmpeg")  # fmt: skip
     wait_for(lambda: _ffmpeg_children(service), timeout_s=60, what="FFmpeg to run")
-    # The pipeline's temporary folder lives inside the job's work folder (never in TMPDIR).
+    # The pipeline works in the job's own work folder (never in TMPDIR, never nested).
     job_work = service.data_dir / "work" / running
-    work_folders = [job_work, *job_work.glob("videorender-*")]
-    assert all(folder.is_dir() for folder in work_folders) and len(work_folders) == 2
+    assert (job_work / "voice.wav").is_file()  # the pipeline's files, beside the inputs
+    assert not list(job_work.glob("videorender-*"))
     assert not list(temp.glob("videorender-*"))
     cancelled = service.client.post(f"/jobs/{running}/cancel")
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["status"] == "cancelled"
     # The answer comes once the worker has let go: FFmpeg is gone, and so are the temps.
     assert _ffmpeg_children(service) == []
-    assert not any(folder.exists() for folder in work_folders)
+    assert not job_work.exists()
 
     # The one worker is free: the next job runs and completes.
     done = service.wait_finished(following, timeout_s=120)
