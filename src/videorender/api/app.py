@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import Route
 
 from videorender import __version__, studio
-from videorender.api import errors, events, uploads
+from videorender.api import errors, job_stream, uploads
 from videorender.api.body_size import BodySizeLimit
 from videorender.api.routes import public, router
 from videorender.config import Settings, load_settings
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, *, workers: bool = True) -> Fas
     app.include_router(public)
     app.include_router(router)
     app.include_router(uploads.router)
-    app.include_router(events.router)
+    app.include_router(job_stream.router)
     # The web studio at `/`: its pages, and its assets from the package.
     app.include_router(studio.router)
     app.mount(studio.STATIC_PATH, StaticFiles(directory=studio.STATIC_DIR), name="studio-static")
