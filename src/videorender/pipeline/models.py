@@ -229,14 +229,18 @@ class CaptionOptions:
 class RenderOptions:
     """How a job wants its video to look and sound; every field is optional.
 
-    `tts_provider` and `speaker` override `TTS_PROVIDER` and `KOKORO_SPEAKER` for this job;
-    `subtitle_style` names a caption style (`sentence`, `karaoke`, `words`).
+    `tts_provider` and `speaker` override `TTS_PROVIDER` and `KOKORO_SPEAKER` for this job
+    (`speaker` names any voice: a Kokoro voice, or one of `VOICES_DIR`); `language` is a
+    BCP-47 tag (`ja`, `es`, `pt-BR`; default: the voice's) that selects the phonemizer,
+    the sentence rules and the caption limits (`languages.py`); `subtitle_style` names a
+    caption style (`sentence`, `karaoke`, `words`).
     """
 
     size: Size | None = None
     voice_model: Path | None = None
     tts_provider: str | None = None
     speaker: str | None = None
+    language: str | None = None
     subtitle_style: str = "sentence"
     captions: CaptionOptions = field(default_factory=CaptionOptions)
 
