@@ -276,6 +276,7 @@ def render_options(request: JobRequest) -> RenderOptions:
         size=Size.parse(request.size) if request.size else None,
         tts_provider=options.tts_provider,
         speaker=options.speaker,
+        language=options.language,
         subtitle_style=options.subtitle_style or DEFAULT_STYLE,
         captions=CaptionOptions.from_mapping(options.captions),
     )

@@ -43,6 +43,7 @@ class JobOptions:
 
     tts_provider: str | None = None
     speaker: str | None = None
+    language: str | None = None
     subtitle_style: str | None = None
     captions: dict[str, CaptionValue] = field(default_factory=dict)
 

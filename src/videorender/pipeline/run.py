@@ -25,6 +25,7 @@ from videorender.pipeline.align import AlignmentResult, check_voiceover, timings
 from videorender.pipeline.captions import get_style
 from videorender.pipeline.captions.fonts import installed_family, prepare_fonts_dir
 from videorender.pipeline.captions.subtitles import build_captions, write_sidecars, write_subtitles
+from videorender.pipeline.languages import ENGLISH, Language, get_language
 from videorender.pipeline.media import MediaLimits, check_inputs
 from videorender.pipeline.models import (
     Progress,
@@ -37,7 +38,7 @@ from videorender.pipeline.models import (
 from videorender.pipeline.render import output_size, plan_render, render_video
 from videorender.pipeline.script import Sentence, process_script
 from videorender.pipeline.thumbnail import make_thumbnail
-from videorender.pipeline.tts import create_engine, unload_engines
+from videorender.pipeline.tts import choose_job_voice, create_engine, unload_engines
 from videorender.pipeline.tts.cache import SpeechCache
 from videorender.pipeline.voice import synthesize_voice, write_word_timings
 
@@ -137,7 +138,8 @@ def render(
     clock = StageClock(on_progress, cancel)
     with job_workdir(job.temp_dir) as work:
         with clock.stage(Stage.SCRIPT):
-            sentences = process_script(job.script)
+            language = _language(job.options, settings, narrated=job.voiceover is None)
+            sentences = process_script(job.script, language)
             _check_options(job.options)
         with clock.stage(Stage.INPUTS):
             limits = MediaLimits.of(settings)
@@ -148,7 +150,9 @@ def render(
         if job.voiceover is None:
             alignment = None
             with clock.stage(Stage.TTS):
-                voice = _speak(sentences, work / VOICE_NAME, settings, job.options, clock)
+                voice = _speak(
+                    sentences, work / VOICE_NAME, settings, job.options, clock, language=language
+                )
         else:
             with clock.stage(Stage.ALIGN):
                 voice, alignment = _provided_voice(job.voiceover, sentences, work, settings, clock)
@@ -163,6 +167,7 @@ def render(
                 style=job.options.subtitle_style,
                 options=job.options.captions,
                 end_limit_ms=voice.duration_ms + settings.tail_ms,
+                rules=language.captions,
             )
             write_subtitles(captions.ass, work / SUBTITLES_NAME)
             write_sidecars(captions.cues, work / SRT_NAME, work / VTT_NAME)
@@ -224,14 +229,37 @@ def voiceover(
     """
     clock = StageClock(on_progress, cancel)
     with job_workdir(temp_dir) as work:
+        options = options or RenderOptions()
         with clock.stage(Stage.SCRIPT):
-            sentences = process_script(script)
+            language = _language(options, settings, narrated=True)
+            sentences = process_script(script, language)
         with clock.stage(Stage.TTS):
-            options = options or RenderOptions()
-            voice = _speak(sentences, work / VOICE_NAME, settings, options, clock)
+            voice = _speak(
+                sentences, work / VOICE_NAME, settings, options, clock, language=language
+            )
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(voice.path, output)
     return VoiceTrack(output, voice.sample_rate, voice.duration_ms, voice.sentences, voice.engine)
+
+
+def _language(options: RenderOptions, settings: Settings, *, narrated: bool) -> Language:
+    """The job's language: the one it asked for, else its voice's. For a narrated job,
+    checked against the voice before any work (an extra that is not installed, a voice of
+    another language).
+
+    Raises:
+        InputError: a bad tag, or an unknown voice.
+        LanguageUnavailableError: the language cannot be spoken here.
+    """
+    if not narrated:  # the caller's recording is the voice: the language is only text
+        return get_language(options.language) if options.language else ENGLISH
+    return choose_job_voice(
+        settings,
+        options.voice_model,
+        provider=options.tts_provider,
+        speaker=options.speaker,
+        language=options.language,
+    ).language
 
 
 def _speak(
@@ -240,6 +268,8 @@ def _speak(
     settings: Settings,
     options: RenderOptions,
     clock: StageClock,
+    *,
+    language: Language,
 ) -> VoiceTrack:
     cache = SpeechCache(settings.tts_cache_dir, settings.tts_cache_max_mb * 1024 * 1024)
     try:
@@ -249,6 +279,7 @@ def _speak(
                 options.voice_model,
                 provider=options.tts_provider,
                 speaker=options.speaker,
+                language=language.tag,
             ),
             sentences,
             path,

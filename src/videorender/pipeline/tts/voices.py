@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from videorender.errors import InputError, LanguageUnavailableError
 from videorender.pipeline.languages import Language, get_language, kokoro_languages, require
@@ -171,7 +172,7 @@ def kokoro_default_speaker(
     return speakers[0] if speakers else None
 
 
-def load_style(path: Path, name: str) -> np.ndarray:  # type: ignore[type-arg]
+def load_style(path: Path, name: str) -> npt.NDArray[np.float32]:
     """A Kokoro voice's style vectors from a voices file (`.npz`/`.bin`) or a `.npy`.
 
     Raises:
