@@ -10,6 +10,7 @@ import pytest
 
 from videorender.errors import InputError, LanguageUnavailableError
 from videorender.pipeline.captions.subtitles import build_captions
+from videorender.pipeline.captions.text import wrap_pages
 from videorender.pipeline.languages import get_language, normalize_tag, require
 from videorender.pipeline.models import SentenceTiming, Size, WordTiming
 from videorender.pipeline.script import split_sentences
@@ -144,3 +145,10 @@ def test_japanese_captions_keep_13_characters_and_the_rules() -> None:
                 assert " " not in line
                 assert line[0] not in NO_LINE_START and line[-1] not in NO_LINE_END, line
         assert "".join("".join(c.text_lines) for c in captions.cues) == text
+
+
+def test_japanese_lines_break_after_punctuation_where_they_fit() -> None:
+    assert wrap_pages("屋台には、焼きとうもろこしや、たこ焼きが並んでいます。", 13) == [
+        ["屋台には、", "焼きとうもろこしや、"],
+        ["たこ焼きが並んでいます。"],
+    ]

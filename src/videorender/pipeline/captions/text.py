@@ -9,6 +9,7 @@ from videorender.pipeline.word_split import is_cjk, join_words, split_words
 
 _WORD_JOINER = "\u2060"
 _BREAK_AFTER = ",;:.!?、，。；：！？—"
+_CJK_BREAK_AFTER = "、，。；：！？」』）"
 
 # Whether a line of text fits the caption width (characters and rendered width).
 Fits = Callable[[str], bool]
@@ -94,15 +95,25 @@ def _balanced_lines(indexes: list[int], words: Sequence[str], fits: Fits) -> lis
     (greedy) only when two cannot hold the text."""
     if fits(_text(indexes, words)) or len(indexes) == 1:
         return [indexes]
-    best = min(
-        range(1, len(indexes)),
-        key=lambda k: max(
+
+    def longer(k: int) -> float:
+        return max(
             text_width_em(_text(indexes[:k], words)), text_width_em(_text(indexes[k:], words))
-        ),
-    )
-    lines = [indexes[:best], indexes[best:]]
-    if all(fits(_text(line, words)) for line in lines):
-        return lines
+        )
+
+    def both_fit(k: int) -> bool:
+        return fits(_text(indexes[:k], words)) and fits(_text(indexes[k:], words))
+
+    # Japanese and Chinese lines break after their punctuation where the lines still fit
+    # (the style guides' first rule), rather than inside a word for balance.
+    punctuated = [
+        k
+        for k in range(1, len(indexes))
+        if words[indexes[k - 1]][-1] in _CJK_BREAK_AFTER and both_fit(k)
+    ]
+    best = min(punctuated or range(1, len(indexes)), key=longer)
+    if both_fit(best):
+        return [indexes[:best], indexes[best:]]
     return _greedy_lines(indexes, words, fits)
 
 
