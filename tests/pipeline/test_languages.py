@@ -135,7 +135,7 @@ def test_japanese_captions_keep_13_characters_and_the_rules() -> None:
     words = tuple(WordTiming(u, 300 * i, 300 * i + 280) for i, u in enumerate(units))
     sentence = SentenceTiming(0, text, 0, 300 * len(units), words)
     japanese = get_language("ja").captions
-    for style in ("sentence", "karaoke"):
+    for style in ("sentence", "karaoke", "words"):
         captions = build_captions(
             [sentence], Size(1920, 1080), "Noto Sans CJK JP", style=style, rules=japanese
         )
