@@ -14,6 +14,7 @@ from videorender.pipeline.captions.text import wrap_pages
 from videorender.pipeline.languages import get_language, normalize_tag, require
 from videorender.pipeline.models import SentenceTiming, Size, WordTiming
 from videorender.pipeline.script import split_sentences
+from videorender.pipeline.segmentation import japanese_phrase_starts
 from videorender.pipeline.word_split import NO_LINE_END, NO_LINE_START, join_words, split_words
 
 
@@ -152,3 +153,35 @@ def test_japanese_lines_break_after_punctuation_where_they_fit() -> None:
         ["屋台には、", "焼きとうもろこしや、"],
         ["たこ焼きが並んでいます。"],
     ]
+
+
+@pytest.mark.parametrize("style", ["sentence", "words"])
+def test_japanese_captions_break_between_phrases(style: str) -> None:
+    """Lines and word groups start at a phrase (bunsetsu), never before a particle."""
+    texts = [
+        "「本当においしいね」と友達は言いました。",
+        "夜の市場は、にぎやかで、みんな楽しそうに歩いています。",
+    ]
+    sentences, start = [], 0
+    for number, text in enumerate(texts):
+        units = split_words(text)
+        words = tuple(
+            WordTiming(u, start + 300 * i, start + 300 * i + 280) for i, u in enumerate(units)
+        )
+        sentences.append(SentenceTiming(number, text, start, start + 300 * len(units), words))
+        start += 300 * len(units) + 500
+    captions = build_captions(
+        sentences, Size(1080, 1920), "Noto Sans CJK JP", style=style,
+        rules=get_language("ja").captions,
+    )  # fmt: skip
+    text = "".join(texts)
+    starts = japanese_phrase_starts(texts[0]) | {
+        len(texts[0]) + s for s in japanese_phrase_starts(texts[1])
+    }
+    lines = [line for cue in captions.cues for line in cue.text_lines]
+    position = 0
+    for line in lines:
+        assert text.index(line, position) in starts, (line, lines)
+        position = text.index(line, position) + len(line)
+    if style == "sentence":
+        assert lines[:2] == ["「本当においしいね」と", "友達は言いました。"]

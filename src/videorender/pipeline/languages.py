@@ -31,6 +31,8 @@ class CaptionRules:
     max_chars_per_second: float = 17.0
     # The Japanese guide counts a half-width character (Latin letters, digits) as half.
     half_width_counts_half: bool = False
+    # Whose words captions avoid breaking inside (`segmentation.inside_words`): "ja".
+    words_of: str = ""
 
     def length(self, text: str) -> float:
         """`text`'s length as the guide counts it."""
@@ -84,7 +86,7 @@ LANGUAGES: dict[str, Language] = {
             kokoro="ja",
             extra="ja",
             modules=("pyopenjtalk", "sudachipy", "sudachidict_core"),
-            captions=CaptionRules(13, 4.0, half_width_counts_half=True),
+            captions=CaptionRules(13, 4.0, half_width_counts_half=True, words_of="ja"),
         ),
         Language(
             "zh", "Chinese", kokoro="zh", extra="zh", modules=("misaki.zh",),

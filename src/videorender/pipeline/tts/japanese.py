@@ -19,13 +19,14 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from videorender.pipeline.segmentation import japanese_readings, japanese_words
 from videorender.pipeline.tts.base import WordSpan
 from videorender.pipeline.tts.word_spans import TimedPhoneme, align_words
 from videorender.pipeline.word_split import split_words
 
 # Small kana: part of the mora before them.
 _SMALL = frozenset("ぁぃぅぇぉゃゅょゎゕゖァィゥェォャュョヮヵヶ")
-_LOCK = threading.Lock()  # the G2P and Sudachi's tokenizer are not documented thread-safe
+_LOCK = threading.Lock()  # the G2P is not documented thread-safe
 
 
 @functools.lru_cache(maxsize=1)
@@ -38,13 +39,6 @@ def _g2p() -> Any:
     return JAG2P()
 
 
-@functools.lru_cache(maxsize=1)
-def _tokenizer() -> Any:
-    from sudachipy import Dictionary, SplitMode  # noqa: PLC0415 (the extra)
-
-    return Dictionary().tokenizer(SplitMode.C)
-
-
 def phonemize(text: str) -> str:
     """Kokoro's phonemes for Japanese `text`.
 
@@ -55,12 +49,6 @@ def phonemize(text: str) -> str:
         return str(_g2p()(text))
 
 
-def tokenize(text: str) -> list[str]:
-    """The words of `text` as Sudachi cuts them (their surfaces concatenate to `text`)."""
-    with _LOCK:
-        return [m.surface() for m in _tokenizer().tokenize(text)]
-
-
 def morae(text: str) -> int:
     """Morae of kana `text`: every kana but the small ones (ー, っ and ん count one)."""
     return sum(1 for ch in text if _is_kana(ch) and ch not in _SMALL)
@@ -69,7 +57,7 @@ def morae(text: str) -> int:
 def word_spans(text: str, stream: Sequence[TimedPhoneme]) -> tuple[WordSpan, ...] | None:
     """Spans of `text`'s caption units (`split_words`) in the timed phoneme `stream`, or None
     when the stream does not match the text well enough to trust."""
-    words = [w for w in tokenize(text) if w.strip()]
+    words = [w for w in japanese_words(text) if w.strip()]
     spans = align_words(words, [phonemize(w) for w in words], stream)
     if spans is None:
         return None
@@ -141,9 +129,7 @@ def _unit_weights(units: Sequence[str], reading_morae: int) -> list[int]:
 
 
 def _reading_morae(word: str) -> int:
-    with _LOCK:
-        readings = [m.reading_form() for m in _tokenizer().tokenize(word)]
-    return sum(morae(r) for r in readings)
+    return sum(morae(reading) for reading in japanese_readings(word))
 
 
 def _is_kana(ch: str) -> bool:
