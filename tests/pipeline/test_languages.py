@@ -15,6 +15,8 @@ from videorender.pipeline.languages import get_language, normalize_tag, require
 from videorender.pipeline.models import SentenceTiming, Size, WordTiming
 from videorender.pipeline.script import split_sentences
 from videorender.pipeline.segmentation import japanese_phrase_starts
+from videorender.pipeline.tts.base import WordSpan
+from videorender.pipeline.tts.japanese import share_among_units
 from videorender.pipeline.word_split import NO_LINE_END, NO_LINE_START, join_words, split_words
 
 
@@ -185,3 +187,13 @@ def test_japanese_captions_break_between_phrases(style: str) -> None:
         position = text.index(line, position) + len(line)
     if style == "sentence":
         assert lines[:2] == ["「本当においしいね」と", "友達は言いました。"]
+
+
+def test_a_japanese_words_time_is_shared_among_its_characters_by_morae() -> None:
+    units = ["「市", "場", "は、", "ちょっ", "と"]
+    words = [WordSpan("「", 0, 0), WordSpan("市場", 0, 300), WordSpan("は", 300, 400),
+             WordSpan("、", 400, 400), WordSpan("ちょっと", 400, 700)]  # fmt: skip
+    shared = share_among_units(units, words, [0, 3, 1, 0, 3])  # シジョー, ワ, チョット
+    assert [(s.text, s.start, s.end) for s in shared] == [
+        ("「市", 0, 200), ("場", 200, 300), ("は、", 300, 400), ("ちょっ", 400, 600), ("と", 600, 700),
+    ]  # fmt: skip
