@@ -6,8 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # espeak-ng speaks the "human" voiceovers of the alignment tests and benchmark; postgresql
-# runs the job store's PostgreSQL tests (a throwaway cluster, tests/pgcluster.py).
-APT_PACKAGES := ffmpeg fontconfig fonts-noto-core fonts-noto-cjk python3-venv espeak-ng postgresql
+# runs the job store's PostgreSQL tests (a throwaway cluster, tests/pgcluster.py); chromium
+# is the real browser of the web studio's tests (driven by Playwright).
+APT_PACKAGES := ffmpeg fontconfig fonts-noto-core fonts-noto-cjk python3-venv espeak-ng postgresql \
+  chromium
 MEDIA := examples/media
 # Optional languages to install with `make setup`, e.g. `make setup EXTRAS=ja` (comma-separated).
 EXTRAS ?=
@@ -22,6 +24,7 @@ setup: system venv
 system:
 	@if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null \
 	    || ! command -v fc-match >/dev/null || ! command -v espeak-ng >/dev/null \
+	    || [ ! -x /usr/bin/chromium ] \
 	    || [ ! -f /usr/share/fonts/truetype/noto/NotoSans-Bold.ttf ] \
 	    || [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc ] \
 	    || ! $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null \

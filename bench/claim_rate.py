@@ -26,7 +26,7 @@ from sqlalchemy import func, insert, select
 
 from tests.pgcluster import PostgresCluster, find_bindir
 from videorender.jobs.db import jobs, open_database
-from videorender.jobs.models import Artifacts, JobStatus
+from videorender.jobs.models import Artifacts, JobKind, JobRequest, JobStatus
 from videorender.jobs.store import JobStore
 
 LEASE_S = 300.0
@@ -51,10 +51,10 @@ def queue_noop_jobs(url: str, count: int) -> None:
     """Insert `count` queued jobs in one statement (setup, not measured)."""
     engine = open_database(url)
     now = time.time()
+    request = JobRequest(kind=JobKind.RENDER, script="no-op").to_json()
     rows = [
         {"id": str(uuid.uuid4()), "kind": "render", "status": JobStatus.QUEUED.value,
-         "script": "no-op", "base_url": "http://127.0.0.1/", "attempts": 0, "percent": 0,
-         "created_at": now + n * 1e-6}
+         "request": request, "attempts": 0, "percent": 0, "created_at": now + n * 1e-6}
         for n in range(count)
     ]  # fmt: skip
     with engine.begin() as conn:

@@ -16,7 +16,7 @@ from bench.inputs import Inputs
 from videorender.config import Settings
 from videorender.pipeline.ffmpeg import cover_crop
 from videorender.pipeline.models import Encoder, MediaInfo, Size
-from videorender.pipeline.render import FFMPEG_NICENESS, encoder_for
+from videorender.pipeline.render import FFMPEG_NICENESS
 
 NICENESS = FFMPEG_NICENESS
 
@@ -79,7 +79,7 @@ def floor_argv(run: Run, base_info: MediaInfo, settings: Settings) -> list[str]:
     """A bare encode of the base to the job's frame size and duration: crop and scale as ours
     does, the same x264 settings (from the same settings), no subtitles, no audio at all."""
     assert base_info.size is not None
-    size, encoder = run.job.size, encoder_for(settings)
+    size, encoder = run.job.size, settings.pipeline_config().render.encoder
     crop = cover_crop(base_info.size, size)
     steps = [] if crop == base_info.size else [f"crop={crop.width}:{crop.height}"]
     if crop != size:

@@ -36,7 +36,6 @@ from videorender.pipeline.captions.fonts import LATIN
 from videorender.pipeline.captions.subtitles import CaptionLayout, build_subtitles
 from videorender.pipeline.ffmpeg import cover_crop
 from videorender.pipeline.models import Size, VoiceTrack
-from videorender.pipeline.render import encoder_for
 from videorender.pipeline.script import process_script
 from videorender.pipeline.tts import create_engine
 from videorender.pipeline.voice import synthesize_voice
@@ -70,7 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _narrate(script: Path, wav: Path, settings: Settings) -> VoiceTrack:
     sentences = process_script(script.read_text(encoding="utf-8"))
     return synthesize_voice(
-        create_engine(settings), sentences, wav, pause_ms=settings.sentence_pause_ms
+        create_engine(settings.pipeline_config().tts),
+        sentences,
+        wav,
+        pause_ms=settings.sentence_pause_ms,
     )
 
 
@@ -89,7 +91,7 @@ def _compose_and_write(
     audio = CompositeAudioClip([AudioFileClip(str(voice.path)), music]).with_duration(duration_s)
     video = CompositeVideoClip([base, *_captions(voice, size)], size=(size.width, size.height))
     video = video.with_audio(audio).with_duration(duration_s)
-    encoder = encoder_for(settings)
+    encoder = settings.pipeline_config().render.encoder
     video.write_videofile(
         str(args.output),
         fps=30,

@@ -48,7 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         words = args.seconds * 3  # the bundled voice speaks about three words a second
         sentences = process_script(" ".join(text.split()[:words]) + ".")
         voice = synthesize_voice(
-            create_engine(settings), sentences, work / "voice.wav", pause_ms=250
+            create_engine(settings.pipeline_config().tts),
+            sentences,
+            work / "voice.wav",
+            pause_ms=250,
         )
         font = prepare_fonts_dir(text, work / "fonts")
         write_subtitles(build_subtitles(voice.sentences, args.size, font), work / "subs.ass")
@@ -57,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         plan = plan_render(
             inputs=checked, voice=voice.path, voice_ms=voice.duration_ms,
             subtitles=work / "subs.ass", fonts_dir=work / "fonts", output=work / "out.mp4",
-            size=args.size, settings=settings,
+            size=args.size, config=settings.pipeline_config().render,
         )  # fmt: skip
         no_text = replace(plan, subtitles=work / "empty.ass")
         run = Run(Job("P", "profile", args.size), inputs, work, plan.duration_ms)

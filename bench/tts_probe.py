@@ -34,7 +34,9 @@ def main(argv: list[str]) -> int:
         work = Path(tmp)
         wav = work / "voice.wav"
         started = time.perf_counter()
-        engine = create_engine(settings, provider="piper")  # as a job loads it
+        engine = create_engine(
+            settings.pipeline_config().tts, provider="piper"
+        )  # as a job loads it
         load_s = time.perf_counter() - started
         cold = synthesize_voice(engine, sentences, wav, pause_ms=settings.sentence_pause_ms)
         cold_s = time.perf_counter() - started

@@ -33,7 +33,7 @@ def measure(engine_name: str, script: Path, language: str | None) -> dict[str, f
     """Load one engine and speak the script; runs inside the child process."""
     settings = load_settings(tts_provider=engine_name, tts_cache_max_mb=0)
     started = time.perf_counter()
-    engine = create_engine(settings, language=language)
+    engine = create_engine(settings.pipeline_config().tts, language=language)
     lang = get_language(language) if language else ENGLISH
     sentences = process_script(script.read_text(encoding="utf-8"), lang)
     loaded = time.perf_counter()

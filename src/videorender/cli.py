@@ -25,6 +25,7 @@ from videorender.config import Settings, load_settings
 from videorender.errors import ConfigError, InputError, VideoRenderError
 from videorender.pipeline import models
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
+from videorender.pipeline.clock import StageClock
 from videorender.pipeline.models import (
     CAPTION_POSITIONS,
     CaptionOptions,
@@ -228,7 +229,7 @@ def _render(args: argparse.Namespace) -> int:
         voiceover=args.voiceover,
     )
     with StageProgress() as progress:
-        result = render(job, settings, on_progress=progress.update)
+        result = render(job, settings.pipeline_config(), clock=StageClock(progress.update))
     table = Table(title=f"Rendered {result.video}", show_header=True, title_justify="left")
     table.add_column("stage")
     table.add_column("seconds", justify="right")
@@ -275,19 +276,26 @@ def _voiceover(args: argparse.Namespace) -> int:
         track = voiceover(
             script,
             args.output,
-            settings,
+            settings.pipeline_config(),
             options=RenderOptions(
                 voice_model=args.voice,
                 tts_provider=args.engine,
                 speaker=args.speaker,
                 language=args.language,
             ),
-            on_progress=progress.update,
+            clock=StageClock(progress.update),
         )
     console.print(
         f"wrote {track.path}: {track.duration_ms / 1000:.1f} s, {len(track.sentences)} sentences"
     )
     return 0
+
+
+def studio_address(host: str, port: int) -> str:
+    """The address to open in a browser: a wildcard bind is reached at 127.0.0.1 here."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    return f"http://{shown}:{port}/"
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -301,6 +309,7 @@ def _serve(args: argparse.Namespace) -> int:
     if workers:
         check_worker_role(settings)
     app = create_app(settings, workers=workers)
+    console.print(f"[bold]Video studio:[/] {studio_address(args.host, args.port)}", highlight=False)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None)
     return 0
 

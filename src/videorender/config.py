@@ -15,6 +15,9 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from videorender.errors import ConfigError
+from videorender.pipeline.media import MediaLimits
+from videorender.pipeline.models import Encoder
+from videorender.pipeline.stage_config import PipelineConfig, RenderConfig, TTSConfig
 
 
 def _default_cache_dir() -> Path:
@@ -236,6 +239,48 @@ class Settings(BaseSettings):
     def database(self) -> str:
         """The job store's SQLAlchemy URL."""
         return self.database_url or f"sqlite:///{(self.data_dir / 'jobs.db').resolve()}"
+
+    def pipeline_config(self) -> PipelineConfig:
+        """The few values the pipeline's stages use, and nothing else of the settings."""
+        return PipelineConfig(
+            tts=TTSConfig(
+                provider=self.tts_provider,
+                piper_model_path=self.piper_model_path,
+                piper_config_path=self.piper_config_path,
+                piper_threads=self.piper_threads,
+                piper_mem_arena=self.piper_mem_arena,
+                kokoro_model_path=self.kokoro_model_path,
+                kokoro_voices_path=self.kokoro_voices_path,
+                kokoro_speaker=self.kokoro_speaker,
+                kokoro_lang=self.kokoro_lang,
+                kokoro_threads=self.kokoro_threads,
+                voices_dir=self.voices_dir,
+                cache_dir=self.tts_cache_dir,
+                cache_max_mb=self.tts_cache_max_mb,
+                sentence_pause_ms=self.sentence_pause_ms,
+                keep_loaded=self.tts_keep_loaded,
+            ),
+            render=RenderConfig(
+                encoder=Encoder(
+                    preset=self.video_preset,
+                    crf=self.video_crf,
+                    threads=self.ffmpeg_threads,
+                    lookahead=self.ffmpeg_lookahead,
+                ),
+                max_long_side=self.max_long_side,
+                tail_ms=self.tail_ms,
+                music_volume=self.music_volume,
+                music_fade_out_ms=self.music_fade_out_ms,
+                target_lufs=self.target_lufs,
+                thumbnail_fraction=self.thumbnail_fraction,
+                ffmpeg_timeout_s=self.ffmpeg_timeout_seconds,
+            ),
+            media=MediaLimits(
+                max_side=self.max_input_side,
+                max_seconds=self.max_input_seconds,
+                max_voiceover_seconds=self.max_voiceover_seconds,
+            ),
+        )
 
 
 def load_settings(**overrides: object) -> Settings:

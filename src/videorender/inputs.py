@@ -17,11 +17,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from videorender import uploads
 from videorender.errors import DownloadError, InputError, UnsafeURLError
 from videorender.netguard import MAX_REDIRECTS, NetGuard
 from videorender.storage import Storage
 
-SCHEMES = ("http", "https", "s3")
+SCHEMES = ("http", "https", "s3", uploads.SCHEME)
 MB = 1024 * 1024
 
 
@@ -55,14 +56,16 @@ def check_url(url: str, field: str, schemes: tuple[str, ...] = SCHEMES) -> str:
 
 
 def fetch(url: str, dest: Path, *, limits: DownloadLimits, storage: Storage, field: str) -> Path:
-    """Bring the input at `url` to the file `dest`.
+    """Bring the input at `url` to the file `dest` (`upload://ID`: an upload of ours).
 
     Raises:
         InputError: the URL is unusable, unreachable, too big or too slow (names `field`).
     """
     url = check_url(url, field)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if urlsplit(url).scheme.lower() == "s3":
+    if uploads.is_upload(url):  # our own upload: read through the storage, no HTTP
+        storage.read(uploads.key_of(url, field), dest, max_bytes=limits.max_bytes, field=field)
+    elif urlsplit(url).scheme.lower() == "s3":
         storage.fetch(url, dest, max_bytes=limits.max_bytes, field=field)
     else:
         download(url, dest, limits=limits, field=field)
@@ -81,7 +84,9 @@ def check_locations(
     for field, url in locations.items():
         if url is None:
             continue
-        if urlsplit(url).scheme.lower() == "s3":
+        if uploads.is_upload(url):
+            uploads.key_of(url, field)
+        elif urlsplit(url).scheme.lower() == "s3":
             storage.check_input(url, field)
         elif s3_only:
             raise InputError(

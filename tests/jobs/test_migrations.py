@@ -19,14 +19,14 @@ from videorender.jobs.db import (
     BASELINE_REVISION,
     current_revision,
     head_revision,
-    jobs,
     metadata,
     migrate,
     open_database,
-    webhook_outbox,
 )
 from videorender.jobs.models import JobStatus
+from videorender.jobs.registry import WorkerRegistry
 from videorender.jobs.store import JobStore
+from videorender.pipeline.models import CaptionOptions, Color, RenderOptions, Size
 
 # Columns of the baseline revision, spelled out: later revisions may add columns to `jobs`,
 # and a test of the upgrade must write what the *old* schema had.
@@ -77,10 +77,13 @@ def test_upgrade_keeps_queued_jobs_and_they_run(url: str, old_engine: Engine) ->
             job = store.get(f"job-{n}")
             assert job is not None
             assert (job.status.value, job.request.script) == (status, f"Script {n}.")
+            assert job.request.options.size == Size(160, 90)
         claim = store.claim(60)  # the oldest queued job, on the new schema
         assert claim is not None and claim.job.id == "job-0" and claim.job.attempts == 1
         assert store.counts().queued == 2
-        assert store.cluster(alive_within_s=60).workers_alive == 0  # the new table is there
+        assert (
+            WorkerRegistry(engine).cluster(alive_within_s=60).workers_alive == 0
+        )  # the new table is there
         assert _schema_drift(engine) == []
     finally:
         engine.dispose()
@@ -105,8 +108,10 @@ def test_database_made_by_create_all_with_later_columns_upgrades(url: str) -> No
     """Versions between the baseline and migrations made their tables with `create_all`,
     already holding some of the columns that revision 0003 adds: only the rest is added."""
     engine = create_engine(url)
-    metadata.create_all(engine, tables=[jobs, webhook_outbox])
+    assert migrate(engine, to="0003") == "0003"  # the columns create_all made then, and more
     with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))  # create_all left no revision
+        conn.execute(text("DROP TABLE workers"))
         conn.execute(text("DROP INDEX ix_jobs_status_created_at"))  # not in those versions
         conn.execute(
             INSERT_BASELINE_JOB, {"id": "kept", "status": "queued", "script": "Kept.",
@@ -123,6 +128,45 @@ def test_database_made_by_create_all_with_later_columns_upgrades(url: str) -> No
         with migrated.connect() as conn:
             key = conn.execute(text("SELECT idempotency_key FROM jobs")).scalar_one()
         assert key == "k"
+    finally:
+        migrated.dispose()
+
+
+def test_requests_stored_field_by_field_become_one_document(url: str) -> None:
+    """Revision 0004 turns the columns of a request (0003) into the document that
+    `JobRequest.from_json` reads: every option, the URLs and the caller's metadata survive."""
+    engine = create_engine(url)
+    migrate(engine, to="0003")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO jobs (id, kind, status, script, size, base_url, attempts, percent,"
+                " created_at, bgm_url, webhook_url, options, metadata_json) VALUES ('old',"
+                " 'render', 'queued', 'Hi.', '1080x1920', 'http://h/', 0, 0, 1.0,"
+                " 'https://m/a.mp3', 'https://w/h', :options, :metadata)"
+            ),
+            {"options": '{"speaker": "af_bella", "subtitle_style": "karaoke", '
+                        '"tts_provider": null, "captions": {"text_color": "#ff0000", "outline": 2}}',
+             "metadata": '{"n":1}'},
+        )  # fmt: skip
+    engine.dispose()
+    migrated = open_database(url)
+    try:
+        job = JobStore(migrated).get("old")
+        assert job is not None
+        request = job.request
+        assert (request.script, request.bgm_url, request.webhook_url) == (
+            "Hi.",
+            "https://m/a.mp3",
+            "https://w/h",
+        )
+        assert request.base_url == "http://h/" and request.metadata == {"n": 1}
+        assert request.options == RenderOptions(
+            size=Size(1080, 1920),
+            speaker="af_bella",
+            subtitle_style="karaoke",
+            captions=CaptionOptions(text_color=Color(255, 0, 0), outline=2),
+        )
     finally:
         migrated.dispose()
 

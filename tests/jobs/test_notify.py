@@ -13,11 +13,12 @@ import pytest
 from videorender.config import Settings
 from videorender.jobs import worker as worker_module
 from videorender.jobs.db import is_postgres_url, normalize_url, open_database
-from videorender.jobs.execute import JobContext, Outcome, ProgressRecorder
+from videorender.jobs.execute import JobContext, Outcome
 from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest
 from videorender.jobs.notify import JobListener, conninfo
 from videorender.jobs.service import JobService
 from videorender.jobs.store import JobStore
+from videorender.pipeline.clock import StageClock
 
 DEADLINE_S = 10.0  # generous for a loaded machine; the wake-up is measured, not asserted
 
@@ -70,7 +71,7 @@ def test_an_idle_worker_is_woken_by_notify_not_by_its_poll(
     monkeypatch.setattr(worker_module, "POLL_SECONDS", 600.0)
     ran = threading.Event()
 
-    def quick(ctx: JobContext, claim: Claim, recorder: ProgressRecorder) -> Outcome:
+    def quick(ctx: JobContext, claim: Claim, clock: StageClock) -> Outcome:
         ran.set()
         return Outcome(Artifacts(), ())
 

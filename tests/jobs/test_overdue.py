@@ -12,9 +12,11 @@ from tests.service.servers import wait_for
 from videorender.config import Settings
 from videorender.jobs import worker as worker_module
 from videorender.jobs.db import open_database
-from videorender.jobs.execute import JobContext, Outcome, ProgressRecorder
+from videorender.jobs.execute import JobContext, Outcome
 from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest, JobStatus
+from videorender.jobs.registry import WorkerRegistry
 from videorender.jobs.store import JobStore
+from videorender.pipeline.clock import StageClock
 from videorender.storage import create_storage
 
 
@@ -25,13 +27,14 @@ def test_a_job_that_ignores_its_time_limit_is_failed(
     store = JobStore(open_database(f"sqlite:///{tmp_path / 'jobs.db'}"))
     release = threading.Event()
 
-    def stuck(ctx: JobContext, claim: Claim, recorder: ProgressRecorder) -> Outcome:
+    def stuck(ctx: JobContext, claim: Claim, clock: StageClock) -> Outcome:
         release.wait(60)  # a stage that never looks at the deadline
         return Outcome(Artifacts(), ())
 
     monkeypatch.setattr(worker_module, "execute", stuck)
     monkeypatch.setattr(worker_module, "OVERDUE_GRACE_S", 0.5)
-    pool = worker_module.WorkerPool(JobContext(settings, store, create_storage(settings)), 1)
+    context = JobContext(settings, store, create_storage(settings))
+    pool = worker_module.WorkerPool(context, 1, WorkerRegistry(store.engine))
     job = store.create(JobRequest(kind=JobKind.VOICEOVER, script="Stuck."))
     pool.start()
     try:

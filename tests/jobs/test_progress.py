@@ -1,5 +1,6 @@
-"""The worker's progress recorder: monotonic percent, stage timings, and the cancel flag it
-raises when the job is cancelled elsewhere (another process, through the database)."""
+"""A job's clock: monotonic percent saved to the store, stage timings (the job's own stages
+and the pipeline's on one clock), and the cancel flag raised when the job is cancelled
+elsewhere (another process, through the database)."""
 
 from __future__ import annotations
 
@@ -10,53 +11,62 @@ import pytest
 from videorender.config import Settings
 from videorender.errors import JobCancelledError
 from videorender.jobs.db import open_database
-from videorender.jobs.execute import JobContext, ProgressRecorder
+from videorender.jobs.execute import JobContext, job_clock
 from videorender.jobs.models import JobKind, JobRequest
 from videorender.jobs.store import JobStore
+from videorender.pipeline.clock import StageClock
 from videorender.pipeline.models import Progress, Stage
 from videorender.storage import create_storage
 
 
-def _recorder(
-    settings: Settings, kind: JobKind = JobKind.RENDER
-) -> tuple[JobStore, ProgressRecorder, str]:
+def _clock(settings: Settings, kind: JobKind = JobKind.RENDER) -> tuple[JobStore, StageClock, str]:
     store = JobStore(open_database(settings.database))
     store.create(JobRequest(kind=kind, script="Hello there."))
     claim = store.claim(60)
     assert claim is not None
     ctx = JobContext(settings, store, create_storage(settings))
-    return store, ProgressRecorder(ctx, claim, threading.Event()), claim.job.id
+    return store, job_clock(ctx, claim, threading.Event()), claim.job.id
 
 
 def test_percent_never_goes_down_and_stays_below_100(settings: Settings) -> None:
-    store, recorder, job_id = _recorder(settings)
-    recorder.mark(Stage.INPUTS.value)
-    recorder(Progress(Stage.INPUTS, 1.0))  # 3 %
-    recorder(Progress(Stage.SCRIPT, 0.0))  # the pipeline starts with the script: 0 %
+    store, clock, job_id = _clock(settings)
+    with clock.stage(Stage.INPUTS):  # 3 % once done
+        pass
+    clock.report(Progress(Stage.SCRIPT, 0.0))  # the pipeline starts with the script: 0 %
     job = store.get(job_id)
     assert job is not None and (job.stage, job.percent) == ("script", 3)
-    recorder(Progress(Stage.THUMBNAIL, 1.0))
+    with clock.stage(Stage.UPLOAD):  # the voice, mid-job: the stage moves, the bar does not
+        job = store.get(job_id)
+        assert job is not None and (job.stage, job.percent) == ("upload", 3)
+    clock.report(Progress(Stage.THUMBNAIL, 1.0))
     job = store.get(job_id)
     assert job is not None and (job.stage, job.percent) == ("thumbnail", 99)
-    recorder.mark("upload")
-    timings = recorder.timings()
-    assert set(timings) == {"inputs", "script", "thumbnail", "upload"}
-    assert all(seconds >= 0 for seconds in timings.values())
+
+
+def test_a_stage_entered_twice_adds_up(settings: Settings) -> None:
+    _store, clock, _job_id = _clock(settings)
+    for _ in range(2):  # the job fetches its inputs, then the pipeline checks them
+        with clock.stage(Stage.INPUTS):
+            threading.Event().wait(0.05)
+    with clock.stage(Stage.UPLOAD):
+        pass
+    assert set(clock.seconds) == {"inputs", "upload"}
+    assert clock.seconds["inputs"] >= 0.1 and clock.seconds["upload"] >= 0
 
 
 def test_voiceover_speech_spans_the_bar(settings: Settings) -> None:
-    store, recorder, job_id = _recorder(settings, JobKind.VOICEOVER)
-    recorder(Progress(Stage.TTS, 0.5))
+    store, clock, job_id = _clock(settings, JobKind.VOICEOVER)
+    clock.report(Progress(Stage.TTS, 0.5))
     job = store.get(job_id)
     assert job is not None and 45 <= job.percent <= 55
 
 
 def test_a_cancel_in_the_database_raises_the_flag(settings: Settings) -> None:
-    store, recorder, job_id = _recorder(settings)
-    recorder(Progress(Stage.TTS, 0.1))
-    assert not recorder.cancel.is_set()
+    store, clock, job_id = _clock(settings)
+    clock.report(Progress(Stage.TTS, 0.1))
+    assert not clock.cancel.is_set()
     store.cancel(job_id)  # as another process would
-    recorder(Progress(Stage.RENDER, 0.0))  # a new stage: written at once, and refused
-    assert recorder.cancel.is_set()
-    with pytest.raises(JobCancelledError):
-        recorder.mark("upload")
+    clock.report(Progress(Stage.RENDER, 0.0))  # a new stage: written at once, and refused
+    assert clock.cancel.is_set()
+    with pytest.raises(JobCancelledError), clock.stage(Stage.UPLOAD):
+        pass

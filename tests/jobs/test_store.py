@@ -15,7 +15,9 @@ import pytest
 from videorender.errors import IdempotencyConflictError
 from videorender.jobs.db import open_database
 from videorender.jobs.models import Artifacts, Claim, Idempotency, JobKind, JobRequest, JobStatus
-from videorender.jobs.store import ClusterCounts, JobStore, WorkerInfo
+from videorender.jobs.outbox import Outbox
+from videorender.jobs.registry import ClusterCounts, WorkerInfo, WorkerRegistry
+from videorender.jobs.store import JobStore
 from videorender.webhooks import VideoCompleted, VoiceoverUploaded
 
 HOOK = "http://127.0.0.1:9/hook"
@@ -28,7 +30,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobStore]:
     else:
         url = request.getfixturevalue("pg_url")
     engine = open_database(url)
-    yield JobStore(engine, webhook_url=HOOK)
+    yield JobStore(engine, outbox=Outbox(engine, webhook_url=HOOK))
     engine.dispose()
 
 
@@ -79,7 +81,9 @@ def test_expired_lease_is_requeued_then_failed_after_max_attempts(store: JobStor
     failed = store.get(job.id)
     assert failed is not None and failed.status is JobStatus.FAILED
     assert failed.error is not None and "lease expired" in failed.error
-    assert [item.delivery.msg_id for item in store.due_deliveries()] == [f"{job.id}.job_failed"]
+    assert [item.delivery.msg_id for item in store.outbox.due_deliveries()] == [
+        f"{job.id}.job_failed"
+    ]
 
 
 def test_a_lost_lease_cannot_overwrite_the_newer_attempt(store: JobStore) -> None:
@@ -104,24 +108,26 @@ def test_outbox_keeps_one_message_per_event_and_url_in_order(store: JobStore) ->
     done = VideoCompleted(job_id=job.id, voice_url="v", subtitles_url=None, video_url=None,
                           thumbnail_url=None, timestamp="t")  # fmt: skip
     assert store.complete(claim, Artifacts(voice_url="v"), [done])
-    due = store.due_deliveries()
+    due = store.outbox.due_deliveries()
     # One lane per receiver, the oldest message first; the next waits for its delivery.
     assert sorted((i.delivery.url, i.delivery.msg_id) for i in due) == [
         ("http://127.0.0.1:9/hook", f"{job.id}.voiceover_uploaded"),
         ("http://127.0.0.1:9/own", f"{job.id}.voiceover_uploaded"),
     ]
     for item in due:
-        store.delivered(item.id)
-    assert [i.delivery.msg_id for i in store.due_deliveries()] == [f"{job.id}.video_completed"] * 2
+        store.outbox.delivered(item.id)
+    assert [i.delivery.msg_id for i in store.outbox.due_deliveries()] == [
+        f"{job.id}.video_completed"
+    ] * 2
 
 
 def test_failed_delivery_waits_for_its_retry_time(store: JobStore) -> None:
     store.create(_request())
     claim = _claim(store)
     store.fail(claim, "render failed: boom", "StageError")
-    (item,) = store.due_deliveries()
-    store.delivery_failed(item.id, "HTTP 503", retry_at=time.time() + 60)
-    assert store.due_deliveries() == []
+    (item,) = store.outbox.due_deliveries()
+    store.outbox.delivery_failed(item.id, "HTTP 503", retry_at=time.time() + 60)
+    assert store.outbox.due_deliveries() == []
 
 
 def test_a_due_delivery_is_found_behind_many_waiting_ones(store: JobStore) -> None:
@@ -130,12 +136,12 @@ def test_a_due_delivery_is_found_behind_many_waiting_ones(store: JobStore) -> No
     for _ in range(250):
         store.create(_request())
         store.fail(_claim(store), "render failed: boom", "StageError")
-    for item in store.due_deliveries(limit=500):
-        store.delivery_failed(item.id, "HTTP 503", retry_at=time.time() + 600)
-    assert store.due_deliveries() == []
+    for item in store.outbox.due_deliveries(limit=500):
+        store.outbox.delivery_failed(item.id, "HTTP 503", retry_at=time.time() + 600)
+    assert store.outbox.due_deliveries() == []
     job = store.create(_request())
     store.fail(_claim(store), "render failed: boom", "StageError")
-    assert [i.delivery.msg_id for i in store.due_deliveries()] == [f"{job.id}.job_failed"]
+    assert [i.delivery.msg_id for i in store.outbox.due_deliveries()] == [f"{job.id}.job_failed"]
 
 
 def test_cancel_a_queued_job(store: JobStore) -> None:
@@ -158,7 +164,7 @@ def test_cancel_a_running_job_revokes_its_claim(store: JobStore) -> None:
     assert not store.fail(claim, "late", "StageError")
     job = store.get(claim.job.id)
     assert job is not None and job.status is JobStatus.CANCELLED and job.artifacts.video_url is None
-    (item,) = store.due_deliveries()
+    (item,) = store.outbox.due_deliveries()
     assert json.loads(item.delivery.body) == {
         "event": "job_cancelled", "job_id": claim.job.id,
         "timestamp": json.loads(item.delivery.body)["timestamp"], "metadata": {"record": 7},
@@ -166,7 +172,7 @@ def test_cancel_a_running_job_revokes_its_claim(store: JobStore) -> None:
     # Cancelling again changes nothing and announces nothing twice.
     again = store.cancel(claim.job.id)
     assert again is not None and again.status is JobStatus.CANCELLED
-    assert len(store.due_deliveries()) == 1
+    assert len(store.outbox.due_deliveries()) == 1
 
 
 def test_cancel_leaves_a_finished_job_alone(store: JobStore) -> None:
@@ -241,23 +247,24 @@ def test_deliveries_are_taken_by_one_dispatcher_at_a_time(store: JobStore) -> No
     job = store.create(_request())
     claim = _claim(store)
     assert store.fail(claim, "boom", "RenderError")
-    (item,) = store.take_deliveries(hold_s=30)
-    assert store.take_deliveries(hold_s=30) == []  # another dispatcher finds it taken
-    store.delivery_failed(item.id, "503", retry_at=time.time() - 1)
-    (again,) = store.take_deliveries(hold_s=30)
+    (item,) = store.outbox.take_deliveries(hold_s=30)
+    assert store.outbox.take_deliveries(hold_s=30) == []  # another dispatcher finds it taken
+    store.outbox.delivery_failed(item.id, "503", retry_at=time.time() - 1)
+    (again,) = store.outbox.take_deliveries(hold_s=30)
     assert again.delivery.msg_id == f"{job.id}.job_failed" and again.attempts == 1
 
 
 def test_heartbeats_count_live_workers_and_forget_dead_ones(store: JobStore) -> None:
     alive = WorkerInfo(id="a", hostname="box1", pid=1, slots=3, started_at=time.time())
     other = WorkerInfo(id="b", hostname="box2", pid=2, slots=2, started_at=time.time())
-    store.heartbeat(alive, active=1)
-    store.heartbeat(other, active=2)
-    assert store.cluster(alive_within_s=60) == ClusterCounts(workers_alive=2, slots=5, active=3)
-    store.worker_stopped("b")
-    assert store.cluster(alive_within_s=60).workers_alive == 1
+    registry = WorkerRegistry(store.engine)
+    registry.heartbeat(alive, active=1)
+    registry.heartbeat(other, active=2)
+    assert registry.cluster(alive_within_s=60) == ClusterCounts(workers_alive=2, slots=5, active=3)
+    registry.stopped("b")
+    assert registry.cluster(alive_within_s=60).workers_alive == 1
     time.sleep(0.05)  # a heartbeat older than the window no longer counts
-    assert store.cluster(alive_within_s=0.01).workers_alive == 0
-    assert store.prune_workers(silent_for_s=0.01) == 1
-    store.heartbeat(alive, active=0)  # a pruned worker that comes back registers again
-    assert store.cluster(alive_within_s=60).workers_alive == 1
+    assert registry.cluster(alive_within_s=0.01).workers_alive == 0
+    assert registry.prune(silent_for_s=0.01) == 1
+    registry.heartbeat(alive, active=0)  # a pruned worker that comes back registers again
+    assert registry.cluster(alive_within_s=60).workers_alive == 1

@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import Media
 from videorender.config import Settings
 from videorender.errors import JobCancelledError
+from videorender.pipeline.clock import StageClock
 from videorender.pipeline.models import Progress, RenderOptions, Size, Stage
 from videorender.pipeline.run import RenderJob, render, voiceover
 
@@ -49,7 +50,12 @@ def test_cancel_stops_speech_between_sentences(
                 cancel.set()  # after the first sentence
 
     with pytest.raises(JobCancelledError, match="tts"):
-        voiceover(SCRIPT, tmp_path / "voice.wav", settings, on_progress=on_progress, cancel=cancel)
+        voiceover(
+            SCRIPT,
+            tmp_path / "voice.wav",
+            settings.pipeline_config(),
+            clock=StageClock(on_progress, cancel),
+        )
     # One sentence (of three, once short ones are merged) was spoken; the rest never were.
     assert len(seen) == 2 and seen[0] == 0.0 and 0 < seen[1] < 1
     assert not (tmp_path / "voice.wav").exists()
@@ -73,7 +79,7 @@ def test_cancel_during_the_render_kills_ffmpeg(
         options=RenderOptions(size=Size(640, 360)),
     )  # fmt: skip
     with pytest.raises(JobCancelledError, match="render"):
-        render(job, settings, on_progress=on_progress, cancel=cancel)
+        render(job, settings.pipeline_config(), clock=StageClock(on_progress, cancel))
     assert ffmpeg_seen and ffmpeg_seen[0], "FFmpeg was not running when cancelled"
     assert _ffmpeg_children() == []
     assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE

@@ -45,7 +45,7 @@ def test_own_timeout_without_a_job_limit_is_an_ffmpeg_error() -> None:
 
 def test_job_time_limit_stops_speech_between_sentences(settings: Settings, tmp_path: Path) -> None:
     sentences = process_script("One sentence here is spoken. " * 40)
-    engine = create_engine(settings)
+    engine = create_engine(settings.pipeline_config().tts)
     spoken: list[float] = []
     with deadline.limit(3600), pytest.raises(JobTimeoutError, match="tts failed"):
 

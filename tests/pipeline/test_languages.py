@@ -67,7 +67,7 @@ def test_japanese_without_its_extra_fails_before_any_work() -> None:
         from videorender.errors import LanguageUnavailableError
         from videorender.pipeline.tts import choose_job_voice
         try:
-            choose_job_voice(load_settings(tts_provider="kokoro"), language="ja")
+            choose_job_voice(load_settings(tts_provider="kokoro").pipeline_config().tts, language="ja")
         except LanguageUnavailableError as exc:
             print(exc)
         print("kokoro loaded" if "kokoro_onnx" in sys.modules else "nothing loaded")

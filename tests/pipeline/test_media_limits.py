@@ -99,7 +99,10 @@ def test_limits_come_from_settings_and_refuse_before_any_speech(
 ) -> None:
     strict = settings.model_copy(update={"max_input_seconds": 10})
     with pytest.raises(MediaError, match="lasts 30 s; the limit is 10 s"):
-        render(RenderJob("Too long a base.", tmp_path / "out", base_video=media.base_long), strict)
+        render(
+            RenderJob("Too long a base.", tmp_path / "out", base_video=media.base_long),
+            strict.pipeline_config(),
+        )
     assert not settings.tts_cache_dir.exists()
 
 
@@ -117,7 +120,7 @@ def test_ten_hour_base_video_costs_only_the_part_used(
     write_subtitles(build_subtitles([], Size(64, 36), family), tmp_path / "subs.ass")
     plan = plan_render(
         inputs=inputs, voice=voice, voice_ms=2000, subtitles=tmp_path / "subs.ass",
-        fonts_dir=fonts, output=tmp_path / "out.mp4", size=Size(64, 36), settings=settings,
+        fonts_dir=fonts, output=tmp_path / "out.mp4", size=Size(64, 36), config=settings.pipeline_config().render,
     )  # fmt: skip
     argv = ffmpeg.build_render_argv(plan)
     argv[argv.index("-loglevel") + 1] = "verbose"  # FFmpeg then reports packets read per input

@@ -51,7 +51,9 @@ def test_voice_only_on_a_plain_background(
     settings: Settings, tmp_path: Path, private_tmp: Path
 ) -> None:
     out = tmp_path / "out"
-    result = render(RenderJob(SCRIPT, out, options=RenderOptions(size=SMALL)), settings)
+    result = render(
+        RenderJob(SCRIPT, out, options=RenderOptions(size=SMALL)), settings.pipeline_config()
+    )
 
     assert sorted(p.name for p in out.iterdir()) == [
         "final.mp4", "subs.ass", "subs.srt", "subs.vtt", "thumbnail.jpg", "voice.wav",
@@ -85,7 +87,7 @@ def test_short_base_is_looped_under_music_and_keeps_its_size(
     settings: Settings, media: Media, tmp_path: Path
 ) -> None:
     job = RenderJob(SCRIPT, tmp_path / "out", base_video=media.base_short, music=media.music)
-    result = render(job, settings)
+    result = render(job, settings.pipeline_config())
     found = streams(result.video)
     assert (found["video"]["width"], found["video"]["height"]) == (320, 180)
     # The 2 s base and the 4 s music run for the whole narration.
@@ -107,7 +109,7 @@ def test_long_base_is_cut_and_cropped_to_the_asked_frame(
         base_video=media.base_long,
         options=RenderOptions(size=size),
     )
-    result = render(job, settings)
+    result = render(job, settings.pipeline_config())
     found = streams(result.video)
     assert (found["video"]["width"], found["video"]["height"]) == (size.width, size.height)
     expected_s = (_voice_ms(result.voice) + settings.tail_ms) / 1000
@@ -119,7 +121,8 @@ def test_subtitle_events_start_at_each_sentences_speech_onset(
     settings: Settings, tmp_path: Path
 ) -> None:
     result = render(
-        RenderJob(SCRIPT, tmp_path / "out", options=RenderOptions(size=SMALL)), settings
+        RenderJob(SCRIPT, tmp_path / "out", options=RenderOptions(size=SMALL)),
+        settings.pipeline_config(),
     )
     events = list(pysubs2.load(str(result.subtitles)))
     sentence_starts = [
@@ -137,7 +140,10 @@ def test_subtitles_are_burned_into_the_picture(
 ) -> None:
     sentences = process_script("Captions must be visible on the picture.")
     voice = synthesize_voice(
-        create_engine(settings), sentences, tmp_path / "voice.wav", pause_ms=200
+        create_engine(settings.pipeline_config().tts),
+        sentences,
+        tmp_path / "voice.wav",
+        pause_ms=200,
     )
     fonts = tmp_path / "fonts"
     family = prepare_fonts_dir("Captions", fonts)
@@ -149,7 +155,7 @@ def test_subtitles_are_burned_into_the_picture(
     for subs in (with_subs, without):
         plan = plan_render(
             inputs=inputs, voice=voice.path, voice_ms=voice.duration_ms, subtitles=subs,
-            fonts_dir=fonts, output=tmp_path / f"{subs.stem}.mp4", size=SMALL, settings=settings,
+            fonts_dir=fonts, output=tmp_path / f"{subs.stem}.mp4", size=SMALL, config=settings.pipeline_config().render,
         )  # fmt: skip
         render_video(plan, timeout_s=120)
         frames.append(gray_frame(plan.output, voice.duration_ms // 2, 320, 180))
@@ -182,7 +188,7 @@ def test_unusable_media_is_refused_before_any_work(
     out = tmp_path / "out"
     job = RenderJob(SCRIPT, out, **{field: getattr(media, path_name)})
     with pytest.raises(MediaError, match=message.replace("(", r"\(")):
-        render(job, settings)
+        render(job, settings.pipeline_config())
     assert not out.exists()
     assert list(private_tmp.iterdir()) == []
     assert not settings.tts_cache_dir.exists()  # refused before any speech was made
@@ -190,7 +196,7 @@ def test_unusable_media_is_refused_before_any_work(
 
 def test_bad_script_fails_cleanly(settings: Settings, tmp_path: Path, private_tmp: Path) -> None:
     with pytest.raises(ScriptError):
-        render(RenderJob("   ", tmp_path / "out"), settings)
+        render(RenderJob("   ", tmp_path / "out"), settings.pipeline_config())
     assert list(private_tmp.iterdir()) == []
 
 

@@ -60,7 +60,7 @@ def _caption_frame(text: str, voice: Path, work: Path, settings: Settings) -> np
     write_subtitles(subs, work / "subs.ass")
     plan = plan_render(
         inputs=MediaInputs(), voice=voice, voice_ms=CAPTION_MS, subtitles=work / "subs.ass",
-        fonts_dir=work / "fonts", output=work / "out.mp4", size=SIZE, settings=settings,
+        fonts_dir=work / "fonts", output=work / "out.mp4", size=SIZE, config=settings.pipeline_config().render,
     )  # fmt: skip
     render_video(plan, timeout_s=120)
     return gray_frame(plan.output, CAPTION_MS // 2, SIZE.width, SIZE.height).astype(int)

@@ -35,7 +35,9 @@ def test_sentence_spans_are_exact_and_joined_by_the_pause(
     settings: Settings, tmp_path: Path
 ) -> None:
     sentences = process_script("The first sentence is here. And the second one follows it now.")
-    voice = synthesize_voice(create_engine(settings), sentences, tmp_path / "v.wav", pause_ms=300)
+    voice = synthesize_voice(
+        create_engine(settings.pipeline_config().tts), sentences, tmp_path / "v.wav", pause_ms=300
+    )
     first, second = voice.sentences
     assert first.start_ms == 0
     assert second.start_ms - first.end_ms in (299, 300, 301)
@@ -45,7 +47,7 @@ def test_sentence_spans_are_exact_and_joined_by_the_pause(
 
 
 def test_repeated_sentences_are_spoken_once(settings: Settings, tmp_path: Path) -> None:
-    engine = CountingEngine(create_engine(settings))
+    engine = CountingEngine(create_engine(settings.pipeline_config().tts))
     cache = SpeechCache(tmp_path / "cache", 50 * 1024 * 1024)
     sentences = process_script(
         "This line is said twice. Something else in between here. This line is said twice."

@@ -22,7 +22,9 @@ def test_piper_word_spans_lie_in_order_inside_their_sentence(
     settings: Settings, tmp_path: Path
 ) -> None:
     sentences = process_script(SCRIPT)
-    voice = synthesize_voice(create_engine(settings), sentences, tmp_path / "v.wav", pause_ms=300)
+    voice = synthesize_voice(
+        create_engine(settings.pipeline_config().tts), sentences, tmp_path / "v.wav", pause_ms=300
+    )
     assert len(voice.sentences) == 2
     for sentence in voice.sentences:
         assert [w.text for w in sentence.words] == split_words(sentence.text)

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from videorender import __version__
-from videorender.api import errors
+from videorender import __version__, studio
+from videorender.api import errors, events, uploads
 from videorender.api.body_size import BodySizeLimit
 from videorender.api.routes import public, router
 from videorender.config import Settings, load_settings
@@ -44,5 +45,11 @@ def create_app(settings: Settings | None = None, *, workers: bool = True) -> Fas
     errors.install(app)
     app.include_router(public)
     app.include_router(router)
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.include_router(uploads.router)
+    app.include_router(events.router)
+    # The web studio at `/`: its pages, and its assets from the package.
+    app.include_router(studio.router)
+    app.mount(studio.STATIC_PATH, StaticFiles(directory=studio.STATIC_DIR), name="studio-static")
+    app.add_exception_handler(studio.SignInRequiredError, studio.sign_in_redirect)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, larger=uploads.upload_body_limit)
     return app

@@ -5,7 +5,7 @@ optional."""
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -19,17 +19,17 @@ from pydantic import (
 
 from videorender.errors import InputError
 from videorender.inputs import check_url
-from videorender.jobs.models import Job, JobKind, JobOptions, JobRequest
-from videorender.pipeline.captions import STYLES
+from videorender.jobs.models import Job, JobKind, JobRequest, JobStatus
+from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
 from videorender.pipeline.languages import get_language, require
-from videorender.pipeline.models import CAPTION_POSITIONS, CaptionOptions, Size
+from videorender.pipeline.models import CAPTION_POSITIONS, CaptionOptions, RenderOptions, Size
 from videorender.pipeline.script import MAX_SCRIPT_CHARS
 from videorender.pipeline.tts import ENGINES
 from videorender.webhooks import utc_timestamp
 
 MAX_URL_CHARS = 4096
+URL_FIELDS = ("base_video_url", "bgm_url", "voiceover_url", "webhook_url")  # those a kind has
 MAX_METADATA_BYTES = 1024
-JobStatusName = Literal["queued", "processing", "completed", "failed", "cancelled"]
 
 EXAMPLE_JOB_ID = "550e8400-e29b-41d4-a716-446655440000"
 EXAMPLE_METADATA: dict[str, JsonValue] = {"record_id": "rec_42", "workflow": "n8n-youtube-shorts"}
@@ -66,14 +66,33 @@ class _Request(BaseModel):
     metadata: dict[str, Any] | None = Field(
         default=None,
         description="Any JSON object of yours, at most 1 KB (compact JSON, UTF-8), echoed "
-        "unchanged in GET /status and in every webhook of the job (an addition).",
+        "unchanged in GET /status and in every webhook of the job.",
         examples=[EXAMPLE_METADATA],
     )
+
+    KIND: ClassVar[JobKind]
 
     @field_validator("script")
     @classmethod
     def _check_script(cls, value: str) -> str:
         return _script(value)
+
+    def render_options(self) -> RenderOptions:
+        return RenderOptions()
+
+    def job_request(self, base_url: str) -> JobRequest:
+        """The job this request asks for; `base_url` is where the caller reached us."""
+        urls = self.model_dump(
+            include={"base_video_url", "bgm_url", "voiceover_url", "webhook_url"}
+        )
+        return JobRequest(
+            kind=self.KIND,
+            script=self.script,
+            options=self.render_options(),
+            base_url=base_url,
+            metadata=self.metadata,
+            **urls,
+        )
 
     @field_validator("metadata")
     @classmethod
@@ -93,7 +112,7 @@ class _Request(BaseModel):
 
 
 class CaptionsBody(BaseModel):
-    """How captions look (an addition); every field left out takes the preset for the frame's
+    """How captions look; every field left out takes the preset for the frame's
     shape and the caption style. Sizes are pixels of the output frame."""
 
     model_config = ConfigDict(extra="forbid")
@@ -162,16 +181,18 @@ class _VoiceChoice(BaseModel):
 
 class _MediaRequest(_Request, _VoiceChoice):
     base_video_url: str | None = Field(
-        default=None, description="http(s):// or s3://; none: a plain background."
+        default=None,
+        description="http(s)://, s3:// or upload:// (from POST /uploads); none: a plain "
+        "background.",
     )
-    bgm_url: str | None = Field(default=None, description="http(s):// or s3://; none: no music.")
-    size: str | None = Field(
-        default=None, description="Output WIDTHxHEIGHT, e.g. 1080x1920 (an addition)."
+    bgm_url: str | None = Field(
+        default=None, description="http(s)://, s3:// or upload:// (POST /uploads); none: no music."
     )
+    size: str | None = Field(default=None, description="Output WIDTHxHEIGHT, e.g. 1080x1920.")
     webhook_url: str | None = Field(
         default=None,
         description="Also send this job's events here, besides WEBHOOK_URL; signed and retried "
-        "the same way (an addition).",
+        "the same way.",
     )
     subtitle_style: str | None = Field(
         default=None,
@@ -188,19 +209,22 @@ class _MediaRequest(_Request, _VoiceChoice):
             )
         return value
 
-    def options(self) -> JobOptions:
-        return JobOptions(
+    def render_options(self) -> RenderOptions:
+        return RenderOptions(
+            size=Size.parse(self.size) if self.size else None,
             tts_provider=self.tts_provider,
             speaker=self.speaker,
             language=self.language,
-            subtitle_style=self.subtitle_style,
-            captions=self.captions.values() if self.captions else {},
+            subtitle_style=self.subtitle_style or DEFAULT_STYLE,
+            captions=CaptionOptions.from_mapping(self.captions.values())
+            if self.captions
+            else CaptionOptions(),
         )
 
     @field_validator("base_video_url", "bgm_url")
     @classmethod
     def _check_media_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return _url(value, info.field_name or "url", ("http", "https", "s3"))
+        return _url(value, info.field_name or "url", ("http", "https", "s3", "upload"))
 
     @field_validator("webhook_url")
     @classmethod
@@ -221,6 +245,8 @@ class _MediaRequest(_Request, _VoiceChoice):
 class RenderRequest(_MediaRequest):
     """POST /render."""
 
+    KIND = JobKind.RENDER
+
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -236,22 +262,11 @@ class RenderRequest(_MediaRequest):
         }
     )
 
-    def job_request(self, base_url: str) -> JobRequest:
-        return JobRequest(
-            kind=JobKind.RENDER,
-            script=self.script,
-            base_video_url=self.base_video_url,
-            bgm_url=self.bgm_url,
-            size=self.size,
-            webhook_url=self.webhook_url,
-            options=self.options(),
-            base_url=base_url,
-            metadata=self.metadata,
-        )
-
 
 class VoiceoverRequest(_Request, _VoiceChoice):
     """POST /voiceover."""
+
+    KIND = JobKind.VOICEOVER
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -266,7 +281,7 @@ class VoiceoverRequest(_Request, _VoiceChoice):
 
     webhook_url: str | None = Field(
         default=None,
-        description="Also send this job's events here, besides WEBHOOK_URL (an addition).",
+        description="Also send this job's events here, besides WEBHOOK_URL.",
     )
 
     @field_validator("webhook_url")
@@ -274,21 +289,16 @@ class VoiceoverRequest(_Request, _VoiceChoice):
     def _check_webhook_url(cls, value: str | None) -> str | None:
         return _url(value, "webhook_url", ("http", "https"))
 
-    def job_request(self, base_url: str) -> JobRequest:
-        return JobRequest(
-            kind=JobKind.VOICEOVER,
-            script=self.script,
-            webhook_url=self.webhook_url,
-            options=JobOptions(
-                tts_provider=self.tts_provider, speaker=self.speaker, language=self.language
-            ),
-            base_url=base_url,
-            metadata=self.metadata,
+    def render_options(self) -> RenderOptions:
+        return RenderOptions(
+            tts_provider=self.tts_provider, speaker=self.speaker, language=self.language
         )
 
 
 class RenderVideoRequest(_MediaRequest):
     """POST /render-video: render over a provided voiceover."""
+
+    KIND = JobKind.RENDER_VIDEO
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -309,20 +319,6 @@ class RenderVideoRequest(_MediaRequest):
     @classmethod
     def _check_voiceover_url(cls, value: str) -> str:
         return _url(value, "voiceover_url", ("http", "https", "s3")) or value
-
-    def job_request(self, base_url: str) -> JobRequest:
-        return JobRequest(
-            kind=JobKind.RENDER_VIDEO,
-            script=self.script,
-            base_video_url=self.base_video_url,
-            bgm_url=self.bgm_url,
-            voiceover_url=self.voiceover_url,
-            size=self.size,
-            webhook_url=self.webhook_url,
-            options=self.options(),
-            base_url=base_url,
-            metadata=self.metadata,
-        )
 
 
 class JobResponse(BaseModel):
@@ -377,15 +373,13 @@ class JobResponse(BaseModel):
     )
 
     job_id: str
-    status: JobStatusName
+    status: JobStatus
     voice_url: str | None = None
     subtitles_url: str | None = None
     video_url: str | None = None
     thumbnail_url: str | None = None
     error: str | None = None
-    kind: Literal["render", "voiceover", "render_video"] | None = Field(
-        default=None, description="Which endpoint made the job."
-    )
+    kind: JobKind | None = Field(default=None, description="Which endpoint made the job.")
     progress: int = Field(
         default=0,
         ge=0,
@@ -408,31 +402,31 @@ class JobResponse(BaseModel):
         default=None, description="The request's `metadata`, unchanged."
     )
     created_at: str | None = Field(default=None, description="When the job was submitted (UTC).")
-    subtitles_srt_url: str | None = Field(default=None, description="SRT sidecar (an addition).")
-    subtitles_vtt_url: str | None = Field(default=None, description="WebVTT sidecar (an addition).")
+    subtitles_srt_url: str | None = Field(default=None, description="SRT sidecar.")
+    subtitles_vtt_url: str | None = Field(default=None, description="WebVTT sidecar.")
     words_url: str | None = Field(
-        default=None, description="words.json: every sentence and word with its time (an addition)."
+        default=None, description="words.json: every sentence and word with its time."
     )
     warnings: list[str] = Field(
         default_factory=list,
         description="What to know about a completed job, e.g. a voiceover that did not match "
-        "its script (an addition).",
+        "its script.",
     )
 
     @classmethod
     def of(cls, job: Job) -> JobResponse:
-        completed = job.status.value == "completed"
+        completed = job.status is JobStatus.COMPLETED
         return cls(
             job_id=job.id,
-            status=job.status.value,
+            status=job.status,
             voice_url=job.artifacts.voice_url,
             subtitles_url=job.artifacts.subtitles_url,
             video_url=job.artifacts.video_url,
             thumbnail_url=job.artifacts.thumbnail_url,
             error=job.error,
-            kind=job.request.kind.value,
+            kind=job.request.kind,
             progress=100 if completed else max(0, min(100, job.percent)),
-            stage=job.stage if job.status.value == "processing" else None,
+            stage=job.stage if job.status is JobStatus.PROCESSING else None,
             timings=dict(job.timings) if completed and job.timings else None,
             duration_seconds=(
                 job.duration_ms / 1000 if completed and job.duration_ms is not None else None
@@ -459,7 +453,7 @@ class VoiceoverResponse(BaseModel):
     """POST /voiceover."""
 
     job_id: str
-    status: JobStatusName
+    status: JobStatus
     voice_url: str | None = None
     error: str | None = None
 
@@ -467,7 +461,7 @@ class VoiceoverResponse(BaseModel):
     def of(cls, job: Job) -> VoiceoverResponse:
         return cls(
             job_id=job.id,
-            status=job.status.value,
+            status=job.status,
             voice_url=job.artifacts.voice_url,
             error=job.error,
         )
@@ -484,7 +478,7 @@ class QueueBody(BaseModel):
 
 
 class StorageBody(BaseModel):
-    """Where artifacts go, and whether it answered its latest check (an addition)."""
+    """Where artifacts go, and whether it answered its latest check."""
 
     backend: str = Field(description='"local" or "s3".')
     bucket: str | None = None
@@ -493,7 +487,7 @@ class StorageBody(BaseModel):
 
 
 class ClusterBody(BaseModel):
-    """Every process sharing the job store (an addition): worker processes whose heartbeat
+    """Every process sharing the job store: worker processes whose heartbeat
     is fresher than one lease, their job slots, and the shared queue."""
 
     workers_alive: int
@@ -527,6 +521,18 @@ class JobUrlsResponse(BaseModel):
     subtitles_url: str | None = None
     video_url: str | None = None
     thumbnail_url: str | None = None
+
+
+class UploadResponse(BaseModel):
+    """POST /uploads: the checked, stored file."""
+
+    url: str = Field(
+        description="Pass it as `base_video_url` (kind base_video) or `bgm_url` (kind music).",
+        examples=["upload://0f8fad5bd9cb469fa16570867728950e.mp4"],
+    )
+    kind: Literal["base_video", "music"]
+    size_bytes: int
+    duration_seconds: float
 
 
 class ErrorResponse(BaseModel):

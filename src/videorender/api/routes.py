@@ -25,7 +25,6 @@ from videorender.api.models import (
     HealthResponse,
     JobListResponse,
     JobResponse,
-    JobStatusName,
     JobUrlsResponse,
     QueueBody,
     RenderRequest,
@@ -39,7 +38,6 @@ from videorender.inputs import check_locations
 from videorender.jobs.models import Idempotency, Job, JobRequest, JobStatus
 from videorender.jobs.service import JobService
 from videorender.storage import StorageHealth
-from videorender.storage.local import LocalStorage
 
 WAIT_POLL_SECONDS = 0.2
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -162,32 +160,30 @@ def job_status(job_id: str, request: Request) -> JobResponse:
 )
 def list_jobs(
     request: Request,
-    status: Annotated[JobStatusName | None, Query(description="Only jobs in this state.")] = None,
+    status: Annotated[JobStatus | None, Query(description="Only jobs in this state.")] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="Jobs per page.")] = 20,
     cursor: Annotated[
         str | None, Query(max_length=200, description="`next_cursor` of the previous page.")
     ] = None,
 ) -> JobListResponse:
-    """Jobs, newest first, a page at a time (an addition, for dashboards). Pages are keyset
+    """Jobs, newest first, a page at a time. Pages are keyset
     paginated: jobs submitted while you page through never shift or repeat entries."""
-    after = _decode_cursor(cursor) if cursor else None
-    found = _service(request).list_jobs(
-        status=JobStatus(status) if status else None, limit=limit + 1, after=after
-    )
+    after = decode_cursor(cursor) if cursor else None
+    found = _service(request).list_jobs(status=status, limit=limit + 1, after=after)
     page = found[:limit]
     more = len(found) > limit
     return JobListResponse(
         jobs=[JobResponse.of(job) for job in page],
-        next_cursor=_encode_cursor(page[-1]) if more else None,
+        next_cursor=encode_cursor(page[-1]) if more else None,
     )
 
 
-def _encode_cursor(job: Job) -> str:
+def encode_cursor(job: Job) -> str:
     raw = json.dumps([job.created_at, job.id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[float, str]:
+def decode_cursor(cursor: str) -> tuple[float, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created_at, job_id = json.loads(raw)
@@ -207,7 +203,7 @@ def _decode_cursor(cursor: str) -> tuple[float, str]:
     },
 )
 def cancel_job(job_id: str, request: Request) -> JobResponse:
-    """Cancel a queued or running job (an addition): a running job's FFmpeg and speech
+    """Cancel a queued or running job: a running job's FFmpeg and speech
     synthesis are stopped and its temporary files removed before this answers; the job ends
     `cancelled` and a `job_cancelled` webhook is sent. Cancelling a cancelled job again
     answers 200 with the job; a completed or failed job is refused with 409."""
@@ -242,14 +238,14 @@ async def render_video(
         "base_video_url": body.base_video_url,
         "bgm_url": body.bgm_url,
     }
-    check_locations(storage, locations, s3_only=storage.kind == "s3")
+    check_locations(storage, locations, s3_only=storage.inputs_must_be_stored)
     job, replayed = await _submit_and_wait(request, body, idempotency_key)
     return _finished_response(job, JobResponse.of(job), replayed)
 
 
 @router.get("/jobs/{job_id}/urls", response_model=JobUrlsResponse, responses=NOT_FOUND)
 def job_urls(job_id: str, request: Request) -> JobUrlsResponse:
-    """Downloadable URLs of a completed job's artifacts (an addition): presigned, expiring
+    """Downloadable URLs of a completed job's artifacts: presigned, expiring
     after S3_SIGNED_URL_EXPIRATION_SECONDS, with S3 storage; the service's own otherwise.
     A job that has not completed gets 409."""
     service = _service(request)
@@ -265,7 +261,7 @@ def job_urls(job_id: str, request: Request) -> JobUrlsResponse:
     }
     return JobUrlsResponse(
         job_id=job.id,
-        expires_in=expires_s if service.storage.kind == "s3" else None,
+        expires_in=expires_s if service.storage.shares_expire else None,
         **shared,
     )
 
@@ -273,8 +269,7 @@ def job_urls(job_id: str, request: Request) -> JobUrlsResponse:
 @router.get("/uploads/{key:path}", include_in_schema=False)
 def stored_file(key: str, request: Request) -> FileResponse:
     """Artifacts kept by local storage, with range requests (seeking in a browser)."""
-    storage = _service(request).storage
-    path = storage.path(f"uploads/{key}") if isinstance(storage, LocalStorage) else None
+    path = _service(request).storage.local_path(f"uploads/{key}")
     if path is None:
         raise HTTPException(status_code=404, detail="no such file")
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -57,14 +57,7 @@ jobs = Table(
     Column("id", String(36), primary_key=True),
     Column("kind", String(16), nullable=False),
     Column("status", String(16), nullable=False, index=True),
-    Column("script", Text, nullable=False),
-    Column("base_video_url", Text),
-    Column("bgm_url", Text),
-    Column("voiceover_url", Text),
-    Column("size", String(16)),
-    Column("webhook_url", Text),
-    Column("options", Text),  # JobOptions as JSON
-    Column("base_url", Text, nullable=False),
+    Column("request", Text, nullable=False),  # JobRequest.to_json()
     Column("attempts", Integer, nullable=False, default=0),
     Column("lease_token", String(64)),
     Column("lease_until", Float),
@@ -89,7 +82,6 @@ jobs = Table(
     # clears it on the old row (see JobStore.create_once).
     Column("idempotency_key", String(255)),
     Column("request_hash", String(64)),
-    Column("metadata_json", Text),  # the caller's JSON object, as received (<= 1 KB)
     Column("timings_json", Text),  # {"stage": seconds}, on completion
     Column("duration_ms", Integer),  # of the produced media, on completion
     UniqueConstraint("idempotency_key", name="uq_jobs_idempotency_key"),

@@ -4,7 +4,7 @@ Deliveries never hold up a job: the worker only writes the event to the outbox. 
 outbox is in the database, a delivery pending at a crash or restart is sent after it. A
 delivery that fails every attempt is marked failed and logged, never dropped silently.
 Every process running workers runs a dispatcher; each delivery is taken by one of them at a
-time (`JobStore.take_deliveries`).
+time (`Outbox.take_deliveries`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import threading
 import time
 
 from videorender.config import Settings
-from videorender.jobs.store import JobStore, OutboxItem
+from videorender.jobs.outbox import Outbox, OutboxItem
 from videorender.logs import job_context
 from videorender.webhooks import WebhookSender, WebhookSendError, retry_delay
 
@@ -25,8 +25,8 @@ HOLD_MARGIN_S = 5.0  # a taken delivery is someone else's to retry only after it
 
 
 class WebhookDispatcher:
-    def __init__(self, store: JobStore, settings: Settings) -> None:
-        self._store = store
+    def __init__(self, outbox: Outbox, settings: Settings) -> None:
+        self._outbox = outbox
         self._settings = settings
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
@@ -48,7 +48,7 @@ class WebhookDispatcher:
             while not self._stopping.is_set():
                 try:
                     hold_s = 2 * self._settings.webhook_timeout_seconds + HOLD_MARGIN_S
-                    due = self._store.take_deliveries(hold_s)
+                    due = self._outbox.take_deliveries(hold_s)
                     for item in due:
                         if self._stopping.is_set():
                             break
@@ -74,14 +74,14 @@ class WebhookDispatcher:
                     "webhook %s to %s failed for good after %d tries: %s",
                     item.delivery.msg_id, item.delivery.url, tries, exc,
                 )  # fmt: skip
-                self._store.delivery_failed(item.id, str(exc), retry_at=None)
+                self._outbox.delivery_failed(item.id, str(exc), retry_at=None)
                 return
             delay = retry_delay(tries, settings.webhook_retry_seconds)
             log.warning(
                 "webhook %s to %s failed (try %d): %s; retrying in %.1f s",
                 item.delivery.msg_id, item.delivery.url, tries, exc, delay,
             )  # fmt: skip
-            self._store.delivery_failed(item.id, str(exc), retry_at=time.time() + delay)
+            self._outbox.delivery_failed(item.id, str(exc), retry_at=time.time() + delay)
             return
-        self._store.delivered(item.id)
+        self._outbox.delivered(item.id)
         log.info("webhook %s delivered to %s", item.delivery.msg_id, item.delivery.url)

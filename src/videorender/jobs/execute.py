@@ -9,7 +9,6 @@ job replaces what an earlier attempt left instead of adding to it.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import shutil
 import threading
@@ -20,27 +19,24 @@ from pathlib import Path
 
 from videorender import inputs
 from videorender.config import Settings
-from videorender.errors import DiskSpaceError, JobCancelledError
+from videorender.errors import DiskSpaceError
+from videorender.jobs import events
 from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest, JobStatus
 from videorender.jobs.store import JobStore
 from videorender.netguard import NetGuard
 from videorender.pipeline import deadline
-from videorender.pipeline.captions import DEFAULT_STYLE
+from videorender.pipeline.clock import StageClock
 from videorender.pipeline.models import (
-    CaptionOptions,
     Progress,
-    RenderOptions,
-    Size,
     Stage,
     VoiceTrack,
 )
 from videorender.pipeline.run import RenderJob, render, voiceover
 from videorender.storage import Artifact, Storage, artifact_key
-from videorender.webhooks import Event, VideoCompleted, VoiceoverUploaded, utc_timestamp
+from videorender.webhooks import Event
 
 MB = 1024 * 1024
 PROGRESS_WRITE_INTERVAL_S = 0.5
-UPLOAD_STAGE = "upload"  # a stage of the job, not of the pipeline: storing the artifacts
 MAX_RUNNING_PERCENT = 99  # 100 means completed
 VOICEOVER_TTS_START = 3
 
@@ -69,75 +65,53 @@ class FetchedInputs:
     voiceover: Path | None
 
 
-class ProgressRecorder:
-    """Follows a job through its stages: stores its stage and percent, at most every
-    PROGRESS_WRITE_INTERVAL_S (and on every change of stage), so progress never costs the
-    database more than a trickle; times each stage; and holds the job's cancel flag.
+class ProgressSaver:
+    """Stores a job's stage and percent, at most every PROGRESS_WRITE_INTERVAL_S (and on every
+    change of stage), so progress never costs the database more than a trickle.
 
-    The percent stored never goes down (stages overlap a little: inputs are fetched before
-    the pipeline starts) and stays below 100 until the job is completed. When a write finds
-    the job no longer ours (cancelled, perhaps from another process, or its lease lost), the
-    cancel flag is set and the job stops at its next progress point.
+    The percent stored never goes down (the upload of the voice comes mid-job) and stays below
+    100 until the job is completed. When a write finds the job no longer ours (cancelled,
+    perhaps from another process, or its lease lost), `cancel` is set and the job stops at its
+    next report to the clock.
     """
 
-    def __init__(self, ctx: JobContext, claim: Claim, cancel: threading.Event) -> None:
-        self._ctx = ctx
+    def __init__(self, store: JobStore, claim: Claim, cancel: threading.Event) -> None:
+        self._store = store
         self._claim = claim
-        self.cancel = cancel
+        self._cancel = cancel
         self._written: tuple[str, int] | None = None
         self._written_at = 0.0
-        self.stage = Stage.INPUTS.value
         self._percent = 0
-        self._stage_started = time.monotonic()
-        self._seconds: dict[str, float] = {}
 
     def __call__(self, progress: Progress) -> None:
-        self._enter(progress.stage.value)
         percent = progress.percent
         if self._claim.job.request.kind is JobKind.VOICEOVER and progress.stage is Stage.TTS:
             # Speech is nearly all of a voiceover: spread it over the whole bar.
             percent = VOICEOVER_TTS_START + int(progress.fraction * (95 - VOICEOVER_TTS_START))
-        self._percent = max(self._percent, min(MAX_RUNNING_PERCENT, percent))
-        self._write()
+        if progress.stage is not Stage.UPLOAD:  # uploads move the stage, not the bar
+            self._percent = max(self._percent, min(MAX_RUNNING_PERCENT, percent))
+        self._write(progress.stage.value)
 
-    def mark(self, stage: str) -> None:
-        """Enter a stage of the job's own (e.g. upload); a cancellation point.
-
-        Raises:
-            JobCancelledError: the job was cancelled.
-        """
-        if self.cancel.is_set():
-            raise JobCancelledError(f"cancelled during {self.stage}")
-        self._enter(stage)
-        self._write()
-
-    def timings(self) -> dict[str, float]:
-        """Seconds spent in each stage so far, the current one included."""
-        self._enter("")
-        return {stage: round(seconds, 3) for stage, seconds in self._seconds.items() if stage}
-
-    def _enter(self, stage: str) -> None:
-        if stage == self.stage:
-            return
+    def _write(self, stage: str) -> None:
+        current = (stage, self._percent)
         now = time.monotonic()
-        spent = self._seconds.get(self.stage, 0.0) + now - self._stage_started
-        self._seconds[self.stage] = spent
-        self.stage, self._stage_started = stage, now
-
-    def _write(self) -> None:
-        current = (self.stage, self._percent)
-        now = time.monotonic()
-        stage_changed = self._written is None or self._written[0] != current[0]
+        stage_changed = self._written is None or self._written[0] != stage
         if current == self._written or not (
             stage_changed or now - self._written_at >= PROGRESS_WRITE_INTERVAL_S
         ):
             return
-        if not self._ctx.store.progress(self._claim, *current):
-            self.cancel.set()
+        if not self._store.progress(self._claim, *current):
+            self._cancel.set()
         self._written, self._written_at = current, now
 
 
-def execute(ctx: JobContext, claim: Claim, recorder: ProgressRecorder) -> Outcome:
+def job_clock(ctx: JobContext, claim: Claim, cancel: threading.Event) -> StageClock:
+    """The clock a job runs on: it times every stage, saves progress, and stops the job
+    once `cancel` is set (by the worker, or by a progress write that found it cancelled)."""
+    return StageClock(ProgressSaver(ctx.store, claim, cancel), cancel)
+
+
+def execute(ctx: JobContext, claim: Claim, clock: StageClock) -> Outcome:
     """Do the job's work.
 
     Raises:
@@ -148,16 +122,17 @@ def execute(ctx: JobContext, claim: Claim, recorder: ProgressRecorder) -> Outcom
     check_free_disk(ctx.settings)
     try:
         with _workdir(work_root(ctx.settings) / job.id) as work:
-            recorder.mark(Stage.INPUTS.value)
-            fetched = _fetch_inputs(ctx, job.request, work)
+            with clock.stage(Stage.INPUTS):
+                fetched = _fetch_inputs(ctx, job.request, work)
             if job.request.kind is JobKind.VOICEOVER:
-                return _voiceover(ctx, claim, work, recorder)
-            return _render(ctx, claim, fetched, work, recorder)
+                return _voiceover(ctx, claim, work, clock)
+            return _render(ctx, claim, fetched, work, clock)
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
             raise
         # The work folder is gone by now, and with it what filled the disk.
-        raise DiskSpaceError(recorder.stage, f"the disk filled up: {exc}") from exc
+        stage = clock.current or Stage.INPUTS
+        raise DiskSpaceError(stage.value, f"the disk filled up: {exc}") from exc
 
 
 def work_root(settings: Settings) -> Path:
@@ -198,34 +173,32 @@ def remove_stale_work(settings: Settings, store: JobStore) -> list[str]:
     return removed
 
 
-def _voiceover(ctx: JobContext, claim: Claim, work: Path, recorder: ProgressRecorder) -> Outcome:
+def _voiceover(ctx: JobContext, claim: Claim, work: Path, clock: StageClock) -> Outcome:
     job = claim.job
     track = voiceover(
         job.request.script,
         work / "voice.wav",
-        ctx.settings,
-        options=render_options(job.request),
-        on_progress=recorder,
-        cancel=recorder.cancel,
-        temp_dir=work,
+        ctx.settings.pipeline_config(),
+        options=job.request.options,
+        clock=clock,
+        work_dir=work,
     )
-    recorder.mark(UPLOAD_STAGE)
-    voice_url = _put(ctx, job.request, track.path, Artifact.VOICE, job.id)
-    event = VoiceoverUploaded(job_id=job.id, voice_url=voice_url, timestamp=utc_timestamp())
+    with clock.stage(Stage.UPLOAD):
+        voice_url = _put(ctx, job.request, track.path, Artifact.VOICE, job.id)
+    event = events.voiceover_uploaded(job, voice_url)
     return Outcome(Artifacts(voice_url=voice_url), (event,), track.duration_ms)
 
 
 def _render(
-    ctx: JobContext, claim: Claim, fetched: FetchedInputs, work: Path, recorder: ProgressRecorder
+    ctx: JobContext, claim: Claim, fetched: FetchedInputs, work: Path, clock: StageClock
 ) -> Outcome:
     job = claim.job
     request = job.request
 
     def publish_voice(track: VoiceTrack) -> None:
-        recorder.mark(UPLOAD_STAGE)
-        url = _put(ctx, request, track.path, Artifact.VOICE, job.id)
-        event = VoiceoverUploaded(job_id=job.id, voice_url=url, timestamp=utc_timestamp())
-        ctx.store.publish_voice(claim, url, event)
+        with clock.stage(Stage.UPLOAD):
+            url = _put(ctx, request, track.path, Artifact.VOICE, job.id)
+            ctx.store.publish_voice(claim, url, events.voiceover_uploaded(job, url))
 
     result = render(
         RenderJob(
@@ -234,52 +207,31 @@ def _render(
             base_video=fetched.base_video,
             music=fetched.music,
             voiceover=fetched.voiceover,
-            options=render_options(request),
-            temp_dir=work,
+            options=request.options,
+            work_dir=work,
         ),
-        ctx.settings,
-        on_progress=recorder,
+        ctx.settings.pipeline_config(),
+        clock=clock,
         on_voice=publish_voice,
-        cancel=recorder.cancel,
     )
-    recorder.mark(UPLOAD_STAGE)
 
     def put(path: Path | None, artifact: Artifact) -> str | None:
         return _put(ctx, request, path, artifact, job.id) if path else None
 
-    artifacts = Artifacts(
-        voice_url=ctx.storage.url(artifact_key(Artifact.VOICE, job.id), base_url=request.base_url),
-        subtitles_url=put(result.subtitles, Artifact.SUBTITLES),
-        video_url=put(result.video, Artifact.VIDEO),
-        thumbnail_url=put(result.thumbnail, Artifact.THUMBNAIL),
-        subtitles_srt_url=put(result.subtitles_srt, Artifact.SUBTITLES_SRT),
-        subtitles_vtt_url=put(result.subtitles_vtt, Artifact.SUBTITLES_VTT),
-        words_url=put(result.words, Artifact.WORDS),
-    )
-    event = VideoCompleted(
-        job_id=job.id,
-        **dataclasses.asdict(artifacts),
-        warnings=list(result.warnings),
-        timestamp=utc_timestamp(),
-    )
+    with clock.stage(Stage.UPLOAD):
+        artifacts = Artifacts(
+            voice_url=ctx.storage.url(
+                artifact_key(Artifact.VOICE, job.id), base_url=request.base_url
+            ),
+            subtitles_url=put(result.subtitles, Artifact.SUBTITLES),
+            video_url=put(result.video, Artifact.VIDEO),
+            thumbnail_url=put(result.thumbnail, Artifact.THUMBNAIL),
+            subtitles_srt_url=put(result.subtitles_srt, Artifact.SUBTITLES_SRT),
+            subtitles_vtt_url=put(result.subtitles_vtt, Artifact.SUBTITLES_VTT),
+            words_url=put(result.words, Artifact.WORDS),
+        )
+    event = events.video_completed(job, artifacts, result.warnings)
     return Outcome(artifacts, (event,), result.duration_ms, result.warnings)
-
-
-def render_options(request: JobRequest) -> RenderOptions:
-    """The pipeline's options for a stored request (validated when it was accepted).
-
-    Raises:
-        InputError: an option no longer valid (e.g. a speaker removed from the voices file).
-    """
-    options = request.options
-    return RenderOptions(
-        size=Size.parse(request.size) if request.size else None,
-        tts_provider=options.tts_provider,
-        speaker=options.speaker,
-        language=options.language,
-        subtitle_style=options.subtitle_style or DEFAULT_STYLE,
-        captions=CaptionOptions.from_mapping(options.captions),
-    )
 
 
 def _fetch_inputs(ctx: JobContext, request: JobRequest, work: Path) -> FetchedInputs:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-CaptionValue = str | int | float
+from videorender.pipeline.models import RenderOptions
 
 
 class JobStatus(str, Enum):
@@ -34,44 +34,50 @@ class JobKind(str, Enum):
 
 
 @dataclass(frozen=True)
-class JobOptions:
-    """The caller's voice and caption choices, as validated by the API (all optional).
-
-    `captions` holds CaptionOptions' fields by name (colours as `#RRGGBB[AA]` text), so that
-    the stored form is plain JSON.
-    """
-
-    tts_provider: str | None = None
-    speaker: str | None = None
-    language: str | None = None
-    subtitle_style: str | None = None
-    captions: dict[str, CaptionValue] = field(default_factory=dict)
-
-    def to_json(self) -> str | None:
-        values = {k: v for k, v in self.__dict__.items() if v}
-        return json.dumps(values, sort_keys=True) if values else None
-
-    @classmethod
-    def from_json(cls, text: str | None) -> JobOptions:
-        return cls(**json.loads(text)) if text else cls()
-
-
-@dataclass(frozen=True)
 class JobRequest:
-    """The caller's request, validated by the API before it is stored."""
+    """The caller's request, validated by the API (or built by a caller in code) before it is
+    stored. `to_json` and `from_json` are the one way it is saved and loaded."""
 
     kind: JobKind
     script: str
     base_video_url: str | None = None
     bgm_url: str | None = None
     voiceover_url: str | None = None
-    size: str | None = None
     webhook_url: str | None = None
-    options: JobOptions = field(default_factory=JobOptions)
+    options: RenderOptions = field(default_factory=RenderOptions)
     # Where the caller reached the service: the base of artifact URLs with local storage.
     base_url: str = "http://127.0.0.1:8000/"
     # The caller's own JSON object, echoed in the status and in every webhook of the job.
     metadata: Mapping[str, Any] | None = None
+
+    def to_json(self) -> str:
+        values: dict[str, Any] = {"kind": self.kind.value, "script": self.script}
+        for name in _OPTIONAL_TEXT:
+            if (value := getattr(self, name)) is not None:
+                values[name] = value
+        if options := self.options.to_dict():
+            values["options"] = options
+        values["base_url"] = self.base_url
+        if self.metadata is not None:
+            values["metadata"] = self.metadata
+        return json.dumps(values, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> JobRequest:
+        """Raises:
+        InputError: a stored option that no longer parses, naming it."""
+        values = json.loads(text)
+        return cls(
+            kind=JobKind(values["kind"]),
+            script=values["script"],
+            options=RenderOptions.from_dict(values.get("options", {})),
+            base_url=values["base_url"],
+            metadata=values.get("metadata"),
+            **{name: values.get(name) for name in _OPTIONAL_TEXT},
+        )
+
+
+_OPTIONAL_TEXT = ("base_video_url", "bgm_url", "voiceover_url", "webhook_url")
 
 
 @dataclass(frozen=True)

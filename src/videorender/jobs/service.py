@@ -20,7 +20,9 @@ from videorender.jobs.dispatch import WebhookDispatcher
 from videorender.jobs.execute import JobContext
 from videorender.jobs.models import Idempotency, Job, JobRequest, JobStatus
 from videorender.jobs.notify import JobListener
-from videorender.jobs.store import ClusterCounts, JobStore, QueueCounts
+from videorender.jobs.outbox import Outbox
+from videorender.jobs.registry import ClusterCounts, WorkerRegistry
+from videorender.jobs.store import JobStore, QueueCounts
 from videorender.jobs.worker import WorkerPool
 from videorender.storage import Storage, create_storage
 
@@ -80,9 +82,12 @@ class JobService:
         self.workers = workers
         self.storage = storage or create_storage(settings)
         self._engine = open_database(settings.database, migrations=settings.database_migrations)
-        self.store = JobStore(self._engine, webhook_url=settings.webhook_url)
-        self._pool = WorkerPool(JobContext(settings, self.store, self.storage), self._size)
-        self._dispatcher = WebhookDispatcher(self.store, settings)
+        outbox = Outbox(self._engine, webhook_url=settings.webhook_url)
+        self.store = JobStore(self._engine, outbox=outbox)
+        self.registry = WorkerRegistry(self._engine)
+        context = JobContext(settings, self.store, self.storage)
+        self._pool = WorkerPool(context, self._size, self.registry)
+        self._dispatcher = WebhookDispatcher(outbox, settings)
         self._submitting = threading.Lock()
         self._listener: JobListener | None = None
         if workers and is_postgres(self._engine):
@@ -176,5 +181,5 @@ class JobService:
             active_workers=self._pool.active,
             max_concurrent_jobs=self._size if self.workers else 0,
             queue=self.store.counts(),
-            cluster=self.store.cluster(alive_within_s=self.settings.job_lease_seconds),
+            cluster=self.registry.cluster(alive_within_s=self.settings.job_lease_seconds),
         )

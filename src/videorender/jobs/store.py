@@ -34,7 +34,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     Row,
-    delete,
     func,
     insert,
     select,
@@ -44,26 +43,20 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from videorender.errors import IdempotencyConflictError
-from videorender.jobs.db import is_postgres, jobs, webhook_outbox, workers
+from videorender.jobs import events
+from videorender.jobs.db import is_postgres, jobs
 from videorender.jobs.models import (
     Artifacts,
     Claim,
     Idempotency,
     Job,
-    JobKind,
-    JobOptions,
     JobRequest,
     JobStatus,
 )
+from videorender.jobs.outbox import Outbox
 from videorender.pipeline.models import Stage
 from videorender.webhooks import (
-    Delivery,
     Event,
-    JobCancelled,
-    JobFailed,
-    encode,
-    message_id,
-    utc_timestamp,
 )
 
 CLAIM_RACE_RETRIES = 5
@@ -78,49 +71,19 @@ class QueueCounts:
     processing: int
 
 
-@dataclass(frozen=True)
-class WorkerInfo:
-    """One worker process, as it announces itself in the `workers` table."""
-
-    id: str
-    hostname: str
-    pid: int
-    slots: int
-    started_at: float
-
-
-@dataclass(frozen=True)
-class ClusterCounts:
-    """Every worker process sharing this database, from their heartbeats."""
-
-    workers_alive: int  # processes whose last heartbeat is fresher than one lease
-    slots: int  # the sum of their MAX_CONCURRENT_JOBS
-    active: int  # jobs they were running at their last heartbeat
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    """A pending webhook delivery and how often it has been tried."""
-
-    id: int
-    job_id: str
-    delivery: Delivery
-    attempts: int
-
-
 class JobStore:
-    """All reads and writes of jobs and their webhook outbox."""
+    """A job's lifecycle: created, claimed, renewed, completed, failed, cancelled, reaped."""
 
     def __init__(
         self,
         engine: Engine,
         *,
-        webhook_url: str | None = None,
+        outbox: Outbox | None = None,
         idempotency_ttl_s: float = IDEMPOTENCY_TTL_S,
     ) -> None:
         self._engine = engine
         self._writer = engine.execution_options(write=True)
-        self._webhook_url = webhook_url
+        self.outbox = outbox or Outbox(engine)  # events go out with the state change
         self._idempotency_ttl_s = idempotency_ttl_s
         self._notifies = is_postgres(engine)
 
@@ -190,20 +153,12 @@ class JobStore:
                 id=job_id,
                 kind=request.kind.value,
                 status=JobStatus.QUEUED.value,
-                script=request.script,
-                base_video_url=request.base_video_url,
-                bgm_url=request.bgm_url,
-                voiceover_url=request.voiceover_url,
-                size=request.size,
-                webhook_url=request.webhook_url,
-                options=request.options.to_json(),
-                base_url=request.base_url,
+                request=request.to_json(),
                 attempts=0,
                 percent=0,
                 created_at=time.time(),
                 idempotency_key=idempotency.key if idempotency else None,
                 request_hash=idempotency.request_hash if idempotency else None,
-                metadata_json=_dumps(request.metadata),
             )
         )
         self._notify(conn)
@@ -235,7 +190,7 @@ class JobStore:
                 return None
             job = _to_job(row)
             if cancelled:
-                self._queue_event(conn, job, JobCancelled(job_id=job.id, timestamp=utc_timestamp()))
+                self.outbox.enqueue(conn, job, events.job_cancelled(job))
         return job
 
     def list_jobs(
@@ -330,7 +285,7 @@ class JobStore:
             if conn.execute(
                 update(jobs).where(_held(claim.token)).values(voice_url=voice_url)
             ).rowcount:
-                self._queue_event(conn, claim.job, event)
+                self.outbox.enqueue(conn, claim.job, event)
 
     def complete(
         self,
@@ -363,7 +318,7 @@ class JobStore:
             ).rowcount
             if done:
                 for event in events:
-                    self._queue_event(conn, claim.job, event)
+                    self.outbox.enqueue(conn, claim.job, event)
         return bool(done)
 
     def fail(self, claim: Claim, error: str, error_type: str) -> bool:
@@ -416,163 +371,10 @@ class JobStore:
                 reaped.append(job)
         return reaped
 
-    # --- worker heartbeats -------------------------------------------------------------------
-
-    def heartbeat(self, worker: WorkerInfo, active: int) -> None:
-        """Announce that `worker` is alive and running `active` jobs (registers it if its row
-        is missing: first beat, or pruned after a long stall)."""
-        now = time.time()
-        with self._writer.begin() as conn:
-            beat = conn.execute(
-                update(workers)
-                .where(workers.c.id == worker.id)
-                .values(heartbeat_at=now, active=active)
-            ).rowcount
-            if not beat:
-                conn.execute(
-                    insert(workers).values(
-                        id=worker.id,
-                        hostname=worker.hostname,
-                        pid=worker.pid,
-                        slots=worker.slots,
-                        active=active,
-                        started_at=worker.started_at,
-                        heartbeat_at=now,
-                    )
-                )
-
-    def worker_stopped(self, worker_id: str) -> None:
-        with self._writer.begin() as conn:
-            conn.execute(delete(workers).where(workers.c.id == worker_id))
-
-    def prune_workers(self, silent_for_s: float) -> int:
-        """Forget workers silent for `silent_for_s` (killed: no chance to say goodbye)."""
-        with self._writer.begin() as conn:
-            return int(
-                conn.execute(
-                    delete(workers).where(workers.c.heartbeat_at < time.time() - silent_for_s)
-                ).rowcount
-            )
-
-    def cluster(self, alive_within_s: float) -> ClusterCounts:
-        """The worker processes whose last heartbeat is at most `alive_within_s` old."""
-        with self._engine.connect() as conn:
-            count, slots, active = conn.execute(
-                select(
-                    func.count(),
-                    func.coalesce(func.sum(workers.c.slots), 0),
-                    func.coalesce(func.sum(workers.c.active), 0),
-                ).where(workers.c.heartbeat_at >= time.time() - alive_within_s)
-            ).one()
-        return ClusterCounts(workers_alive=int(count), slots=int(slots), active=int(active))
-
-    # --- webhook outbox ----------------------------------------------------------------------
-
-    def due_deliveries(self, limit: int = 20) -> list[OutboxItem]:
-        """Pending deliveries due now, at most one per job and target URL (the oldest), so
-        that each receiver gets a job's events in order."""
-        # The head of each lane is chosen in SQL, among all pending rows: however many lanes
-        # wait on a retry, a due head behind them is still found.
-        heads = (
-            select(func.min(webhook_outbox.c.id).label("id"))
-            .where(webhook_outbox.c.status == "pending")
-            .group_by(webhook_outbox.c.job_id, webhook_outbox.c.url)
-            .subquery()
-        )
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(webhook_outbox)
-                .join(heads, webhook_outbox.c.id == heads.c.id)
-                .where(webhook_outbox.c.next_attempt_at <= time.time())
-                .order_by(webhook_outbox.c.id)
-                .limit(limit)
-            ).all()
-        return [
-            OutboxItem(
-                row.id,
-                row.job_id,
-                Delivery(msg_id=row.msg_id, url=row.url, body=row.body),
-                row.attempts,
-            )
-            for row in rows
-        ]
-
-    def take_deliveries(self, hold_s: float, limit: int = 20) -> list[OutboxItem]:
-        """`due_deliveries`, each one held for this caller for `hold_s` (its next attempt
-        moved out by that much, guarded by the time it had), so that dispatchers in several
-        processes never send the same delivery at once. A dispatcher that dies mid-send
-        leaves it due again after `hold_s`: at least once, never lost."""
-        taken = []
-        hold_until = time.time() + hold_s
-        for item in self.due_deliveries(limit):
-            with self._writer.begin() as conn:
-                if conn.execute(
-                    update(webhook_outbox)
-                    .where(
-                        webhook_outbox.c.id == item.id,
-                        webhook_outbox.c.status == "pending",
-                        webhook_outbox.c.attempts == item.attempts,
-                        webhook_outbox.c.next_attempt_at <= time.time(),
-                    )
-                    .values(next_attempt_at=hold_until)
-                ).rowcount:
-                    taken.append(item)
-        return taken
-
-    def delivered(self, item_id: int) -> None:
-        self._set_delivery(item_id, status="delivered", attempts=webhook_outbox.c.attempts + 1)
-
-    def delivery_failed(self, item_id: int, error: str, retry_at: float | None) -> None:
-        """Record a failed try: retry at `retry_at`, or give up when it is None."""
-        self._set_delivery(
-            item_id,
-            status="pending" if retry_at is not None else "failed",
-            attempts=webhook_outbox.c.attempts + 1,
-            last_error=error[:500],
-            next_attempt_at=retry_at if retry_at is not None else time.time(),
-        )
-
-    def _set_delivery(self, item_id: int, **values: object) -> None:
-        with self._writer.begin() as conn:
-            conn.execute(
-                update(webhook_outbox).where(webhook_outbox.c.id == item_id).values(**values)
-            )
-
     def _notify(self, conn: Connection) -> None:
         """Wake idle workers (PostgreSQL only; delivered when `conn`'s transaction commits)."""
         if self._notifies:
             conn.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-
-    def _queue_event(self, conn: Connection, job: Job, event: Event) -> None:
-        urls = dict.fromkeys(u for u in (self._webhook_url, job.request.webhook_url) if u)
-        if job.request.metadata is not None:
-            event = event.model_copy(update={"metadata": dict(job.request.metadata)})
-        for url in urls:
-            msg_id = message_id(event)
-            exists = conn.execute(
-                select(webhook_outbox.c.id).where(
-                    webhook_outbox.c.msg_id == msg_id, webhook_outbox.c.url == url
-                )
-            ).first()
-            if exists:  # a retried job re-announces nothing already announced
-                continue
-            now = time.time()
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(webhook_outbox).values(
-                            job_id=job.id,
-                            msg_id=msg_id,
-                            url=url,
-                            body=encode(event),
-                            status="pending",
-                            attempts=0,
-                            next_attempt_at=now,
-                            created_at=now,
-                        )
-                    )
-            except IntegrityError:
-                continue  # queued concurrently by another process: same message, keep theirs
 
     def _fail(
         self, conn: Connection, job: Job, guard: ColumnElement[bool], error: str, error_type: str
@@ -591,8 +393,7 @@ class JobStore:
             )
         ).rowcount
         if done:
-            event = JobFailed(job_id=job.id, error=error, timestamp=utc_timestamp())
-            self._queue_event(conn, job, event)
+            self.outbox.enqueue(conn, job, events.job_failed(job, error))
         return bool(done)
 
 
@@ -608,18 +409,7 @@ def _to_job(row: Row[tuple[object, ...]]) -> Job:
     m = row._mapping
     return Job(
         id=m["id"],
-        request=JobRequest(
-            kind=JobKind(m["kind"]),
-            script=m["script"],
-            base_video_url=m["base_video_url"],
-            bgm_url=m["bgm_url"],
-            voiceover_url=m["voiceover_url"],
-            size=m["size"],
-            webhook_url=m["webhook_url"],
-            options=JobOptions.from_json(m["options"]),
-            base_url=m["base_url"],
-            metadata=_loads(m["metadata_json"]),
-        ),
+        request=JobRequest.from_json(m["request"]),
         status=JobStatus(m["status"]),
         attempts=m["attempts"],
         artifacts=Artifacts(**{f.name: m[f.name] for f in dataclasses.fields(Artifacts)}),

@@ -20,11 +20,13 @@ import uuid
 from collections.abc import Callable
 
 from videorender.errors import JobCancelledError, StageError, VideoRenderError
-from videorender.jobs.execute import JobContext, ProgressRecorder, execute, remove_stale_work
+from videorender.jobs.execute import JobContext, execute, job_clock, remove_stale_work
 from videorender.jobs.models import Claim
-from videorender.jobs.store import WorkerInfo
+from videorender.jobs.registry import WorkerInfo, WorkerRegistry
 from videorender.logs import job_context
 from videorender.pipeline import deadline
+from videorender.pipeline.clock import StageClock
+from videorender.pipeline.models import Stage
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +39,9 @@ OVERDUE_GRACE_S = 30.0  # past the job's time limit, before a job that ignores i
 class WorkerPool:
     """Runs claimed jobs on `size` threads until stopped."""
 
-    def __init__(self, ctx: JobContext, size: int) -> None:
+    def __init__(self, ctx: JobContext, size: int, registry: WorkerRegistry) -> None:
         self._ctx = ctx
+        self._registry = registry
         self._size = size
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
@@ -66,7 +69,7 @@ class WorkerPool:
             return len(self._running)
 
     def start(self) -> None:
-        self._ctx.store.heartbeat(self.info, active=0)
+        self._registry.heartbeat(self.info, active=0)
         self._reap()  # jobs of a previous run whose lease has already run out
         for name in remove_stale_work(self._ctx.settings, self._ctx.store):
             log.info("removed the stale work folder %s (left by a crash)", name)
@@ -102,7 +105,7 @@ class WorkerPool:
         for claim in unfinished:
             if self._ctx.store.requeue(claim, count_attempt=False):
                 log.info("job %s handed back to the queue at shutdown", claim.job.id)
-        self._ctx.store.worker_stopped(self.info.id)
+        self._registry.stopped(self.info.id)
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -137,10 +140,10 @@ class WorkerPool:
         job = claim.job
         store = self._ctx.store
         log.info("job started (%s, attempt %d)", job.request.kind.value, job.attempts)
-        recorder = ProgressRecorder(self._ctx, claim, cancel)
+        clock = job_clock(self._ctx, claim, cancel)
         try:
             with deadline.limit(self._ctx.settings.job_timeout_seconds):
-                outcome = execute(self._ctx, claim, recorder)
+                outcome = execute(self._ctx, claim, clock)
         except JobCancelledError as exc:
             log.info("job stopped: %s", exc)  # the store already says why (cancelled, lost)
             return
@@ -153,19 +156,19 @@ class WorkerPool:
                 store.requeue(claim)
                 self._wakeup.set()
                 return
-            error = str(exc) if isinstance(exc, StageError) else f"{recorder.stage}: {exc}"
+            error = str(exc) if isinstance(exc, StageError) else f"{_stage(clock)}: {exc}"
             log.warning("job failed: %s", error)
             store.fail(claim, error, type(exc).__name__)
             return
         except Exception as exc:  # a bug: the log gets the traceback, the job a readable line
-            log.exception("job crashed in stage %s", recorder.stage)
-            store.fail(claim, f"{recorder.stage}: internal error ({type(exc).__name__})", "Bug")
+            log.exception("job crashed in stage %s", _stage(clock))
+            store.fail(claim, f"{_stage(clock)}: internal error ({type(exc).__name__})", "Bug")
             return
         done = store.complete(
             claim,
             outcome.artifacts,
             outcome.events,
-            timings=recorder.timings(),
+            timings=clock.seconds,
             duration_ms=outcome.duration_ms,
             warnings=outcome.warnings,
         )
@@ -189,9 +192,9 @@ class WorkerPool:
         for token in running.keys() - held:
             log.warning("job %s: lease lost or job cancelled; stopping it", running[token].job.id)
             self._stop(token)
-        store.heartbeat(self.info, active=len(running))
+        self._registry.heartbeat(self.info, active=len(running))
         self._reap()
-        store.prune_workers(silent_for_s=self._lease_s * FORGET_DEAD_WORKER_LEASES)
+        self._registry.prune(silent_for_s=self._lease_s * FORGET_DEAD_WORKER_LEASES)
 
     def _abandon_overdue(self) -> dict[str, Claim]:
         """The running claims whose lease should be renewed. A job still running well past
@@ -223,3 +226,8 @@ class WorkerPool:
             log.warning(
                 "job %s: worker stopped responding (attempt %d); taken back", job.id, job.attempts
             )
+
+
+def _stage(clock: StageClock) -> str:
+    """The stage a job was in, for its error message."""
+    return (clock.current or Stage.INPUTS).value

@@ -292,6 +292,20 @@ def build_frame_argv(video: Path, at_ms: int, output: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def build_caption_still_argv(
+    size: Size, background: str, at_ms: int, *, subtitles: Path, fonts_dir: Path, output: Path
+) -> list[str]:
+    """One PNG frame at `at_ms`: the ASS `subtitles` burnt over a plain `background` colour
+    (0xRRGGBB), for the studio's caption preview."""
+    source = f"color=c={background}:s={size.width}x{size.height}:r=25:d={_seconds(at_ms + 500)}"
+    burn = f"ass={_filter_value(str(subtitles))}:fontsdir={_filter_value(str(fonts_dir))}"
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-f", "lavfi", "-i", source, "-vf", burn,
+        "-ss", _seconds(at_ms), "-frames:v", "1", "-update", "1", str(output),
+    ]  # fmt: skip
+
+
 def build_decode_pcm_argv(source: Path, output: Path, rate: int) -> list[str]:
     """The first audio stream of `source`, as raw mono 16-bit little-endian PCM at `rate` Hz
     (for analysis: alignment reads it back with numpy)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from videorender.config import Settings
 from videorender.errors import MediaError
 from videorender.pipeline import ffmpeg
 from videorender.pipeline.models import MediaInfo
@@ -26,14 +25,6 @@ class MediaLimits:
     max_side: int = 4096
     max_seconds: int = 12 * 3600
     max_voiceover_seconds: int = 2 * 3600
-
-    @classmethod
-    def of(cls, settings: Settings) -> MediaLimits:
-        return cls(
-            max_side=settings.max_input_side,
-            max_seconds=settings.max_input_seconds,
-            max_voiceover_seconds=settings.max_voiceover_seconds,
-        )
 
 
 @dataclass(frozen=True)

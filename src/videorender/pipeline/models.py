@@ -13,7 +13,7 @@ from videorender.errors import InputError
 
 
 class Stage(str, Enum):
-    """Pipeline stages, in order. The value is what users see in progress and timings."""
+    """A job's stages, in order. The value is what users see in progress and timings."""
 
     SCRIPT = "script"
     INPUTS = "inputs"
@@ -22,6 +22,7 @@ class Stage(str, Enum):
     SUBTITLES = "subtitles"
     RENDER = "render"
     THUMBNAIL = "thumbnail"
+    UPLOAD = "upload"  # only in the service: storing the artifacts (the voice's mid-job)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ _STAGE_WEIGHTS = {
     Stage.SUBTITLES: 1,
     Stage.RENDER: 67,
     Stage.THUMBNAIL: 2,
+    Stage.UPLOAD: 0,
 }
 
 
@@ -178,6 +180,10 @@ class Color:
         rgb, opacity = match.group(1), match.group(2) or "ff"
         return cls(int(rgb[:2], 16), int(rgb[2:4], 16), int(rgb[4:], 16), 255 - int(opacity, 16))
 
+    def __str__(self) -> str:
+        """`#RRGGBBAA`, the form `parse` reads (AA: opacity)."""
+        return f"#{self.r:02x}{self.g:02x}{self.b:02x}{255 - self.alpha:02x}"
+
 
 @dataclass(frozen=True)
 class CaptionOptions:
@@ -207,6 +213,15 @@ class CaptionOptions:
                 raise InputError(f"unknown caption option {name!r}", name)
             parsed[name] = Color.parse(str(value), name) if name.endswith("_color") else value
         return cls(**parsed)  # type: ignore[arg-type]
+
+    def to_mapping(self) -> dict[str, str | int | float]:
+        """The options set, as plain values by field name (colours as `#RRGGBBAA`): the
+        inverse of `from_mapping`."""
+        values: dict[str, str | int | float] = {}
+        for name, value in self.__dict__.items():
+            if value is not None:
+                values[name] = str(value) if isinstance(value, Color) else value
+        return values
 
     def validate(self) -> None:
         """Raises:
@@ -243,6 +258,54 @@ class RenderOptions:
     language: str | None = None
     subtitle_style: str = "sentence"
     captions: CaptionOptions = field(default_factory=CaptionOptions)
+
+    def to_dict(self) -> dict[str, JsonScalar | dict[str, str | int | float]]:
+        """Plain JSON values of the options that differ from the defaults; `from_dict` reads
+        them back to an equal value."""
+        values: dict[str, JsonScalar | dict[str, str | int | float]] = {}
+        if self.size is not None:
+            values["size"] = str(self.size)
+        if self.voice_model is not None:
+            values["voice_model"] = str(self.voice_model)
+        for name in ("tts_provider", "speaker", "language"):
+            if getattr(self, name) is not None:
+                values[name] = getattr(self, name)
+        if self.subtitle_style != RenderOptions.subtitle_style:
+            values["subtitle_style"] = self.subtitle_style
+        if captions := self.captions.to_mapping():
+            values["captions"] = captions
+        return values
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, object]) -> RenderOptions:
+        """Raises:
+        InputError: a value that does not parse, or an unknown option, naming it."""
+        known = {f.name for f in fields(cls)}
+        if unknown := sorted(set(values) - known):
+            raise InputError(f"unknown option {unknown[0]!r}", unknown[0])
+        size, model, captions = (
+            values.get("size"),
+            values.get("voice_model"),
+            values.get("captions"),
+        )
+        return cls(
+            size=Size.parse(str(size)) if size is not None else None,
+            voice_model=Path(str(model)) if model is not None else None,
+            tts_provider=_optional_str(values.get("tts_provider")),
+            speaker=_optional_str(values.get("speaker")),
+            language=_optional_str(values.get("language")),
+            subtitle_style=str(values.get("subtitle_style") or cls.subtitle_style),
+            captions=CaptionOptions.from_mapping(captions)
+            if isinstance(captions, Mapping)
+            else CaptionOptions(),
+        )
+
+
+JsonScalar = str | int | float | bool | None
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from videorender.config import Settings
 from videorender.pipeline import ffmpeg
 from videorender.pipeline.media import MediaInputs
 from videorender.pipeline.models import (
-    Encoder,
     Loudness,
     Progress,
     ProgressCallback,
@@ -22,6 +20,7 @@ from videorender.pipeline.models import (
     Size,
     Stage,
 )
+from videorender.pipeline.stage_config import RenderConfig
 
 DEFAULT_SIZE = Size(1920, 1080)
 MAX_FPS = 30.0
@@ -52,7 +51,7 @@ def plan_render(
     fonts_dir: Path,
     output: Path,
     size: Size,
-    settings: Settings,
+    config: RenderConfig,
 ) -> RenderPlan:
     base_fps = inputs.base_info.fps if inputs.base_info else None
     return RenderPlan(
@@ -62,24 +61,14 @@ def plan_render(
         output=output,
         size=size,
         fps=min(base_fps or MAX_FPS, MAX_FPS),
-        duration_ms=voice_ms + settings.tail_ms,
+        duration_ms=voice_ms + config.tail_ms,
         base_video=inputs.base_video,
         base_info=inputs.base_info,
         music=inputs.music,
-        music_volume=settings.music_volume,
-        music_fade_out_ms=settings.music_fade_out_ms,
-        loudness=Loudness(integrated_lufs=settings.target_lufs),
-        encoder=encoder_for(settings),
-    )
-
-
-def encoder_for(settings: Settings) -> Encoder:
-    """The H.264 settings a render uses (the benchmark's FFmpeg floor uses the same)."""
-    return Encoder(
-        preset=settings.video_preset,
-        crf=settings.video_crf,
-        threads=settings.ffmpeg_threads,
-        lookahead=settings.ffmpeg_lookahead,
+        music_volume=config.music_volume,
+        music_fade_out_ms=config.music_fade_out_ms,
+        loudness=Loudness(integrated_lufs=config.target_lufs),
+        encoder=config.encoder,
     )
 
 

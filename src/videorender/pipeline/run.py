@@ -12,24 +12,20 @@ import gc
 import logging
 import shutil
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from videorender.config import Settings
-from videorender.errors import JobCancelledError, StageError
+from videorender.errors import StageError
 from videorender.pipeline import ffmpeg
 from videorender.pipeline.align import AlignmentResult, check_voiceover, timings_for_voiceover
 from videorender.pipeline.captions import get_style
 from videorender.pipeline.captions.fonts import installed_family, prepare_fonts_dir
 from videorender.pipeline.captions.subtitles import build_captions, write_sidecars, write_subtitles
+from videorender.pipeline.clock import StageClock
 from videorender.pipeline.languages import ENGLISH, Language, get_language
-from videorender.pipeline.media import MediaLimits, check_inputs
+from videorender.pipeline.media import check_inputs
 from videorender.pipeline.models import (
-    Progress,
-    ProgressCallback,
     RenderOptions,
     RenderResult,
     Stage,
@@ -37,6 +33,7 @@ from videorender.pipeline.models import (
 )
 from videorender.pipeline.render import output_size, plan_render, render_video
 from videorender.pipeline.script import Sentence, process_script
+from videorender.pipeline.stage_config import PipelineConfig, TTSConfig
 from videorender.pipeline.thumbnail import make_thumbnail
 from videorender.pipeline.tts import choose_job_voice, create_engine, unload_engines
 from videorender.pipeline.tts.cache import SpeechCache
@@ -64,48 +61,18 @@ class RenderJob:
     options: RenderOptions = field(default_factory=RenderOptions)
     # A caller's own narration: it becomes the voice track, and the subtitles are aligned to it.
     voiceover: Path | None = None
-    # Where the job's temporary folder is made (default: the system's temp dir).
-    temp_dir: Path | None = None
-
-
-class StageClock:
-    """Times each stage and forwards progress; a failing callback never fails the job.
-
-    Every report is also a cancellation point: once `cancel` is set, the next report raises
-    `JobCancelledError`, which unwinds the stage (an FFmpeg run reporting progress is killed)
-    and removes the work folder on the way out."""
-
-    def __init__(
-        self, callback: ProgressCallback | None, cancel: threading.Event | None = None
-    ) -> None:
-        self._callback = callback
-        self._cancel = cancel
-        self.seconds: dict[str, float] = {}
-
-    def report(self, progress: Progress) -> None:
-        if self._cancel is not None and self._cancel.is_set():
-            raise JobCancelledError(f"cancelled during {progress.stage.value}")
-        if self._callback is None:
-            return
-        try:
-            self._callback(progress)
-        except Exception:
-            log.exception("progress callback failed (ignored)")
-
-    @contextlib.contextmanager
-    def stage(self, stage: Stage) -> Iterator[None]:
-        self.report(Progress(stage, 0.0))
-        started = time.perf_counter()
-        yield
-        self.seconds[stage.value] = round(time.perf_counter() - started, 3)
-        self.report(Progress(stage, 1.0))
+    # A folder for the intermediate files, which its owner removes (the job worker's own);
+    # None: a private temporary folder, removed afterwards.
+    work_dir: Path | None = None
 
 
 @contextlib.contextmanager
-def job_workdir(parent: Path | None = None) -> Iterator[Path]:
-    """A private temporary folder (in `parent`, or the system's temp dir), always removed
-    afterwards."""
-    path = Path(tempfile.mkdtemp(prefix="videorender-", dir=parent))
+def job_workdir(given: Path | None = None) -> Iterator[Path]:
+    """`given` as it is, or a private temporary folder that is always removed afterwards."""
+    if given is not None:
+        yield given
+        return
+    path = Path(tempfile.mkdtemp(prefix="videorender-"))
     try:
         yield path
     finally:
@@ -117,45 +84,43 @@ VoiceCallback = Callable[[VoiceTrack], None]
 
 def render(
     job: RenderJob,
-    settings: Settings,
+    config: PipelineConfig,
     *,
-    on_progress: ProgressCallback | None = None,
+    clock: StageClock | None = None,
     on_voice: VoiceCallback | None = None,
-    cancel: threading.Event | None = None,
 ) -> RenderResult:
     """Make the narrated video in output_dir: final.mp4, voice.wav, subs.ass with its
     subs.srt and subs.vtt sidecars, words.json (word timings) and thumbnail.jpg.
 
     `on_voice` is called with the finished narration (a WAV in the work folder, valid only
     during the call) before the video is rendered, e.g. to publish it early. Unlike progress
-    callbacks, an exception it raises fails the render. Setting `cancel` stops the render at
-    its next progress report.
+    callbacks, an exception it raises fails the render. `clock` times the stages and carries
+    progress and the cancel flag (a caller's, to time its own stages on the same clock).
 
     Raises:
         VideoRenderError: a subclass naming the stage or input at fault.
-        JobCancelledError: `cancel` was set.
+        JobCancelledError: the clock's `cancel` was set.
     """
-    clock = StageClock(on_progress, cancel)
-    with job_workdir(job.temp_dir) as work:
+    clock = clock or StageClock()
+    with job_workdir(job.work_dir) as work:
         with clock.stage(Stage.SCRIPT):
-            language = _language(job.options, settings, narrated=job.voiceover is None)
+            language = _language(job.options, config.tts, narrated=job.voiceover is None)
             sentences = process_script(job.script, language)
             _check_options(job.options)
         with clock.stage(Stage.INPUTS):
-            limits = MediaLimits.of(settings)
-            inputs = check_inputs(job.base_video, job.music, limits)
+            inputs = check_inputs(job.base_video, job.music, config.media)
             if job.voiceover is not None:
-                check_voiceover(job.voiceover, limits)
-            size = output_size(job.options.size, inputs, settings.max_long_side)
+                check_voiceover(job.voiceover, config.media)
+            size = output_size(job.options.size, inputs, config.render.max_long_side)
         if job.voiceover is None:
             alignment = None
             with clock.stage(Stage.TTS):
                 voice = _speak(
-                    sentences, work / VOICE_NAME, settings, job.options, clock, language=language
+                    sentences, work / VOICE_NAME, config.tts, job.options, clock, language=language
                 )
         else:
             with clock.stage(Stage.ALIGN):
-                voice, alignment = _provided_voice(job.voiceover, sentences, work, settings, clock)
+                voice, alignment = _provided_voice(job.voiceover, sentences, work, config, clock)
         if on_voice is not None:
             on_voice(voice)
         with clock.stage(Stage.SUBTITLES):
@@ -166,7 +131,7 @@ def render(
                 font,
                 style=job.options.subtitle_style,
                 options=job.options.captions,
-                end_limit_ms=voice.duration_ms + settings.tail_ms,
+                end_limit_ms=voice.duration_ms + config.render.tail_ms,
                 rules=language.captions,
             )
             write_subtitles(captions.ass, work / SUBTITLES_NAME)
@@ -181,15 +146,15 @@ def render(
                 fonts_dir=work / "fonts",
                 output=work / VIDEO_NAME,
                 size=size,
-                settings=settings,
+                config=config.render,
             )
-            render_video(plan, timeout_s=settings.ffmpeg_timeout_seconds, on_progress=clock.report)
+            render_video(plan, timeout_s=config.render.ffmpeg_timeout_s, on_progress=clock.report)
         with clock.stage(Stage.THUMBNAIL):
             thumbnail = make_thumbnail(
                 plan.output,
                 plan.duration_ms,
                 work / THUMBNAIL_NAME,
-                fraction=settings.thumbnail_fraction,
+                fraction=config.render.thumbnail_fraction,
             )
         files = [VIDEO_NAME, VOICE_NAME, SUBTITLES_NAME, SRT_NAME, VTT_NAME, WORDS_NAME]
         out = _deliver(work, files + ([THUMBNAIL_NAME] if thumbnail else []), job.output_dir)
@@ -214,35 +179,34 @@ def render(
 def voiceover(
     script: str,
     output: Path,
-    settings: Settings,
+    config: PipelineConfig,
     *,
     options: RenderOptions | None = None,
-    on_progress: ProgressCallback | None = None,
-    temp_dir: Path | None = None,
-    cancel: threading.Event | None = None,
+    clock: StageClock | None = None,
+    work_dir: Path | None = None,
 ) -> VoiceTrack:
     """Only the narration: speak the script into the WAV file `output`.
 
     Raises:
         VideoRenderError: the script is unusable or the engine failed.
-        JobCancelledError: `cancel` was set (checked after each sentence).
+        JobCancelledError: the clock's `cancel` was set (checked after each sentence).
     """
-    clock = StageClock(on_progress, cancel)
-    with job_workdir(temp_dir) as work:
+    clock = clock or StageClock()
+    with job_workdir(work_dir) as work:
         options = options or RenderOptions()
         with clock.stage(Stage.SCRIPT):
-            language = _language(options, settings, narrated=True)
+            language = _language(options, config.tts, narrated=True)
             sentences = process_script(script, language)
         with clock.stage(Stage.TTS):
             voice = _speak(
-                sentences, work / VOICE_NAME, settings, options, clock, language=language
+                sentences, work / VOICE_NAME, config.tts, options, clock, language=language
             )
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(voice.path, output)
     return VoiceTrack(output, voice.sample_rate, voice.duration_ms, voice.sentences, voice.engine)
 
 
-def _language(options: RenderOptions, settings: Settings, *, narrated: bool) -> Language:
+def _language(options: RenderOptions, tts: TTSConfig, *, narrated: bool) -> Language:
     """The job's language: the one it asked for, else its voice's. For a narrated job,
     checked against the voice before any work (an extra that is not installed, a voice of
     another language).
@@ -254,7 +218,7 @@ def _language(options: RenderOptions, settings: Settings, *, narrated: bool) -> 
     if not narrated:  # the caller's recording is the voice: the language is only text
         return get_language(options.language) if options.language else ENGLISH
     return choose_job_voice(
-        settings,
+        tts,
         options.voice_model,
         provider=options.tts_provider,
         speaker=options.speaker,
@@ -265,17 +229,17 @@ def _language(options: RenderOptions, settings: Settings, *, narrated: bool) -> 
 def _speak(
     sentences: list[Sentence],
     path: Path,
-    settings: Settings,
+    tts: TTSConfig,
     options: RenderOptions,
     clock: StageClock,
     *,
     language: Language,
 ) -> VoiceTrack:
-    cache = SpeechCache(settings.tts_cache_dir, settings.tts_cache_max_mb * 1024 * 1024)
+    cache = SpeechCache(tts.cache_dir, tts.cache_max_mb * 1024 * 1024)
     try:
         return synthesize_voice(
             create_engine(
-                settings,
+                tts,
                 options.voice_model,
                 provider=options.tts_provider,
                 speaker=options.speaker,
@@ -283,12 +247,12 @@ def _speak(
             ),
             sentences,
             path,
-            pause_ms=settings.sentence_pause_ms,
+            pause_ms=tts.sentence_pause_ms,
             cache=cache,
             on_progress=clock.report,
         )
     finally:
-        if not settings.tts_keep_loaded:  # unset (the CLI's one job) unloads too
+        if not tts.keep_loaded:  # unset (the CLI's one job) unloads too
             unload_engines()
         _return_freed_memory()
 
@@ -313,18 +277,23 @@ def _provided_voice(
     recording: Path,
     sentences: list[Sentence],
     work: Path,
-    settings: Settings,
+    config: PipelineConfig,
     clock: StageClock,
 ) -> tuple[VoiceTrack, AlignmentResult]:
     """The caller's recording as the voice track, with sentence and word times aligned to it
     (the TTS only speaks a reference for the alignment; none of it is heard)."""
     alignment = timings_for_voiceover(
-        sentences, recording, settings, workdir=work, on_progress=clock.report
+        sentences,
+        recording,
+        config.tts,
+        workdir=work,
+        timeout_s=config.render.ffmpeg_timeout_s,
+        on_progress=clock.report,
     )
     ffmpeg.run_ffmpeg(
         ffmpeg.build_voice_wav_argv(recording, work / VOICE_NAME),
         stage="align (voice track)",
-        timeout_s=settings.ffmpeg_timeout_seconds,
+        timeout_s=config.render.ffmpeg_timeout_s,
     )
     voice = VoiceTrack(
         path=work / VOICE_NAME,

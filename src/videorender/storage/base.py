@@ -36,7 +36,12 @@ class StorageHealth:
 class Storage(Protocol):
     """A place to keep artifacts and to read stored inputs from."""
 
-    kind: str  # "local" or "s3"
+    kind: str  # "local" or "s3", as /health names the backend
+    # Whether `share` gives addresses that expire (presigned) rather than permanent ones.
+    shares_expire: bool
+    # Whether callers' inputs must already be in this storage (s3:// locations), as the
+    # original service required of /render-video with S3 storage.
+    inputs_must_be_stored: bool
 
     def put(self, source: Path, key: str) -> None:
         """Store the file `source` under `key`, replacing what was there. An object is
@@ -50,6 +55,10 @@ class Storage(Protocol):
     def url(self, key: str, *, base_url: str) -> str:
         """Where clients find `key`. `base_url` is the address the job's client reached this
         service at; backends with addresses of their own (s3://bucket/key) ignore it."""
+
+    def local_path(self, key: str) -> Path | None:
+        """The file on this machine holding `key`, for the service to serve itself; None
+        when there is none (or the backend's objects live elsewhere, at their own URLs)."""
 
     def share(self, url: str, *, expires_s: int) -> str:
         """An address a plain HTTP client can download `url` (as `url()` made it) from:
@@ -72,6 +81,15 @@ class Storage(Protocol):
         Raises:
             InputError: naming `field`, when the location cannot be read by this backend.
             StorageError: the storage itself failed (unreachable, credentials refused).
+        """
+
+    def read(self, key: str, dest: Path, *, max_bytes: int, field: str) -> None:
+        """Copy the object this backend stored under `key` (an upload, say) to `dest`,
+        refusing more than max_bytes. No HTTP is involved, so no address check applies.
+
+        Raises:
+            InputError: naming `field`, when there is no such object or it is too big.
+            StorageError: the storage itself failed.
         """
 
     def health(self) -> StorageHealth:

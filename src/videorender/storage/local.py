@@ -7,8 +7,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from videorender.errors import InputError, StorageError
+from videorender.errors import DownloadError, InputError, StorageError
 from videorender.storage.base import StorageHealth
+
+MB = 1024 * 1024
 
 
 class LocalStorage:
@@ -16,6 +18,8 @@ class LocalStorage:
     file and a retried job's artifact simply replaces the earlier one."""
 
     kind = "local"
+    shares_expire = False
+    inputs_must_be_stored = False
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
@@ -50,6 +54,14 @@ class LocalStorage:
             field,
         )
 
+    def read(self, key: str, dest: Path, *, max_bytes: int, field: str) -> None:
+        source = self.local_path(key)
+        if source is None:
+            raise InputError(f"{field}: there is no stored file {key!r}", field)
+        if source.stat().st_size > max_bytes:
+            raise DownloadError(f"{field} is larger than the {max_bytes / MB:g} MB limit", field)
+        shutil.copyfile(source, dest)
+
     def health(self) -> StorageHealth:
         return StorageHealth(backend=self.kind, reachable=True)
 
@@ -59,7 +71,7 @@ class LocalStorage:
     def stop(self) -> None:
         pass
 
-    def path(self, key: str) -> Path | None:
+    def local_path(self, key: str) -> Path | None:
         """The file stored under `key`, or None if there is none (or the key escapes root)."""
         try:
             target = self._target(key)

@@ -187,6 +187,8 @@ class S3Storage:
     """The `Storage` of an S3-compatible bucket. Thread-safe: one client serves every worker."""
 
     kind = "s3"
+    shares_expire = True
+    inputs_must_be_stored = True
 
     def __init__(self, config: S3Config) -> None:
         self.config = config
@@ -249,6 +251,9 @@ class S3Storage:
     def url(self, key: str, *, base_url: str) -> str:
         return f"s3://{self.config.bucket}/{self.object_key(key)}"
 
+    def local_path(self, key: str) -> Path | None:
+        return None  # objects are served by the bucket, at their own (presigned) URLs
+
     def share(self, url: str, *, expires_s: int) -> str:
         if not url.startswith("s3://"):
             return url  # made by another backend (local storage): already an HTTP address
@@ -274,6 +279,17 @@ class S3Storage:
             self._call(
                 f"read {field} {location}",
                 lambda: self._download(bucket, key, dest, max_bytes, field),
+            )
+        except BaseException:
+            dest.unlink(missing_ok=True)
+            raise
+
+    def read(self, key: str, dest: Path, *, max_bytes: int, field: str) -> None:
+        bucket, object_key = self.config.bucket, self.object_key(key)
+        try:
+            self._call(
+                f"read {field} {object_key}",
+                lambda: self._download(bucket, object_key, dest, max_bytes, field),
             )
         except BaseException:
             dest.unlink(missing_ok=True)

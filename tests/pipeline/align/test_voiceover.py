@@ -122,7 +122,11 @@ def test_another_text_falls_back_with_a_warning(
     recordings: Recordings, settings: Settings, tmp_path: Path
 ) -> None:
     result = timings_for_voiceover(
-        process_script(SCRIPT), recordings.other_text.path, settings, workdir=tmp_path
+        process_script(SCRIPT),
+        recordings.other_text.path,
+        settings.pipeline_config().tts,
+        workdir=tmp_path,
+        timeout_s=120,
     )
     assert result.method is AlignmentMethod.SPEECH_ACTIVITY
     assert result.confidence < MIN_CONFIDENCE

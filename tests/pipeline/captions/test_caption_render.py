@@ -21,7 +21,7 @@ WIDE = Size(640, 360)
 
 def _render(settings: Settings, out: Path, style: str, size: Size) -> dict[str, object]:
     options = RenderOptions(size=size, subtitle_style=style)
-    result = render(RenderJob(SCRIPT, out, options=options), settings)
+    result = render(RenderJob(SCRIPT, out, options=options), settings.pipeline_config())
     video = streams(result.video)["video"]
     assert (video["width"], video["height"]) == (size.width, size.height)
     assert len(pysubs2.load(str(out / "subs.ass"))) >= 1

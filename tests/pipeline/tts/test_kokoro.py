@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import wave
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ def test_kokoro_renders_with_exact_sentence_and_word_timings(
 ) -> None:
     out = tmp_path / "out"
     job = RenderJob(SCRIPT, out, options=RenderOptions(size=Size(320, 180)))
-    result = render(job, kokoro_settings)
+    result = render(job, kokoro_settings.pipeline_config())
 
     with wave.open(str(result.voice), "rb") as wav:
         assert wav.getframerate() == 24_000
@@ -62,20 +63,22 @@ def test_missing_kokoro_files_name_their_variable(
 ) -> None:
     missing = tmp_path / "nowhere.onnx"
     with pytest.raises(ConfigError, match=r"KOKORO_MODEL_PATH: .*nowhere.onnx does not exist"):
-        create_engine(kokoro_settings.model_copy(update={"kokoro_model_path": missing}))
+        create_engine(replace(kokoro_settings.pipeline_config().tts, kokoro_model_path=missing))
     with pytest.raises(ConfigError, match=r"KOKORO_VOICES_PATH: .*does not exist"):
-        create_engine(kokoro_settings.model_copy(update={"kokoro_voices_path": missing}))
+        create_engine(replace(kokoro_settings.pipeline_config().tts, kokoro_voices_path=missing))
     garbage = tmp_path / "garbage.onnx"
     garbage.write_bytes(b"not a model" * 100)
     with pytest.raises(ConfigError, match=r"KOKORO_MODEL_PATH: .*not a loadable Kokoro model"):
-        create_engine(kokoro_settings.model_copy(update={"kokoro_model_path": garbage}))
+        create_engine(replace(kokoro_settings.pipeline_config().tts, kokoro_model_path=garbage))
 
 
 def test_unknown_speaker_is_a_clear_error(kokoro_settings: Settings) -> None:
     with pytest.raises(ConfigError, match=r"KOKORO_SPEAKER: 'af_nobody' is not in .*jf_alpha"):
-        create_engine(kokoro_settings.model_copy(update={"kokoro_speaker": "af_nobody"}))
+        create_engine(replace(kokoro_settings.pipeline_config().tts, kokoro_speaker="af_nobody"))
     with pytest.raises(InputError, match="speaker 'af_nobody'") as caught:
-        create_engine(kokoro_settings, speaker="af_nobody")
+        create_engine(kokoro_settings.pipeline_config().tts, speaker="af_nobody")
     assert caught.value.field == "speaker"
     # Without KOKORO_SPEAKER the packaged voices have no af_bella: their first voice is used.
-    assert create_engine(kokoro_settings).identity.endswith(":jf_alpha:en-us:words2")
+    assert create_engine(kokoro_settings.pipeline_config().tts).identity.endswith(
+        ":jf_alpha:en-us:words2"
+    )

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pysubs2
 import pytest
 
-from videorender.config import Settings, load_settings
+from videorender.config import load_settings
 from videorender.pipeline.languages import get_language
 from videorender.pipeline.models import RenderOptions, Size
 from videorender.pipeline.run import RenderJob, render
 from videorender.pipeline.script import process_script
+from videorender.pipeline.stage_config import PipelineConfig
 from videorender.pipeline.tts import choose_job_voice, create_engine, list_voices, voice_sources
 from videorender.pipeline.tts.kokoro import bundled_voices
 from videorender.pipeline.tts.piper import bundled_voice
@@ -45,20 +47,20 @@ def voices_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def settings(
+def config(
     tmp_path_factory: pytest.TempPathFactory, kokoro_model_dir: Path, voices_dir: Path
-) -> Settings:
+) -> PipelineConfig:
     root = tmp_path_factory.mktemp("languages")
     return load_settings(
         tts_cache_dir=root / "tts",
         data_dir=root / "data",
         video_preset="ultrafast",
         voices_dir=voices_dir,
-    )
+    ).pipeline_config()
 
 
-def test_the_voices_list_shows_every_voice_with_its_language(settings: Settings) -> None:
-    voices = {(v.engine, v.name): v for v in list_voices(voice_sources(settings))}
+def test_the_voices_list_shows_every_voice_with_its_language(config: PipelineConfig) -> None:
+    voices = {(v.engine, v.name): v for v in list_voices(voice_sources(config.tts))}
     assert voices["piper", "en_US-joe-medium"].language == "en-US"
     assert voices["piper", "en_US-joe-medium"].default
     assert voices["piper", "es_ES-prueba-medium"].language == "es-ES"
@@ -69,7 +71,7 @@ def test_the_voices_list_shows_every_voice_with_its_language(settings: Settings)
 
 
 def test_japanese_render_speaks_japanese_with_moving_karaoke(
-    settings: Settings, tmp_path: Path
+    config: PipelineConfig, tmp_path: Path
 ) -> None:
     import pyopenjtalk  # noqa: PLC0415 (the `ja` extra, in the test install)
 
@@ -77,7 +79,7 @@ def test_japanese_render_speaks_japanese_with_moving_karaoke(
     options = RenderOptions(
         size=Size(360, 640), tts_provider="kokoro", language="ja", subtitle_style="karaoke"
     )
-    render(RenderJob(JA_SCRIPT, out, options=options), settings)
+    render(RenderJob(JA_SCRIPT, out, options=options), config)
 
     words = json.loads((out / "words.json").read_text(encoding="utf-8"))
     for sentence in words["sentences"]:
@@ -106,14 +108,14 @@ def test_japanese_render_speaks_japanese_with_moving_karaoke(
 
 
 def test_spanish_is_split_at_inverted_marks_and_spoken_through_espeak(
-    settings: Settings,
+    config: PipelineConfig,
 ) -> None:
     sentences = process_script(ES_SCRIPT, get_language("es"))
     assert [s.text for s in sentences] == [
         "¿Dónde está la estación de tren?",
         "¡Vamos rápido, que ya es tarde!",
     ]
-    engine = create_engine(settings, speaker="ef_prueba")  # a Kokoro voice of VOICES_DIR
+    engine = create_engine(config.tts, speaker="ef_prueba")  # a Kokoro voice of VOICES_DIR
     assert engine.name == "kokoro" and ":ef_prueba:es:" in engine.identity
     speech = engine.speak(sentences[0].text)
     seconds = len(speech.samples) / engine.sample_rate
@@ -121,17 +123,17 @@ def test_spanish_is_split_at_inverted_marks_and_spoken_through_espeak(
     assert [w.text for w in speech.words] == split_words(sentences[0].text)
 
 
-def test_a_piper_voice_of_voices_dir_is_picked_by_name(settings: Settings) -> None:
-    choice = choose_job_voice(settings, speaker="es_ES-prueba-medium")
+def test_a_piper_voice_of_voices_dir_is_picked_by_name(config: PipelineConfig) -> None:
+    choice = choose_job_voice(config.tts, speaker="es_ES-prueba-medium")
     assert choice.engine == "piper" and choice.language.tag == "es-ES"
     assert choice.model is not None and choice.model.name == "es_ES-prueba-medium.onnx"
-    engine = create_engine(settings, speaker="es_ES-prueba-medium")
+    engine = create_engine(config.tts, speaker="es_ES-prueba-medium")
     speech = engine.speak("Hola, ¿qué tal?")
     assert len(speech.samples) > engine.sample_rate // 2
 
 
-def test_english_is_unchanged(settings: Settings) -> None:
-    english = create_engine(settings.model_copy(update={"tts_provider": "kokoro"}))
+def test_english_is_unchanged(config: PipelineConfig) -> None:
+    english = create_engine(replace(config.tts, provider="kokoro"))
     assert english.identity.endswith(":jf_alpha:en-us:words2")  # the cache keys of before
     assert [s.text for s in process_script("Dr. Smith arrived. He sat down!")] == [
         "Dr. Smith arrived. He sat down!"

@@ -34,7 +34,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from videorender.config import Settings
 from videorender.errors import MediaError
 from videorender.pipeline import ffmpeg
 from videorender.pipeline.align.dtw import WarpingPath, fast_dtw
@@ -58,6 +57,7 @@ from videorender.pipeline.models import (
     WordTiming,
 )
 from videorender.pipeline.script import Sentence
+from videorender.pipeline.stage_config import TTSConfig
 from videorender.pipeline.tts import TTSEngine, create_engine
 from videorender.pipeline.tts.cache import SpeechCache
 from videorender.pipeline.voice import speak_sentence, speech_bounds, word_spans
@@ -185,9 +185,10 @@ class _Sequence:
 def timings_for_voiceover(
     sentences: Sequence[Sentence],
     recording: Path,
-    settings: Settings,
+    tts: TTSConfig,
     *,
     workdir: Path,
+    timeout_s: float,
     on_progress: ProgressCallback | None = None,
 ) -> AlignmentResult:
     """Sentence times of `sentences` in the provided voiceover `recording`.
@@ -203,14 +204,14 @@ def timings_for_voiceover(
         FFmpegError: decoding failed for another reason.
     """
     check_voiceover(recording)
-    engine = create_engine(settings, provider="piper")
-    cache = SpeechCache(settings.tts_cache_dir, settings.tts_cache_max_mb * 1024 * 1024)
+    engine = create_engine(tts, provider="piper")
+    cache = SpeechCache(tts.cache_dir, tts.cache_max_mb * 1024 * 1024)
     reference = speak_reference(engine, sentences, cache=cache, on_progress=on_progress)
     return align_recording(
         reference,
         recording,
         workdir=workdir,
-        timeout_s=settings.ffmpeg_timeout_seconds,
+        timeout_s=timeout_s,
         on_progress=on_progress,
     )
 

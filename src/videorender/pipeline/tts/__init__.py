@@ -1,8 +1,9 @@
 """TTS stage: engines behind one interface, picked by name (`TTS_PROVIDER`, or per job).
 
 To add an engine, see `base.py`; then register a factory here in `ENGINES`. A factory gets
-the settings, the job's `VoiceChoice` (engine, voice, language: `voices.py`) and whether the
-job named the voice, and returns a loaded engine, loading the model only once per process.
+the TTS configuration, the job's `VoiceChoice` (engine, voice, model file, language:
+`voices.py`) and whether the job named the voice, and returns a loaded engine, loading the
+model only once per process.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from videorender.config import Settings
 from videorender.errors import ConfigError, InputError
+from videorender.pipeline.stage_config import TTSConfig
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.kokoro import kokoro_engine, load_kokoro
 from videorender.pipeline.tts.piper import load_piper, unload_piper
@@ -24,40 +25,35 @@ from videorender.pipeline.tts.voices import (
 )
 
 
-def model_cache_dir(settings: Settings) -> Path:
-    """Where patched copies of voice models are kept (beside the speech cache)."""
-    return settings.tts_cache_dir / "models"
-
-
-def voice_sources(settings: Settings) -> VoiceSources:
-    """Where the voices of these settings come from (files, folder, Kokoro's defaults)."""
+def voice_sources(config: TTSConfig) -> VoiceSources:
+    """Where the voices of this configuration come from (files, folder, Kokoro's defaults)."""
     return VoiceSources(
-        voices_dir=settings.voices_dir,
-        piper_model=settings.piper_model_path,
-        piper_config=settings.piper_config_path,
-        kokoro_voices=settings.kokoro_voices_path,
-        kokoro_speaker=settings.kokoro_speaker,
-        kokoro_lang=settings.kokoro_lang,
+        voices_dir=config.voices_dir,
+        piper_model=config.piper_model_path,
+        piper_config=config.piper_config_path,
+        kokoro_voices=config.kokoro_voices_path,
+        kokoro_speaker=config.kokoro_speaker,
+        kokoro_lang=config.kokoro_lang,
     )
 
 
-def _piper(settings: Settings, choice: VoiceChoice, from_job: bool) -> TTSEngine:
-    config = None if choice.model else settings.piper_config_path
+def _piper(config: TTSConfig, choice: VoiceChoice, from_job: bool) -> TTSEngine:
+    voice_config = None if choice.model else config.piper_config_path
     return load_piper(
-        choice.model or settings.piper_model_path,
-        config,
-        settings.piper_threads,
-        model_cache_dir(settings),
-        settings.piper_mem_arena,
+        choice.model or config.piper_model_path,
+        voice_config,
+        config.piper_threads,
+        config.model_cache_dir,
+        config.piper_mem_arena,
     )
 
 
-def _kokoro(settings: Settings, choice: VoiceChoice, from_job: bool) -> TTSEngine:
+def _kokoro(config: TTSConfig, choice: VoiceChoice, from_job: bool) -> TTSEngine:
     model = load_kokoro(
-        settings.kokoro_model_path,
-        settings.kokoro_voices_path,
-        settings.kokoro_threads,
-        model_cache_dir(settings),
+        choice.model or config.kokoro_model_path,
+        config.kokoro_voices_path,
+        config.kokoro_threads,
+        config.model_cache_dir,
     )
     return kokoro_engine(
         model,
@@ -65,17 +61,17 @@ def _kokoro(settings: Settings, choice: VoiceChoice, from_job: bool) -> TTSEngin
         choice.language,
         from_job=from_job,
         voices_file=choice.kokoro_voices,
-        configured=settings.kokoro_speaker,
+        configured=config.kokoro_speaker,
     )
 
 
-EngineFactory = Callable[[Settings, VoiceChoice, bool], TTSEngine]
+EngineFactory = Callable[[TTSConfig, VoiceChoice, bool], TTSEngine]
 
 ENGINES: dict[str, EngineFactory] = {"piper": _piper, "kokoro": _kokoro}
 
 
 def choose_job_voice(
-    settings: Settings,
+    config: TTSConfig,
     voice_model: Path | None = None,
     *,
     provider: str | None = None,
@@ -90,14 +86,14 @@ def choose_job_voice(
         InputError: the job asked for an unknown provider or voice.
         LanguageUnavailableError: the language cannot be spoken here (its extra is missing).
     """
-    name = (provider or settings.tts_provider).strip().lower()
+    name = (provider or config.provider).strip().lower()
     if name not in ENGINES:
         known = ", ".join(sorted(ENGINES))
         if provider is not None:
             raise InputError(f"TTS engine {provider!r} is not available ({known})", "tts_provider")
-        raise ConfigError(f"TTS_PROVIDER={settings.tts_provider!r} is not available ({known})")
+        raise ConfigError(f"TTS_PROVIDER={config.provider!r} is not available ({known})")
     return choose_voice(
-        voice_sources(settings),
+        voice_sources(config),
         name,
         provider=name if provider else None,
         speaker=speaker,
@@ -107,17 +103,17 @@ def choose_job_voice(
 
 
 def create_engine(
-    settings: Settings,
+    config: TTSConfig,
     voice_model: Path | None = None,
     *,
     provider: str | None = None,
     speaker: str | None = None,
     language: str | None = None,
 ) -> TTSEngine:
-    """The engine `provider` (default: the job's voice's, else `TTS_PROVIDER`) names, loaded
-    once per process, optionally with another model file of that engine, a voice by name
-    (`speaker`: a Kokoro voice, or a voice of `VOICES_DIR`) and a language (BCP-47; default:
-    the voice's).
+    """The engine `provider` (default: the named voice's, else `config.provider`) names,
+    loaded once per process, optionally with another model file of that engine, a voice by
+    name (`speaker`: a Kokoro voice, or a voice of `VOICES_DIR`) and a language (BCP-47;
+    default: the voice's).
 
     Raises:
         ConfigError: unknown provider in the settings, or its model files are missing.
@@ -126,9 +122,9 @@ def create_engine(
         TTSError: the model could not be loaded.
     """
     choice = choose_job_voice(
-        settings, voice_model, provider=provider, speaker=speaker, language=language
+        config, voice_model, provider=provider, speaker=speaker, language=language
     )
-    return ENGINES[choice.engine](settings, choice, speaker is not None)
+    return ENGINES[choice.engine](config, choice, speaker is not None)
 
 
 def unload_engines() -> None:
@@ -150,4 +146,5 @@ __all__ = [
     "create_engine",
     "list_voices",
     "unload_engines",
+    "voice_sources",
 ]

@@ -69,7 +69,7 @@ class VoiceChoice:
     engine: str
     language: Language
     speaker: str | None = None  # a Kokoro voice, or None: the engine's default voice
-    model: Path | None = None  # a Piper model, or None: the configured one
+    model: Path | None = None  # another model file of the engine, or None: the configured
     kokoro_voices: Path | None = None  # the file holding `speaker`, or None: the configured
 
 
@@ -134,7 +134,11 @@ def choose_voice(
     chosen = _language(language, voice.language if voice else sources.kokoro_lang)
     check_kokoro_language(chosen)
     return VoiceChoice(
-        "kokoro", chosen, speaker=speaker, kokoro_voices=voice.source if voice else None
+        "kokoro",
+        chosen,
+        speaker=speaker,
+        model=voice_model,
+        kokoro_voices=voice.source if voice else None,
     )
 
 

@@ -1,0 +1,61 @@
+"""A still frame with a caption drawn in a style, for choosing a look before a render: the
+same captions code and the same libass burn-in as the render, over a plain colour, one frame.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from videorender.pipeline import ffmpeg
+from videorender.pipeline.captions.fonts import prepare_fonts_dir
+from videorender.pipeline.captions.subtitles import build_captions, write_subtitles
+from videorender.pipeline.models import CaptionOptions, SentenceTiming, Size, WordTiming
+from videorender.pipeline.word_split import split_words
+
+SAMPLE_TEXT = "Your captions will look just like this."
+WORD_MS = 320
+PREVIEW_TIMEOUT_S = 15.0
+
+
+def sample_timing(text: str = SAMPLE_TEXT) -> SentenceTiming:
+    """`text` as one sentence spoken at an even pace, WORD_MS a word."""
+    words = tuple(
+        WordTiming(word, i * WORD_MS, (i + 1) * WORD_MS - 40)
+        for i, word in enumerate(split_words(text))
+    )
+    return SentenceTiming(0, text, 0, len(words) * WORD_MS, words=words)
+
+
+def caption_still(
+    output: Path,
+    *,
+    size: Size,
+    style: str,
+    options: CaptionOptions | None = None,
+    background: str = "0x14213d",
+) -> None:
+    """Write a PNG of `size`: the sample sentence's caption in `style`, part-way through (so a
+    karaoke highlight or a words cue shows), over `background`.
+
+    Raises:
+        InputError: unknown style or caption option out of range (naming it).
+        FFmpegError: FFmpeg failed.
+    """
+    timing = sample_timing()
+    with tempfile.TemporaryDirectory(prefix="preview-") as folder:
+        work = Path(folder)
+        options = options or CaptionOptions()
+        family = prepare_fonts_dir(SAMPLE_TEXT, work / "fonts", options.font)
+        captions = build_captions([timing], size, family, style=style, options=options)
+        write_subtitles(captions.ass, work / "captions.ass")
+        at_ms = timing.words[2].start_ms + WORD_MS // 2
+        argv = ffmpeg.build_caption_still_argv(
+            size,
+            background,
+            at_ms,
+            subtitles=work / "captions.ass",
+            fonts_dir=work / "fonts",
+            output=output,
+        )
+        ffmpeg.run_ffmpeg(argv, stage="preview", timeout_s=PREVIEW_TIMEOUT_S)

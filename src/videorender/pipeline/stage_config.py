@@ -1,0 +1,63 @@
+"""What each stage needs to know of the configuration, as small frozen values.
+
+They are built once from `Settings` at the entry points (`videorender.config.pipeline_config`,
+called by the CLI and the job workers) and handed down, so a stage sees the few values it uses
+and nothing else (no database URL, no API key), and tests build them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from videorender.pipeline.media import MediaLimits
+from videorender.pipeline.models import Encoder
+
+
+@dataclass(frozen=True)
+class TTSConfig:
+    """The speech engines (TTS_PROVIDER, PIPER_*, KOKORO_*) and the speech cache."""
+
+    provider: str = "piper"
+    piper_model_path: Path | None = None  # None: the bundled voice
+    piper_config_path: Path | None = None
+    piper_threads: int = 1
+    piper_mem_arena: bool = True
+    kokoro_model_path: Path | None = None
+    kokoro_voices_path: Path | None = None
+    kokoro_speaker: str | None = None
+    kokoro_lang: str = "en-us"
+    kokoro_threads: int = 2
+    voices_dir: Path | None = None  # VOICES_DIR: more voices, picked by name per job
+    cache_dir: Path = Path(".cache/videorender/tts")
+    cache_max_mb: int = 200
+    sentence_pause_ms: int = 250
+    keep_loaded: bool | None = None  # None: the caller decides (the CLI unloads, workers keep)
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where patched copies of voice models are kept (beside the speech cache)."""
+        return self.cache_dir / "models"
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    """How the video is made: encoder, mix, length, frame size, thumbnail, time limits."""
+
+    encoder: Encoder = field(default_factory=Encoder)
+    max_long_side: int = 1920
+    tail_ms: int = 1000
+    music_volume: float = 0.2
+    music_fade_out_ms: int = 3000
+    target_lufs: float = -14.0
+    thumbnail_fraction: float = 0.10
+    ffmpeg_timeout_s: float = 3600.0
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Everything `pipeline.run` hands to its stages."""
+
+    tts: TTSConfig = field(default_factory=TTSConfig)
+    render: RenderConfig = field(default_factory=RenderConfig)
+    media: MediaLimits = field(default_factory=MediaLimits)

@@ -1,0 +1,73 @@
+// The job page: live progress (Server-Sent Events, else polling every second) and Cancel.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  const section = document.getElementById("job");
+  if (!section) return;
+  const jobId = section.dataset.jobId;
+  const running = ["queued", "processing"].includes(section.dataset.status);
+  if (!running) return;
+  const stages = JSON.parse(section.dataset.stages || "{}");
+  const bar = document.getElementById("progress");
+  const percent = document.getElementById("percent");
+  const stageName = document.getElementById("stage-name");
+  const cancel = document.getElementById("cancel");
+  const error = document.getElementById("job-error");
+  let done = false;
+
+  function show(job) {
+    if (done) return;
+    if (!["queued", "processing"].includes(job.status)) {
+      done = true;
+      if (job.status === "completed") {
+        bar.value = 100;
+        percent.textContent = "100 %";
+        stageName.textContent = "Done: opening the player";
+        cancel.hidden = true;
+      }
+      // A moment at 100 % before the player replaces the progress bar.
+      window.setTimeout(() => window.location.reload(), job.status === "completed" ? 1500 : 0);
+      return;
+    }
+    bar.value = job.progress;
+    bar.textContent = `${job.progress} %`;
+    percent.textContent = `${job.progress} %`;
+    stageName.textContent =
+      job.status === "queued" ? "Waiting for a worker" : stages[job.stage] || "Working";
+  }
+
+  function poll() {
+    const tick = async () => {
+      if (done) return;
+      const answer = await studio.api(`/status/${jobId}`);
+      if (answer.ok) show(answer.body);
+      if (!done) window.setTimeout(tick, 1000);
+    };
+    tick();
+  }
+
+  if (window.EventSource) {
+    const source = new EventSource(`/jobs/${jobId}/events`);
+    source.addEventListener("job", (event) => show(JSON.parse(event.data)));
+    source.onerror = () => {
+      source.close();
+      if (!done) poll();
+    };
+  } else {
+    poll();
+  }
+
+  cancel.addEventListener("click", async () => {
+    cancel.disabled = true;
+    cancel.textContent = "Cancelling…";
+    const answer = await studio.api(`/jobs/${jobId}/cancel`, { method: "POST" });
+    if (answer.ok || answer.status === 409) {
+      window.location.reload();
+      return;
+    }
+    cancel.disabled = false;
+    cancel.textContent = "Cancel";
+    error.hidden = false;
+    error.textContent = studio.problems(answer.body)[0].message;
+  });
+});
