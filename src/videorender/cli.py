@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -39,6 +40,9 @@ from videorender.pipeline.tts import ENGINES
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+
+if TYPE_CHECKING:
+    from videorender.batch import BatchItem, ItemResult
 
 console = Console(stderr=True)
 
@@ -127,6 +131,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker_cmd.set_defaults(handler=_worker)
 
+    batch_cmd = commands.add_parser(
+        "batch", help="many videos from a JSONL (or CSV) file of API requests, into OUTDIR/NAME/"
+    )
+    batch_cmd.add_argument(
+        "jobs", type=Path, help="JSONL: one request a line (the API's fields, local paths "
+        "allowed, optional `name`); or a .csv with those fields as columns",
+    )  # fmt: skip
+    batch_cmd.add_argument("-o", "--output", type=Path, required=True, help="output dir")
+    batch_cmd.add_argument(
+        "--jobs", dest="parallel", type=_positive, default=1, metavar="N",
+        help="render N at once (default 1: one render already fills two cores)",
+    )  # fmt: skip
+    batch_cmd.add_argument(
+        "--force", action="store_true", help="render again jobs whose outputs are up to date"
+    )
+    batch_cmd.set_defaults(handler=_batch)
+
+    mcp_cmd = commands.add_parser(
+        "mcp", help="MCP server over stdio for desktop AI agents (runs jobs in this process)"
+    )
+    mcp_cmd.set_defaults(handler=_mcp)
+
     migrate_cmd = commands.add_parser("migrate", help="bring the job store's schema up to date")
     migrate_cmd.add_argument(
         "--check", action="store_true", help="only check; exit 2 when migrations are missing"
@@ -154,6 +180,12 @@ def _color(text: str) -> Color:
         return Color.parse(text)
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
 
 
 def _size(text: str) -> Size:
@@ -333,6 +365,62 @@ def _worker(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from videorender.batch import Batch, read_batch  # noqa: PLC0415 - only batch needs it
+    from videorender.storage import create_storage  # noqa: PLC0415
+
+    items = read_batch(args.jobs)
+    _check_output_dir(args.output)
+    settings = load_settings()
+    if settings.tts_keep_loaded is None:  # one voice load for the whole batch
+        settings = settings.model_copy(update={"tts_keep_loaded": True})
+    batch = Batch(settings, create_storage(settings), args.output, force=args.force)
+    with BatchProgress(len(items)) as progress:
+        results = batch.run(
+            items, jobs=args.parallel, on_progress=progress.update, on_done=progress.done
+        )
+    table = Table(title=f"Batch {args.jobs} -> {args.output}/", title_justify="left")
+    for column in ("name", "status", "seconds", "error"):
+        table.add_column(column, justify="right" if column == "seconds" else "left")
+    for result in results:
+        colour = "green" if result.ok else "red"
+        table.add_row(
+            result.name,
+            f"[{colour}]{result.status}",
+            f"{result.seconds:.1f}",
+            result.error or "",
+        )
+    console.print(table)
+    failed = sum(not result.ok for result in results)
+    console.print(
+        f"{len(results) - failed} of {len(results)} jobs done; report: "
+        f"{args.output / 'report.jsonl'}",
+        highlight=False,
+    )
+    return EXIT_FAILED if failed else 0
+
+
+def _mcp(_args: argparse.Namespace) -> int:
+    """MCP over stdio: standard output carries the protocol only; logs go to stderr."""
+    from videorender.jobs.service import JobService  # noqa: PLC0415
+    from videorender.logs import configure_logging  # noqa: PLC0415
+    from videorender.mcp_server import build_server  # noqa: PLC0415
+
+    settings = load_settings()
+    configure_logging(settings)
+    # Jobs run here, on this process's workers, against DATA_DIR/DATABASE_URL; they may
+    # read the user's local files. With local storage, artifact URLs are file:// paths.
+    service = JobService(settings, workers=True, local_files=True)
+    artifacts_base = settings.data_dir.resolve().as_uri() + "/"
+    server = build_server(service, local_files=True, base_url=lambda _ctx: artifacts_base)
+    service.start()
+    try:
+        server.run("stdio")
+    finally:
+        service.stop()
+    return 0
+
+
 def _migrate(args: argparse.Namespace) -> int:
     from videorender.jobs.db import current_revision, open_database  # noqa: PLC0415
 
@@ -371,6 +459,55 @@ class StageProgress:
         if self._task is not None:
             self._bar.update(
                 self._task, description=progress.stage.value, completed=progress.percent
+            )
+
+
+class BatchProgress:
+    """One progress bar over a whole batch: each job counts for 100."""
+
+    def __init__(self, jobs: int) -> None:
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[finished]}/{task.fields[jobs]} jobs"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._jobs = jobs
+        self._percent: dict[int, int] = {}
+        self._finished = 0
+        self._lock = threading.Lock()
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> BatchProgress:
+        self._bar.__enter__()
+        self._task = self._bar.add_task(
+            "batch", total=self._jobs * 100, finished=0, jobs=self._jobs
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(None, None, None)
+
+    def update(self, item: BatchItem, percent: int) -> None:
+        with self._lock:
+            self._percent[item.line] = percent
+            self._show(item.name)
+
+    def done(self, result: ItemResult) -> None:
+        with self._lock:
+            self._percent[result.line] = 100
+            self._finished += 1
+            self._show(f"{result.name}: {result.status}")
+
+    def _show(self, description: str) -> None:
+        if self._task is not None:
+            self._bar.update(
+                self._task,
+                completed=sum(self._percent.values()),
+                description=description,
+                finished=self._finished,
             )
 
 

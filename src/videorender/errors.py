@@ -138,6 +138,15 @@ class UnsafeURLError(InputError):
     link-local, multicast or reserved address, or a scheme other than http(s)."""
 
 
+class JobNotFoundError(VideoRenderError):
+    """No job has this id."""
+
+
+class JobStateError(VideoRenderError):
+    """The job is in a state that does not allow what was asked (e.g. cancelling a completed
+    job)."""
+
+
 class QueueFullError(VideoRenderError):
     """MAX_QUEUED_JOBS jobs are already waiting: the caller should come back later."""
 

@@ -1,5 +1,6 @@
 """Fetching the caller's media: http(s) downloads streamed to disk under a size cap and
-deadlines, `s3://` locations through the storage backend.
+deadlines, `s3://` locations through the storage backend, and (only where the caller runs as
+the local user: `videorender mcp` over stdio, `videorender batch`) local files as `file://`.
 
 A download stops as soon as it passes its cap, whether or not the server announced the
 length, so a hostile or broken URL cannot fill the disk or hold a worker forever. Every
@@ -13,7 +14,7 @@ import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -23,6 +24,7 @@ from videorender.netguard import MAX_REDIRECTS, NetGuard
 from videorender.storage import Storage
 
 SCHEMES = ("http", "https", "s3", uploads.SCHEME)
+LOCAL_SCHEME = "file"
 MB = 1024 * 1024
 
 
@@ -55,12 +57,52 @@ def check_url(url: str, field: str, schemes: tuple[str, ...] = SCHEMES) -> str:
     return url
 
 
-def fetch(url: str, dest: Path, *, limits: DownloadLimits, storage: Storage, field: str) -> Path:
-    """Bring the input at `url` to the file `dest` (`upload://ID`: an upload of ours).
+def local_file_url(value: str, field: str) -> str:
+    """The local file that `value` (a path, `~` allowed, or a `file://` URL) names, as an
+    absolute `file://` URL.
+
+    Raises:
+        InputError: naming `field`, when it is not an existing file.
+    """
+    parts = urlsplit(value.strip())
+    raw = unquote(parts.path) if parts.scheme.lower() == LOCAL_SCHEME else value.strip()
+    path = Path(raw).expanduser().resolve()
+    if not path.is_file():
+        raise InputError(f"{field} {str(path)!r} is not an existing file", field)
+    return path.as_uri()
+
+
+def local_path(url: str) -> Path | None:
+    """The path of a `file://` URL; None for any other URL."""
+    parts = urlsplit(url)
+    return Path(unquote(parts.path)) if parts.scheme.lower() == LOCAL_SCHEME else None
+
+
+def fetch(
+    url: str,
+    dest: Path,
+    *,
+    limits: DownloadLimits,
+    storage: Storage,
+    field: str,
+    local_files: bool = False,
+) -> Path:
+    """Bring the input at `url` to the file `dest` (`upload://ID`: an upload of ours); a
+    `file://` input (allowed only with `local_files`) is used where it is, and its path
+    returned.
 
     Raises:
         InputError: the URL is unusable, unreachable, too big or too slow (names `field`).
     """
+    path = local_path(url)
+    if path is not None:
+        if not local_files:
+            raise InputError(
+                f"{field}: local files (file://) are only read by `videorender mcp` (stdio) "
+                "and `videorender batch`",
+                field,
+            )
+        return Path(urlsplit(local_file_url(url, field)).path)
     url = check_url(url, field)
     dest.parent.mkdir(parents=True, exist_ok=True)
     if uploads.is_upload(url):  # our own upload: read through the storage, no HTTP

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Route
 
 from videorender import __version__, studio
 from videorender.api import errors, events, uploads
@@ -21,8 +22,12 @@ MAX_BODY_BYTES = 1024 * 1024  # a 50,000-character script is at most ~200 KB of 
 
 
 def create_app(settings: Settings | None = None, *, workers: bool = True) -> FastAPI:
-    """The service. Without `settings`, they are loaded from the environment at start-up.
-    With `workers=False` this process runs no jobs (API only: `serve --no-workers`)."""
+    """The service (and its MCP endpoint at /mcp). Without `settings`, they are loaded from
+    the environment at start-up. With `workers=False` this process runs no jobs (API only:
+    `serve --no-workers`)."""
+    # Imported here: the MCP tools import the API's request models (this package).
+    from videorender.mcp_server.http import PATH as MCP_PATH  # noqa: PLC0415
+    from videorender.mcp_server.http import McpEndpoint, serve_mcp  # noqa: PLC0415
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -32,7 +37,8 @@ def create_app(settings: Settings | None = None, *, workers: bool = True) -> Fas
         service.start()
         app.state.service = service
         try:
-            yield
+            async with serve_mcp(app, service):
+                yield
         finally:
             service.stop()
 
@@ -52,4 +58,8 @@ def create_app(settings: Settings | None = None, *, workers: bool = True) -> Fas
     app.mount(studio.STATIC_PATH, StaticFiles(directory=studio.STATIC_DIR), name="studio-static")
     app.add_exception_handler(studio.SignInRequiredError, studio.sign_in_redirect)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, larger=uploads.upload_body_limit)
+    # MCP over streamable HTTP (docs/agents.md): a plain route, outside the OpenAPI document.
+    app.router.routes.append(
+        Route(MCP_PATH, endpoint=McpEndpoint(), methods=["GET", "POST", "DELETE"])
+    )
     return app

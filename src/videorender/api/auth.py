@@ -1,5 +1,6 @@
 """API key check: `Authorization: Bearer KEY` or `X-API-Key: KEY`, compared in constant time;
-or the web studio's session cookie. With no API_KEY set, every request is let through.
+or the web studio's session cookie. With no API_KEY set, every request is let through. The
+MCP endpoint (`/mcp`) takes the key alone (`key_accepted`).
 
 The studio's session is a signed cookie (no server state): `NONCE.EXPIRES.SIGNATURE`, the
 signature an HMAC of the first two parts keyed with API_KEY, so changing the key ends every
@@ -19,11 +20,13 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
 from pydantic import SecretStr
 
+UNAUTHORIZED_DETAIL = "missing or wrong API key (Authorization: Bearer ... or X-API-Key)"
 SESSION_COOKIE = "vr_session"
 CSRF_HEADER = "x-csrf-token"
 SESSION_SECONDS = 12 * 3600
@@ -81,6 +84,19 @@ def same_origin(request: Request) -> bool:
     return origin in (f"http://{host}", f"https://{host}")
 
 
+def given_key(headers: Mapping[str, str]) -> str:
+    """The key a request carries (lower-case header names), or ""."""
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return headers.get("x-api-key", "")
+
+
+def key_accepted(expected: SecretStr | None, headers: Mapping[str, str]) -> bool:
+    """Whether `headers` carry the API key; True when none is set."""
+    return expected is None or key_matches(expected, given_key(headers))
+
+
 def require_api_key(request: Request) -> None:
     """FastAPI dependency.
 
@@ -91,10 +107,7 @@ def require_api_key(request: Request) -> None:
     key: SecretStr | None = request.app.state.service.settings.api_key
     if key is None:
         return
-    given = request.headers.get("x-api-key", "")
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        given = token.strip()
+    given = given_key(request.headers)
     if not given:
         session = read_session(key, request.cookies.get(SESSION_COOKIE))
         if session is not None:
@@ -102,9 +115,7 @@ def require_api_key(request: Request) -> None:
             return
     if not key_matches(key, given):
         raise HTTPException(
-            status_code=401,
-            detail="missing or wrong API key (Authorization: Bearer ... or X-API-Key)",
-            headers={"WWW-Authenticate": "Bearer"},
+            status_code=401, detail=UNAUTHORIZED_DETAIL, headers={"WWW-Authenticate": "Bearer"}
         )
 
 

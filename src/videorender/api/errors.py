@@ -7,6 +7,8 @@ a failure of ours, and its body never carries a traceback.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +19,8 @@ from videorender import errors
 from videorender.errors import (
     ConfigError,
     InputError,
+    JobNotFoundError,
+    JobStateError,
     QueueFullError,
     StorageError,
     VideoRenderError,
@@ -27,6 +31,8 @@ log = logging.getLogger(__name__)
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS_BY_ERROR: tuple[tuple[type[VideoRenderError], int], ...] = (
     (InputError, 422),  # includes MediaError, ScriptError, DownloadError
+    (JobNotFoundError, 404),
+    (JobStateError, 409),
     (QueueFullError, 429),
     (StorageError, 503),
     (ConfigError, 500),
@@ -49,11 +55,12 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(VideoRenderError, _core_error)  # type: ignore[arg-type]
 
 
-async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    """422 in FastAPI's shape (`detail`: loc/msg/type per problem) plus `field`, without
-    echoing the input back (a 50,000-character script, say)."""
+def validation_problems(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Pydantic's errors as the API reports them: loc, `field` (dotted, without `body`), msg
+    and type, without echoing the input back (a 50,000-character script, say). The MCP tools
+    and `videorender batch` name fields through this too."""
     problems = []
-    for error in exc.errors():
+    for error in errors:
         loc = [str(part) for part in error.get("loc", ())]
         named = [part for part in loc if part != "body"]
         # A JSON syntax error's location is a character offset, not a field.
@@ -62,7 +69,12 @@ async def _invalid_request(_request: Request, exc: RequestValidationError) -> JS
         problems.append(
             {"loc": loc, "field": field, "msg": message, "type": error.get("type", "invalid")}
         )
-    return JSONResponse(status_code=422, content={"detail": problems})
+    return problems
+
+
+async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 in FastAPI's shape (`detail`: loc/msg/type per problem) plus `field`."""
+    return JSONResponse(status_code=422, content={"detail": validation_problems(exc.errors())})
 
 
 # FastAPI's answer to a body it cannot decode (not UTF-8, say): made the same 422 naming

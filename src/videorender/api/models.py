@@ -18,18 +18,24 @@ from pydantic import (
 )
 
 from videorender.errors import InputError
-from videorender.inputs import check_url
+from videorender.inputs import check_url, local_file_url
 from videorender.jobs.models import Job, JobKind, JobRequest, JobStatus
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
 from videorender.pipeline.languages import get_language, require
 from videorender.pipeline.models import CAPTION_POSITIONS, CaptionOptions, RenderOptions, Size
 from videorender.pipeline.script import MAX_SCRIPT_CHARS
 from videorender.pipeline.tts import ENGINES
+from videorender.pipeline.tts.voices import VoiceInfo
 from videorender.webhooks import utc_timestamp
 
 MAX_URL_CHARS = 4096
 URL_FIELDS = ("base_video_url", "bgm_url", "voiceover_url", "webhook_url")  # those a kind has
 MAX_METADATA_BYTES = 1024
+# Validation context key: accept local paths and file:// URLs for the media inputs. Only the
+# fronts that run as the local user set it (`videorender mcp` over stdio, `videorender
+# batch`); the HTTP API never does.
+LOCAL_FILES = "local_files"
+MEDIA_SCHEMES = ("http", "https", "s3", "upload")
 
 EXAMPLE_JOB_ID = "550e8400-e29b-41d4-a716-446655440000"
 EXAMPLE_METADATA: dict[str, JsonValue] = {"record_id": "rec_42", "workflow": "n8n-youtube-shorts"}
@@ -54,6 +60,19 @@ def _url(value: str | None, field: str, schemes: tuple[str, ...]) -> str | None:
         raise ValueError(f"URL is longer than {MAX_URL_CHARS} characters")
     try:
         return check_url(value, field, schemes)
+    except InputError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _media_url(value: str | None, info: ValidationInfo) -> str | None:
+    """A media input: a URL, or, where the validation context allows local files, a local
+    path or file:// URL (returned as an absolute file:// URL)."""
+    field = info.field_name or "url"
+    local = bool(info.context and info.context.get(LOCAL_FILES))
+    if value is None or not local or value.split(":", 1)[0].lower() in MEDIA_SCHEMES:
+        return _url(value, field, MEDIA_SCHEMES)
+    try:
+        return local_file_url(value, field)
     except InputError as exc:
         raise ValueError(str(exc)) from exc
 
@@ -224,7 +243,7 @@ class _MediaRequest(_Request, _VoiceChoice):
     @field_validator("base_video_url", "bgm_url")
     @classmethod
     def _check_media_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return _url(value, info.field_name or "url", ("http", "https", "s3", "upload"))
+        return _media_url(value, info)
 
     @field_validator("webhook_url")
     @classmethod
@@ -317,8 +336,8 @@ class RenderVideoRequest(_MediaRequest):
 
     @field_validator("voiceover_url")
     @classmethod
-    def _check_voiceover_url(cls, value: str) -> str:
-        return _url(value, "voiceover_url", ("http", "https", "s3")) or value
+    def _check_voiceover_url(cls, value: str, info: ValidationInfo) -> str:
+        return _media_url(value, info) or value
 
 
 class JobResponse(BaseModel):
@@ -535,5 +554,45 @@ class UploadResponse(BaseModel):
     duration_seconds: float
 
 
+class VoiceBody(BaseModel):
+    """One voice: pass `engine` as `tts_provider` and `speaker` as `speaker`."""
+
+    engine: str = Field(description="The TTS engine (`tts_provider`).")
+    speaker: str = Field(description="The voice's name (`speaker`; Piper: informative only).")
+    language: str = Field(description="BCP 47 tag of the language it speaks, e.g. en-US.")
+    default: bool = Field(description="Speaks when a request names no engine and no speaker.")
+
+    @classmethod
+    def of(cls, voice: VoiceInfo) -> VoiceBody:
+        return cls(
+            engine=voice.engine,
+            speaker=voice.speaker,
+            language=voice.language,
+            default=voice.default,
+        )
+
+
+class VoicesResponse(BaseModel):
+    """GET /voices."""
+
+    voices: list[VoiceBody]
+
+
 class ErrorResponse(BaseModel):
     detail: str
+
+
+def render_request(
+    fields: dict[str, Any], *, local_files: bool = False
+) -> RenderRequest | RenderVideoRequest:
+    """The API's request model for these fields, validated as the API validates it:
+    /render-video's when they carry a `voiceover_url`, else /render's. Fields that are None
+    count as left out. For the fronts without an HTTP body (the MCP tools, `videorender
+    batch`); `local_files` accepts local paths as media inputs.
+
+    Raises:
+        ValidationError: name the fields at fault with `api.errors.validation_problems`.
+    """
+    given = {name: value for name, value in fields.items() if value is not None}
+    model = RenderVideoRequest if "voiceover_url" in given else RenderRequest
+    return model.model_validate(given, context={LOCAL_FILES: local_files})

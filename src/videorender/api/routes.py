@@ -4,8 +4,6 @@ shapes the answer; the work itself always runs on the worker pool, never on the 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import dataclasses
 import hashlib
 import json
@@ -30,13 +28,15 @@ from videorender.api.models import (
     RenderRequest,
     RenderVideoRequest,
     StorageBody,
+    VoiceBody,
     VoiceoverRequest,
     VoiceoverResponse,
+    VoicesResponse,
     WorkersBody,
 )
-from videorender.inputs import check_locations
 from videorender.jobs.models import Idempotency, Job, JobRequest, JobStatus
 from videorender.jobs.service import JobService
+from videorender.pipeline.tts.voices import list_voices
 from videorender.storage import StorageHealth
 
 WAIT_POLL_SECONDS = 0.2
@@ -137,8 +137,6 @@ def submit_render(
 ) -> JobResponse:
     """Queue a render; poll /status/{job_id} or wait for the webhooks."""
     service = _service(request)
-    locations = {"base_video_url": body.base_video_url, "bgm_url": body.bgm_url}
-    check_locations(service.storage, locations)
     job, replayed = _submit(service, body, body.job_request(_base_url(request)), idempotency_key)
     if replayed:
         response.headers[REPLAYED_HEADER] = "true"
@@ -147,10 +145,7 @@ def submit_render(
 
 @router.get("/status/{job_id}", response_model=JobResponse, responses=NOT_FOUND)
 def job_status(job_id: str, request: Request) -> JobResponse:
-    job = _service(request).get(job_id)
-    if job is None:
-        raise HTTPException(status_code=404, detail=f"job {job_id!r} not found")
-    return JobResponse.of(job)
+    return JobResponse.of(_service(request).get_job(job_id))
 
 
 @router.get(
@@ -168,30 +163,10 @@ def list_jobs(
 ) -> JobListResponse:
     """Jobs, newest first, a page at a time. Pages are keyset
     paginated: jobs submitted while you page through never shift or repeat entries."""
-    after = decode_cursor(cursor) if cursor else None
-    found = _service(request).list_jobs(status=status, limit=limit + 1, after=after)
-    page = found[:limit]
-    more = len(found) > limit
+    page = _service(request).list_page(status=status, limit=limit, cursor=cursor)
     return JobListResponse(
-        jobs=[JobResponse.of(job) for job in page],
-        next_cursor=encode_cursor(page[-1]) if more else None,
+        jobs=[JobResponse.of(job) for job in page.jobs], next_cursor=page.next_cursor
     )
-
-
-def encode_cursor(job: Job) -> str:
-    raw = json.dumps([job.created_at, job.id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[float, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, job_id = json.loads(raw)
-        if isinstance(created_at, (int, float)) and isinstance(job_id, str):
-            return float(created_at), job_id
-    except (binascii.Error, ValueError, TypeError):
-        pass
-    raise HTTPException(status_code=422, detail="cursor is not one this service gave out")
 
 
 @router.post(
@@ -207,12 +182,7 @@ def cancel_job(job_id: str, request: Request) -> JobResponse:
     synthesis are stopped and its temporary files removed before this answers; the job ends
     `cancelled` and a `job_cancelled` webhook is sent. Cancelling a cancelled job again
     answers 200 with the job; a completed or failed job is refused with 409."""
-    job = _service(request).cancel(job_id)
-    if job is None:
-        raise HTTPException(status_code=404, detail=f"job {job_id!r} not found")
-    if job.status is not JobStatus.CANCELLED:
-        raise HTTPException(status_code=409, detail=f"job {job_id!r} is {job.status.value}")
-    return JobResponse.of(job)
+    return JobResponse.of(_service(request).cancel_active(job_id))
 
 
 @router.post("/voiceover", response_model=VoiceoverResponse, responses=SUBMIT_ERRORS)
@@ -232,13 +202,6 @@ async def render_video(
     """Render over a provided voiceover; answers when done (runs on the worker pool).
     A retry with the same Idempotency-Key waits for the original job instead. With S3
     storage every input must be an s3:// location, as the original service said."""
-    storage = _service(request).storage
-    locations = {
-        "voiceover_url": body.voiceover_url,
-        "base_video_url": body.base_video_url,
-        "bgm_url": body.bgm_url,
-    }
-    check_locations(storage, locations, s3_only=storage.inputs_must_be_stored)
     job, replayed = await _submit_and_wait(request, body, idempotency_key)
     return _finished_response(job, JobResponse.of(job), replayed)
 
@@ -249,9 +212,7 @@ def job_urls(job_id: str, request: Request) -> JobUrlsResponse:
     after S3_SIGNED_URL_EXPIRATION_SECONDS, with S3 storage; the service's own otherwise.
     A job that has not completed gets 409."""
     service = _service(request)
-    job = service.get(job_id)
-    if job is None:
-        raise HTTPException(status_code=404, detail=f"job {job_id!r} not found")
+    job = service.get_job(job_id)
     if job.status is not JobStatus.COMPLETED:
         raise HTTPException(status_code=409, detail=f"job {job_id!r} is {job.status.value}")
     expires_s = service.settings.s3_signed_url_expiration_seconds
@@ -264,6 +225,15 @@ def job_urls(job_id: str, request: Request) -> JobUrlsResponse:
         expires_in=expires_s if service.storage.shares_expire else None,
         **shared,
     )
+
+
+@router.get("/voices", response_model=VoicesResponse)
+def voices(request: Request) -> VoicesResponse:
+    """The speech engines and their voices on this service (an addition): pass `engine` as
+    `tts_provider` and `speaker` as `speaker` in a request; the one marked `default` speaks
+    when a request names neither."""
+    config = _service(request).settings.pipeline_config().tts
+    return VoicesResponse(voices=[VoiceBody.of(voice) for voice in list_voices(config)])
 
 
 @router.get("/uploads/{key:path}", include_in_schema=False)

