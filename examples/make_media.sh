@@ -32,4 +32,12 @@ if [ ! -s "$out/music.mp3" ]; then
     -c:a libmp3lame -b:a 128k "$out/music.mp3.tmp.mp3"
   mv "$out/music.mp3.tmp.mp3" "$out/music.mp3"
 fi
-echo "demo media in $out: base.mp4, music.mp3"
+# Scene visuals for examples/story.md: stills of different sizes and shapes, and clips of
+# different frame rates and orientations.
+scene() { [ -s "$out/$1" ] || ffmpeg -v error -y "${@:2}" "$out/$1"; }
+scene dawn.jpg -f lavfi -i "gradients=s=1600x1000:c0=0xf6a04d:c1=0x3a1c71:x0=0:y0=0:x1=1600:y1=1000,drawbox=x=700:y=420:w=200:h=200:color=0xfff3b0:t=fill" -frames:v 1
+scene harbour.png -f lavfi -i "gradients=s=800x1400:c0=0x0f4c75:c1=0x3282b8:x0=0:y0=0:x1=0:y1=1400,drawgrid=w=100:h=100:t=3:c=white@0.5" -frames:v 1
+scene market.webp -f lavfi -i "mandelbrot=s=1200x1200:end_pts=1" -frames:v 1
+scene waves.mp4 -f lavfi -i "life=s=360x640:r=24:mold=20:ratio=0.2:seed=3:life_color=0x8ecae6:death_color=0x023047,scale=720:1280:flags=neighbor" -t 3 -c:v libx264 -preset veryfast -pix_fmt yuv420p
+scene city.mp4 -f lavfi -i "cellauto=s=640x360:r=25:rule=110,scale=1280:720:flags=neighbor,format=yuv420p" -t 4 -c:v libx264 -preset veryfast
+echo "demo media in $out: base.mp4, music.mp3, dawn.jpg, harbour.png, market.webp, waves.mp4, city.mp4"

@@ -266,6 +266,7 @@ class Batch:
                     voiceover=fetched.voiceover,
                     options=job_request.options,
                     work_dir=work,
+                    scenes=fetched.scenes,
                 ),
                 self.settings.pipeline_config(),
                 clock=StageClock(lambda progress: report(progress.percent)),

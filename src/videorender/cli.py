@@ -36,6 +36,8 @@ from videorender.pipeline.models import (
     Size,
 )
 from videorender.pipeline.run import RenderJob, render, voiceover
+from videorender.pipeline.scenes import Scene, group_sentences, has_markers, parse_scenes
+from videorender.pipeline.script import process_script
 from videorender.pipeline.tts import ENGINES
 
 EXIT_FAILED = 1
@@ -81,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     render_cmd.add_argument("--video", type=Path, help="base video (looped or cut to fit)")
     render_cmd.add_argument("--music", type=Path, help="background music")
     render_cmd.add_argument("--size", type=_size, help="output WIDTHxHEIGHT, e.g. 1080x1920")
+    render_cmd.add_argument(
+        "--media-dir",
+        type=Path,
+        help="images and clips shown in name order over a script without scene markers, "
+        "each over a similar share of the sentences",
+    )
     _voice_arguments(render_cmd)
     captions = render_cmd.add_argument_group("captions")
     captions.add_argument(
@@ -233,6 +241,7 @@ def _render(args: argparse.Namespace) -> int:
     _check_file(args.voice, "voice model")
     _check_file(args.voiceover, "voiceover")
     _check_output_dir(args.output)
+    scenes = _scenes(script, args.script, args.media_dir)
     settings = load_settings()
     options = RenderOptions(
         size=args.size,
@@ -259,6 +268,7 @@ def _render(args: argparse.Namespace) -> int:
         music=args.music,
         options=options,
         voiceover=args.voiceover,
+        scenes=scenes,
     )
     with StageProgress() as progress:
         result = render(job, settings.pipeline_config(), clock=StageClock(progress.update))
@@ -283,6 +293,51 @@ def _render(args: argparse.Namespace) -> int:
     if args.json_summary:
         _write_summary(result, args.json_summary)
     return 0
+
+
+MEDIA_SUFFIXES = frozenset(".jpg .jpeg .png .webp .mp4 .mov .m4v .mkv .webm".split())
+
+
+def _scenes(script: str, source: str, media_dir: Path | None) -> tuple[Scene, ...]:
+    """The scenes of the script: from its marker lines (paths relative to the script's
+    folder), or its sentences spread over the images and clips of `media_dir`.
+
+    Raises:
+        InputError: a bad marker or option, a missing file, or markers with `--media-dir`.
+    """
+    if has_markers(script):
+        if media_dir is not None:
+            raise InputError("--media-dir is for a script without scene markers", "media_dir")
+        folder = Path.cwd() if source == "-" else Path(source).parent
+        return tuple(
+            Scene(spec.text, _scene_file(spec.media, folder, n), spec.options)
+            for n, spec in enumerate(parse_scenes(script))
+        )
+    if media_dir is None:
+        return ()
+    if not media_dir.is_dir():
+        raise InputError(f"media folder {str(media_dir)!r} does not exist", "media_dir")
+    files = sorted(
+        p for p in media_dir.iterdir() if p.is_file() and p.suffix.lower() in MEDIA_SUFFIXES
+    )
+    if not files:
+        raise InputError(f"media folder {str(media_dir)!r} has no images or clips", "media_dir")
+    runs = group_sentences(process_script(script), len(files))
+    return tuple(
+        Scene(" ".join(s.text for s in run), path) for run, path in zip(runs, files, strict=False)
+    )
+
+
+def _scene_file(media: str | None, folder: Path, number: int) -> Path | None:
+    if media is None:
+        return None
+    where = f"scenes[{number}].media_url"
+    if "://" in media:
+        raise InputError(f"{where}: the command line takes local files, not {media!r}", where)
+    path = folder / media
+    if not path.is_file():
+        raise InputError(f"{where}: {str(path)!r} does not exist", where)
+    return path
 
 
 def _write_summary(result: RenderResult, path: Path) -> None:

@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     max_input_side: int = Field(
         default=4096, ge=16, description="A base video larger than this on a side is refused."
     )
+    max_input_pixels: int = Field(
+        default=4096 * 4096,
+        ge=256,
+        description="A scene's image or clip with more pixels than this is refused (before it "
+        "is decoded).",
+    )
     max_input_seconds: int = Field(
         default=12 * 3600,
         ge=1,
@@ -171,6 +177,10 @@ class Settings(BaseSettings):
         default=5.0, gt=0, le=3600, description="First retry delay; each next one is 3x longer."
     )
     api_key: SecretStr | None = None
+    metrics_public: bool = Field(
+        default=False,
+        description="Serve /metrics without API_KEY (for a scraper on a private network).",
+    )
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     backblaze_bucket_name: str | None = None
@@ -277,6 +287,7 @@ class Settings(BaseSettings):
             ),
             media=MediaLimits(
                 max_side=self.max_input_side,
+                max_pixels=self.max_input_pixels,
                 max_seconds=self.max_input_seconds,
                 max_voiceover_seconds=self.max_voiceover_seconds,
             ),

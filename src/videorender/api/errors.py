@@ -62,9 +62,8 @@ def validation_problems(errors: Sequence[Any]) -> list[dict[str, Any]]:
     problems = []
     for error in errors:
         loc = [str(part) for part in error.get("loc", ())]
-        named = [part for part in loc if part != "body"]
         # A JSON syntax error's location is a character offset, not a field.
-        field = "body" if error.get("type") == "json_invalid" else ".".join(named) or "body"
+        field = "body" if error.get("type") == "json_invalid" else _field_name(error) or "body"
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         problems.append(
             {"loc": loc, "field": field, "msg": message, "type": error.get("type", "invalid")}
@@ -75,6 +74,17 @@ def validation_problems(errors: Sequence[Any]) -> list[dict[str, Any]]:
 async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
     """422 in FastAPI's shape (`detail`: loc/msg/type per problem) plus `field`."""
     return JSONResponse(status_code=422, content={"detail": validation_problems(exc.errors())})
+
+
+def _field_name(error: object) -> str:
+    """`scenes[3].media_url` for the location ("body", "scenes", 3, "media_url")."""
+    loc = error.get("loc", ()) if isinstance(error, dict) else ()
+    name = ""
+    for part in loc:
+        if part == "body" and not name:
+            continue
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
 
 
 # FastAPI's answer to a body it cannot decode (not UTF-8, say): made the same 422 naming

@@ -23,6 +23,13 @@ from videorender.jobs.models import Job, JobKind, JobRequest, JobStatus
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
 from videorender.pipeline.languages import get_language, require
 from videorender.pipeline.models import CAPTION_POSITIONS, CaptionOptions, RenderOptions, Size
+from videorender.pipeline.scenes import (
+    MAX_SCENES,
+    SceneOptions,
+    SceneSpec,
+    has_markers,
+    parse_scenes,
+)
 from videorender.pipeline.script import MAX_SCRIPT_CHARS
 from videorender.pipeline.tts import ENGINES
 from videorender.pipeline.tts.voices import VoiceInfo
@@ -77,11 +84,71 @@ def _media_url(value: str | None, info: ValidationInfo) -> str | None:
         raise ValueError(str(exc)) from exc
 
 
+class SceneBody(BaseModel):
+    """One scene: its text is spoken while its visual is on screen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(description="What is spoken (and captioned) during the scene.")
+    media_url: str | None = Field(
+        default=None,
+        description="An image (JPEG, PNG, WebP) or a video clip: http(s):// or s3://; none: "
+        "the base video, or the background colour.",
+    )
+    motion: Literal["zoom-in", "zoom-out", "pan-left", "pan-right", "none"] | None = Field(
+        default=None, description="A still image's slow motion (default zoom-in)."
+    )
+    transition: Literal["cut", "fade", "slide-left", "wipe"] | None = Field(
+        default=None, description="Into this scene (default cut)."
+    )
+    transition_s: float | None = Field(
+        default=None, gt=0, le=3, description="The transition's length (default 0.4 s)."
+    )
+    fit: Literal["cover", "contain"] | None = Field(
+        default=None,
+        description="cover (default): fill the frame, centre-cropped; contain: the whole "
+        "visual over a blurred copy of itself.",
+    )
+    loop: bool | None = Field(
+        default=None,
+        description="A clip shorter than its scene loops (default), or holds "
+        "its last frame (false).",
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _check_text(cls, value: str) -> str:
+        if not any(ch.isalnum() for ch in value):
+            raise ValueError("a scene needs text to speak")
+        return value.strip()
+
+    @field_validator("media_url")
+    @classmethod
+    def _check_media_url(cls, value: str | None) -> str | None:
+        return _url(value, "media_url", ("http", "https", "s3"))
+
+    def spec(self) -> SceneSpec:
+        options = self.model_dump(exclude={"text", "media_url"}, exclude_none=True)
+        return SceneSpec(self.text, self.media_url, SceneOptions.from_mapping(options))
+
+
 class _Request(BaseModel):
     # Unknown fields are ignored, as the original service did: clients may send more.
     model_config = ConfigDict(extra="ignore", str_max_length=MAX_SCRIPT_CHARS * 4)
 
-    script: str = Field(description="1 to 50,000 characters after trimming.")
+    # Declared before `script`, whose check needs to know whether scenes were given.
+    scenes: list[SceneBody] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_SCENES,
+        description="Instead of `script`: 1 to 200 scenes, 50,000 characters "
+        "of text in all. A `script` may also hold scenes as marker lines, `![](URL)`.",
+    )
+    script: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="1 to 50,000 characters after trimming (or `scenes`).",
+    )
     metadata: dict[str, Any] | None = Field(
         default=None,
         description="Any JSON object of yours, at most 1 KB (compact JSON, UTF-8), echoed "
@@ -91,22 +158,46 @@ class _Request(BaseModel):
 
     KIND: ClassVar[JobKind]
 
+    @field_validator("scenes")
+    @classmethod
+    def _check_scenes(cls, value: list[SceneBody] | None) -> list[SceneBody] | None:
+        total = sum(len(scene.text) for scene in value or ())
+        if total > MAX_SCRIPT_CHARS:
+            raise ValueError(
+                f"the scenes' text is {total:,} characters long; the limit is {MAX_SCRIPT_CHARS:,}"
+            )
+        return value
+
     @field_validator("script")
     @classmethod
-    def _check_script(cls, value: str) -> str:
+    def _check_script(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if "scenes" not in info.data:  # the scenes were refused: that error says it
+            return value
+        if info.data["scenes"] is not None:
+            if value is not None:
+                raise ValueError("give either `script` or `scenes`, not both")
+            return None
+        if value is None:
+            raise ValueError("script is required (or `scenes`)")
         return _script(value)
 
     def render_options(self) -> RenderOptions:
         return RenderOptions()
+
+    def scene_specs(self) -> tuple[SceneSpec, ...]:
+        """The video's scenes (none: the script over one base video)."""
+        return ()
 
     def job_request(self, base_url: str) -> JobRequest:
         """The job this request asks for; `base_url` is where the caller reached us."""
         urls = self.model_dump(
             include={"base_video_url", "bgm_url", "voiceover_url", "webhook_url"}
         )
+        scenes = self.scene_specs()
         return JobRequest(
             kind=self.KIND,
-            script=self.script,
+            script="" if scenes else self.script or "",
+            scenes=scenes,
             options=self.render_options(),
             base_url=base_url,
             metadata=self.metadata,
@@ -228,6 +319,20 @@ class _MediaRequest(_Request, _VoiceChoice):
             )
         return value
 
+    @field_validator("script")
+    @classmethod
+    def _check_markers(cls, value: str | None) -> str | None:
+        if value is not None and has_markers(value):
+            _marked_scenes(value)
+        return value
+
+    def scene_specs(self) -> tuple[SceneSpec, ...]:
+        if self.scenes is not None:
+            return tuple(scene.spec() for scene in self.scenes)
+        if self.script is not None and has_markers(self.script):
+            return _marked_scenes(self.script)
+        return ()
+
     def render_options(self) -> RenderOptions:
         return RenderOptions(
             size=Size.parse(self.size) if self.size else None,
@@ -261,6 +366,22 @@ class _MediaRequest(_Request, _VoiceChoice):
             raise ValueError(str(exc)) from exc
 
 
+def _marked_scenes(script: str) -> tuple[SceneSpec, ...]:
+    """The scenes of a script with marker lines; each visual must be a URL here.
+
+    Raises:
+        ValueError: naming `scenes[i].field` in its message.
+    """
+    try:
+        scenes = parse_scenes(script)
+        for number, scene in enumerate(scenes):
+            if scene.media is not None:
+                check_url(scene.media, f"scenes[{number}].media_url", ("http", "https", "s3"))
+    except InputError as exc:
+        raise ValueError(str(exc)) from exc
+    return tuple(scenes)
+
+
 class RenderRequest(_MediaRequest):
     """POST /render."""
 
@@ -286,6 +407,8 @@ class VoiceoverRequest(_Request, _VoiceChoice):
     """POST /voiceover."""
 
     KIND = JobKind.VOICEOVER
+
+    script: str = Field(description="1 to 50,000 characters after trimming.")
 
     model_config = ConfigDict(
         json_schema_extra={

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from videorender import __version__
@@ -244,6 +245,15 @@ def stored_file(key: str, request: Request) -> FileResponse:
         raise HTTPException(status_code=404, detail="no such file")
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return FileResponse(path, media_type=media_type)
+
+
+@public.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    """Prometheus text format; behind API_KEY unless METRICS_PUBLIC=true."""
+    service = _service(request)
+    if not service.settings.metrics_public:
+        require_api_key(request)
+    return Response(service.metrics(), media_type=CONTENT_TYPE_LATEST)
 
 
 @public.get("/health", response_model=HealthResponse)

@@ -116,6 +116,7 @@ workers = Table(
     Column("active", Integer, nullable=False),  # jobs it was running at the last heartbeat
     Column("started_at", Float, nullable=False),
     Column("heartbeat_at", Float, nullable=False, index=True),
+    Column("counters", Text),  # JSON: its TransferCounters at the last heartbeat (/metrics)
 )
 
 

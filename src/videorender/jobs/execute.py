@@ -14,14 +14,15 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from videorender import inputs
 from videorender.config import Settings
-from videorender.errors import DiskSpaceError
+from videorender.errors import DiskSpaceError, StorageError, VideoRenderError
 from videorender.jobs import events
-from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest, JobStatus
+from videorender.jobs.metrics import TransferCounters
+from videorender.jobs.models import Artifacts, Claim, Job, JobKind, JobRequest, JobStatus
 from videorender.jobs.store import JobStore
 from videorender.netguard import NetGuard
 from videorender.pipeline import deadline
@@ -32,6 +33,7 @@ from videorender.pipeline.models import (
     VoiceTrack,
 )
 from videorender.pipeline.run import RenderJob, render, voiceover
+from videorender.pipeline.scenes import Scene
 from videorender.storage import Artifact, Storage, artifact_key
 from videorender.webhooks import Event
 
@@ -51,6 +53,7 @@ class JobContext:
     # Whether jobs may read the caller's local files (file:// inputs): only where the caller
     # runs as this user (`videorender mcp` over stdio), never for the HTTP API.
     local_files: bool = False
+    transfers: TransferCounters = field(default_factory=TransferCounters)  # for /metrics
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class FetchedInputs:
     base_video: Path | None
     music: Path | None
     voiceover: Path | None
+    scenes: tuple[Scene, ...] = ()
 
 
 class ProgressSaver:
@@ -127,7 +131,12 @@ def execute(ctx: JobContext, claim: Claim, clock: StageClock) -> Outcome:
         with _workdir(work_root(ctx.settings) / job.id) as work:
             with clock.stage(Stage.INPUTS):
                 fetched = fetch_inputs(
-                    ctx.settings, ctx.storage, job.request, work, local_files=ctx.local_files
+                    ctx.settings,
+                    ctx.storage,
+                    job.request,
+                    work,
+                    local_files=ctx.local_files,
+                    transfers=ctx.transfers,
                 )
             if job.request.kind is JobKind.VOICEOVER:
                 return _voiceover(ctx, claim, work, clock)
@@ -189,7 +198,7 @@ def _voiceover(ctx: JobContext, claim: Claim, work: Path, clock: StageClock) -> 
         work_dir=work,
     )
     with clock.stage(Stage.UPLOAD):
-        voice_url = _put(ctx, job.request, track.path, Artifact.VOICE, job.id)
+        voice_url = _put(ctx, job, track.path, Artifact.VOICE)
     event = events.voiceover_uploaded(job, voice_url)
     return Outcome(Artifacts(voice_url=voice_url), (event,), track.duration_ms)
 
@@ -202,7 +211,7 @@ def _render(
 
     def publish_voice(track: VoiceTrack) -> None:
         with clock.stage(Stage.UPLOAD):
-            url = _put(ctx, request, track.path, Artifact.VOICE, job.id)
+            url = _put(ctx, job, track.path, Artifact.VOICE)
             ctx.store.publish_voice(claim, url, events.voiceover_uploaded(job, url))
 
     result = render(
@@ -214,6 +223,7 @@ def _render(
             voiceover=fetched.voiceover,
             options=request.options,
             work_dir=work,
+            scenes=fetched.scenes,
         ),
         ctx.settings.pipeline_config(),
         clock=clock,
@@ -221,7 +231,10 @@ def _render(
     )
 
     def put(path: Path | None, artifact: Artifact) -> str | None:
-        return _put(ctx, request, path, artifact, job.id) if path else None
+        if path is None:
+            return None
+        clock.report(Progress(Stage.UPLOAD, 0.5))  # a cancellation point before each one
+        return _put(ctx, job, path, artifact)
 
     with clock.stage(Stage.UPLOAD):
         artifacts = Artifacts(
@@ -240,13 +253,20 @@ def _render(
 
 
 def fetch_inputs(
-    settings: Settings, storage: Storage, request: JobRequest, work: Path, *, local_files: bool
+    settings: Settings,
+    storage: Storage,
+    request: JobRequest,
+    work: Path,
+    *,
+    local_files: bool,
+    transfers: TransferCounters | None = None,
 ) -> FetchedInputs:
     """The request's media in `work` (a `file://` input, with `local_files`, where it is).
 
     Raises:
         InputError: an input is unusable, unreachable, too big or too slow (names its field).
     """
+    transfers = transfers or TransferCounters()
 
     def limits(max_mb: int) -> inputs.DownloadLimits:
         return inputs.DownloadLimits(
@@ -259,14 +279,20 @@ def fetch_inputs(
     def get(url: str | None, name: str, field: str, max_mb: int) -> Path | None:
         if url is None:
             return None
-        return inputs.fetch(
-            url,
-            work / name,
-            limits=limits(max_mb),
-            storage=storage,
-            field=field,
-            local_files=local_files,
-        )
+        try:
+            path = inputs.fetch(
+                url,
+                work / name,
+                limits=limits(max_mb),
+                storage=storage,
+                field=field,
+                local_files=local_files,
+            )
+        except VideoRenderError:
+            transfers.add("download_failures")
+            raise
+        transfers.add("download_bytes", path.stat().st_size)
+        return path
 
     return FetchedInputs(
         base_video=get(
@@ -274,13 +300,43 @@ def fetch_inputs(
         ),
         music=get(request.bgm_url, "music", "bgm_url", settings.max_audio_mb),
         voiceover=get(request.voiceover_url, "voiceover", "voiceover_url", settings.max_audio_mb),
+        scenes=tuple(
+            Scene(
+                scene.text,
+                get(scene.media, f"scene-{n:03d}", f"scenes[{n}].media_url", settings.max_video_mb),
+                scene.options,
+            )
+            for n, scene in enumerate(request.scenes)
+        ),
     )
 
 
-def _put(ctx: JobContext, request: JobRequest, path: Path, artifact: Artifact, job_id: str) -> str:
-    key = artifact_key(artifact, job_id)
-    ctx.storage.put(path, key)
-    return ctx.storage.url(key, base_url=request.base_url)
+def _put(ctx: JobContext, job: Job, path: Path, artifact: Artifact) -> str:
+    key = artifact_key(artifact, job.id)
+    try:
+        ctx.storage.put(path, key)
+    except StorageError:
+        ctx.transfers.add("upload_failures")
+        raise
+    ctx.transfers.add("upload_bytes", path.stat().st_size)
+    return ctx.storage.url(key, base_url=job.request.base_url)
+
+
+def remove_artifacts(storage: Storage, job_id: str) -> None:
+    """Remove whatever a job may have stored (its keys are known from its id): a cancelled
+    job leaves no artifact behind.
+
+    Raises:
+        StorageError: one could not be removed (the rest are still tried first).
+    """
+    failure: StorageError | None = None
+    for artifact in Artifact:
+        try:
+            storage.delete(artifact_key(artifact, job_id))
+        except StorageError as exc:
+            failure = failure or exc
+    if failure is not None:
+        raise failure
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any
 
 from videorender.pipeline.models import RenderOptions
+from videorender.pipeline.scenes import SceneOptions, SceneSpec
 
 
 class JobStatus(str, Enum):
@@ -49,9 +50,13 @@ class JobRequest:
     base_url: str = "http://127.0.0.1:8000/"
     # The caller's own JSON object, echoed in the status and in every webhook of the job.
     metadata: Mapping[str, Any] | None = None
+    # A video of scenes (then `script` is empty): each scene's `media` is its visual's URL.
+    scenes: tuple[SceneSpec, ...] = ()
 
     def to_json(self) -> str:
         values: dict[str, Any] = {"kind": self.kind.value, "script": self.script}
+        if self.scenes:
+            values["scenes"] = [_scene_json(scene) for scene in self.scenes]
         for name in _OPTIONAL_TEXT:
             if (value := getattr(self, name)) is not None:
                 values[name] = value
@@ -73,8 +78,26 @@ class JobRequest:
             options=RenderOptions.from_dict(values.get("options", {})),
             base_url=values["base_url"],
             metadata=values.get("metadata"),
+            scenes=tuple(
+                _scene_from_json(scene, f"scenes[{number}]")
+                for number, scene in enumerate(values.get("scenes", ()))
+            ),
             **{name: values.get(name) for name in _OPTIONAL_TEXT},
         )
+
+
+def _scene_json(scene: SceneSpec) -> dict[str, Any]:
+    values: dict[str, Any] = {"text": scene.text}
+    if scene.media is not None:
+        values["media_url"] = scene.media
+    return values | scene.options.to_mapping()
+
+
+def _scene_from_json(values: Mapping[str, Any], where: str) -> SceneSpec:
+    options = {k: v for k, v in values.items() if k not in ("text", "media_url")}
+    return SceneSpec(
+        values["text"], values.get("media_url"), SceneOptions.from_mapping(options, where)
+    )
 
 
 _OPTIONAL_TEXT = ("base_video_url", "bgm_url", "voiceover_url", "webhook_url")

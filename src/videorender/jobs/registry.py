@@ -3,7 +3,9 @@ and refreshes its row every quarter lease (its heartbeat); /health counts the fr
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, func, insert, select, update
@@ -38,15 +40,19 @@ class WorkerRegistry:
         self._engine = engine
         self._writer = engine.execution_options(write=True)
 
-    def heartbeat(self, worker: WorkerInfo, active: int) -> None:
-        """Announce that `worker` is alive and running `active` jobs (registers it if its row
-        is missing: first beat, or pruned after a long stall)."""
+    def heartbeat(
+        self, worker: WorkerInfo, active: int, counters: Mapping[str, int] | None = None
+    ) -> None:
+        """Announce that `worker` is alive and running `active` jobs, with its transfer
+        `counters` (registers it if its row is missing: first beat, or pruned after a long
+        stall)."""
         now = time.time()
+        counted = json.dumps(dict(counters), separators=(",", ":")) if counters else None
         with self._writer.begin() as conn:
             beat = conn.execute(
                 update(workers)
                 .where(workers.c.id == worker.id)
-                .values(heartbeat_at=now, active=active)
+                .values(heartbeat_at=now, active=active, counters=counted)
             ).rowcount
             if not beat:
                 conn.execute(
@@ -58,6 +64,7 @@ class WorkerRegistry:
                         active=active,
                         started_at=worker.started_at,
                         heartbeat_at=now,
+                        counters=counted,
                     )
                 )
 

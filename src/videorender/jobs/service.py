@@ -13,7 +13,6 @@ import base64
 import binascii
 import json
 import logging
-import threading
 from dataclasses import dataclass
 
 from videorender.config import Settings
@@ -22,12 +21,12 @@ from videorender.errors import (
     InputError,
     JobNotFoundError,
     JobStateError,
-    QueueFullError,
 )
 from videorender.inputs import check_locations, local_path
 from videorender.jobs.db import is_postgres, is_postgres_url, normalize_url, open_database
 from videorender.jobs.dispatch import WebhookDispatcher
 from videorender.jobs.execute import JobContext
+from videorender.jobs.metrics import exposition, metrics_registry
 from videorender.jobs.models import Idempotency, Job, JobKind, JobRequest, JobStatus
 from videorender.jobs.notify import JobListener
 from videorender.jobs.outbox import Outbox
@@ -113,10 +112,10 @@ class JobService:
         outbox = Outbox(self._engine, webhook_url=settings.webhook_url)
         self.store = JobStore(self._engine, outbox=outbox)
         self.registry = WorkerRegistry(self._engine)
+        self._metrics = metrics_registry(self._engine, alive_within_s=settings.job_lease_seconds)
         context = JobContext(settings, self.store, self.storage, local_files)
         self._pool = WorkerPool(context, self._size, self.registry)
         self._dispatcher = WebhookDispatcher(outbox, settings)
-        self._submitting = threading.Lock()
         self._listener: JobListener | None = None
         if workers and is_postgres(self._engine):
             self._listener = JobListener(
@@ -155,9 +154,7 @@ class JobService:
             QueueFullError: MAX_QUEUED_JOBS jobs are already queued.
         """
         self.check_inputs(request)
-        with self._submitting:  # the count and the insert together, within this process
-            self._check_queue()
-            job = self.store.create(request)
+        job = self.store.create(request, max_queued=self.settings.max_queued_jobs)
         self._pool.wake()
         log.info("job %s queued (%s)", job.id, request.kind.value)
         return job
@@ -172,21 +169,15 @@ class JobService:
                 answered: it adds nothing to the queue).
         """
         self.check_inputs(request)
-        with self._submitting:
-            job, replayed = self.store.create_once(request, idempotency, admit=self._check_queue)
+        job, replayed = self.store.create_once(
+            request, idempotency, max_queued=self.settings.max_queued_jobs
+        )
         if replayed:
             log.info("job %s: Idempotency-Key seen before; not submitted again", job.id)
         else:
             self._pool.wake()
             log.info("job %s queued (%s)", job.id, request.kind.value)
         return job, replayed
-
-    def _check_queue(self) -> None:
-        queued = self.store.counts().queued
-        if queued >= self.settings.max_queued_jobs:
-            raise QueueFullError(
-                f"{queued} jobs are already queued (MAX_QUEUED_JOBS); try again later"
-            )
 
     def check_inputs(self, request: JobRequest) -> None:
         """Refuse, before a job is queued, inputs it could never read: an `s3://` location
@@ -262,6 +253,10 @@ class JobService:
         if job.status is not JobStatus.CANCELLED:
             raise JobStateError(f"job {job_id!r} is {job.status.value}")
         return job
+
+    def metrics(self) -> bytes:
+        """The cluster's figures in the Prometheus text format (see `jobs.metrics`)."""
+        return exposition(self._metrics)
 
     def health(self) -> Health:
         return Health(

@@ -25,7 +25,7 @@ import dataclasses
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from videorender.errors import IdempotencyConflictError
+from videorender.errors import IdempotencyConflictError, QueueFullError
 from videorender.jobs import events
 from videorender.jobs.db import is_postgres, jobs
 from videorender.jobs.models import (
@@ -63,6 +63,7 @@ CLAIM_RACE_RETRIES = 5
 NOTIFY_CHANNEL = "videorender_jobs"
 IDEMPOTENCY_TTL_S = 24 * 3600
 ACTIVE = (JobStatus.QUEUED.value, JobStatus.PROCESSING.value)
+ADMIT_LOCK_KEY = 0x76726E71  # any constant shared by every process; not MIGRATION_LOCK_KEY
 
 
 @dataclass(frozen=True)
@@ -93,27 +94,32 @@ class JobStore:
 
     # --- the API's side ----------------------------------------------------------------------
 
-    def create(self, request: JobRequest) -> Job:
+    def create(self, request: JobRequest, *, max_queued: int | None = None) -> Job:
+        """Queue a job.
+
+        Raises:
+            QueueFullError: `max_queued` jobs are already queued (counted in the database,
+                in the transaction of the insert: the cap holds across API processes).
+        """
         with self._writer.begin() as conn:
+            self._admit(conn, max_queued)
             return self._insert(conn, request, None)
 
     def create_once(
-        self,
-        request: JobRequest,
-        idempotency: Idempotency,
-        admit: Callable[[], None] = lambda: None,
+        self, request: JobRequest, idempotency: Idempotency, *, max_queued: int | None = None
     ) -> tuple[Job, bool]:
         """Create the job unless `idempotency.key` is already live: then return the job it
         made, and True (a replay). A key lives IDEMPOTENCY_TTL_S from its job's creation.
-        `admit` runs only before a new job is inserted; whatever it raises refuses the job.
+        The queue cap applies only when a new job is inserted: a replay is always answered.
 
         Raises:
             IdempotencyConflictError: the live key was used with a different request.
+            QueueFullError: a new job, and `max_queued` jobs are already queued.
         """
         for _ in range(CLAIM_RACE_RETRIES):
             try:
                 with self._writer.begin() as conn:
-                    return self._create_once(conn, request, idempotency, admit)
+                    return self._create_once(conn, request, idempotency, max_queued)
             except IntegrityError:
                 continue  # the same key inserted concurrently (PostgreSQL): read it back
         raise RuntimeError(f"idempotency key {idempotency.key!r} kept racing")  # not reached
@@ -123,7 +129,7 @@ class JobStore:
         conn: Connection,
         request: JobRequest,
         idempotency: Idempotency,
-        admit: Callable[[], None],
+        max_queued: int | None,
     ) -> tuple[Job, bool]:
         row = conn.execute(
             select(jobs).where(jobs.c.idempotency_key == idempotency.key)
@@ -141,8 +147,29 @@ class JobStore:
                 .where(jobs.c.id == row.id)
                 .values(idempotency_key=None, request_hash=None)
             )
-        admit()
+        self._admit(conn, max_queued)
         return self._insert(conn, request, idempotency), False
+
+    def _admit(self, conn: Connection, max_queued: int | None) -> None:
+        """Refuse a new job when `max_queued` are queued. The count and the insert after it
+        are one critical section for every process: on PostgreSQL a transaction-scoped
+        advisory lock (released at commit) orders the submitters; on SQLite the write
+        transaction (BEGIN IMMEDIATE) already holds the database's only write lock.
+
+        Raises:
+            QueueFullError: the queue is full.
+        """
+        if max_queued is None:
+            return
+        if self._notifies:  # PostgreSQL
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADMIT_LOCK_KEY})
+        queued = conn.execute(
+            select(func.count()).select_from(jobs).where(jobs.c.status == JobStatus.QUEUED.value)
+        ).scalar_one()
+        if queued >= max_queued:
+            raise QueueFullError(
+                f"{queued} jobs are already queued (MAX_QUEUED_JOBS); try again later"
+            )
 
     def _insert(
         self, conn: Connection, request: JobRequest, idempotency: Idempotency | None

@@ -19,9 +19,15 @@ import time
 import uuid
 from collections.abc import Callable
 
-from videorender.errors import JobCancelledError, StageError, VideoRenderError
-from videorender.jobs.execute import JobContext, execute, job_clock, remove_stale_work
-from videorender.jobs.models import Claim
+from videorender.errors import JobCancelledError, StageError, StorageError, VideoRenderError
+from videorender.jobs.execute import (
+    JobContext,
+    execute,
+    job_clock,
+    remove_artifacts,
+    remove_stale_work,
+)
+from videorender.jobs.models import Claim, JobStatus
 from videorender.jobs.registry import WorkerInfo, WorkerRegistry
 from videorender.logs import job_context
 from videorender.pipeline import deadline
@@ -146,10 +152,12 @@ class WorkerPool:
                 outcome = execute(self._ctx, claim, clock)
         except JobCancelledError as exc:
             log.info("job stopped: %s", exc)  # the store already says why (cancelled, lost)
+            self._discard_if_cancelled(claim)
             return
         except VideoRenderError as exc:
             if cancel.is_set():  # e.g. a subprocess killed on the way out of a cancelled job
                 log.info("job stopped (cancelled): %s", exc)
+                self._discard_if_cancelled(claim)
                 return
             if exc.retryable and job.attempts < self._max_attempts:
                 log.warning("job failed, will retry: %s", exc)
@@ -176,6 +184,20 @@ class WorkerPool:
             log.info("job completed")
         else:
             log.warning("job finished after it was cancelled or lost its lease; result discarded")
+            self._discard_if_cancelled(claim)
+
+    def _discard_if_cancelled(self, claim: Claim) -> None:
+        """Remove what the job stored, if it was cancelled. Only then: a job that lost its
+        lease may be running in another worker now, under the same keys."""
+        job = self._ctx.store.get(claim.job.id)
+        if job is None or job.status is not JobStatus.CANCELLED:
+            return
+        try:
+            remove_artifacts(self._ctx.storage, job.id)
+        except StorageError as exc:
+            log.warning("job cancelled, but its stored files could not all be removed: %s", exc)
+            return
+        log.info("job cancelled: its stored files were removed")
 
     def _housekeep(self) -> None:
         interval = self._lease_s / 4
@@ -192,7 +214,9 @@ class WorkerPool:
         for token in running.keys() - held:
             log.warning("job %s: lease lost or job cancelled; stopping it", running[token].job.id)
             self._stop(token)
-        self._registry.heartbeat(self.info, active=len(running))
+        self._registry.heartbeat(
+            self.info, active=len(running), counters=self._ctx.transfers.snapshot()
+        )
         self._reap()
         self._registry.prune(silent_for_s=self._lease_s * FORGET_DEAD_WORKER_LEASES)
 

@@ -14,12 +14,13 @@ import re
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from videorender.errors import DiskSpaceError, FFmpegError, MediaError
 from videorender.pipeline import deadline
 from videorender.pipeline.models import Loudness, MediaInfo, RenderPlan, Size
+from videorender.pipeline.scenes import Segment, Shot, Visual
 
 FFMPEG = "ffmpeg"
 FFPROBE = "ffprobe"
@@ -39,10 +40,13 @@ def run_ffmpeg(
     duration_ms: int | None = None,
     on_progress: Callable[[float], None] | None = None,
     niceness: int = 0,
+    stdin: int | None = None,
 ) -> str:
     """Run FFmpeg; return the last lines of its stderr (where filters print reports).
 
     With `duration_ms` and `on_progress`, calls `on_progress(fraction)` as the output grows.
+    `stdin` is a file descriptor FFmpeg reads (e.g. the read end of a pipe): it is closed
+    here once FFmpeg has it, so a writer sees a broken pipe as soon as FFmpeg stops.
 
     The job's time limit (`deadline`), when one is set, shortens `timeout_s`.
 
@@ -54,14 +58,19 @@ def run_ffmpeg(
     deadline.check(stage)
     timeout_s = deadline.bounded(timeout_s)
     stderr_tail: deque[str] = deque(maxlen=200)
-    with subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-    ) as proc:
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL if stdin is None else stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
+    finally:
+        if stdin is not None:
+            os.close(stdin)
+    with proc:
         if niceness:
             _lower_priority(proc.pid, niceness)
         stderr_reader = threading.Thread(
@@ -85,6 +94,41 @@ def run_ffmpeg(
             stderr_reader.join(timeout=5)
     _raise_for_failure(argv, stage, None if timed_out else returncode, list(stderr_tail))
     return "".join(stderr_tail)
+
+
+def run_ffmpeg_into(
+    argv: list[str],
+    fd: int,
+    *,
+    stage: str,
+    timeout_s: float,
+    niceness: int = 0,
+    on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+) -> None:
+    """Run FFmpeg with its stdout on the file descriptor `fd` (e.g. a pipe to another
+    FFmpeg). `on_start` receives the process, e.g. to kill it from another thread.
+
+    Raises:
+        FFmpegError: FFmpeg exited non-zero or ran past `timeout_s` (it is killed).
+    """
+    deadline.check(stage)
+    timeout_s = deadline.bounded(timeout_s)
+    with subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=fd, stderr=subprocess.PIPE
+    ) as proc:
+        if niceness:
+            _lower_priority(proc.pid, niceness)
+        if on_start:
+            on_start(proc)
+        try:
+            _, stderr = proc.communicate(timeout=timeout_s)
+            returncode: int | None = proc.returncode
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, stderr = proc.communicate()
+            returncode = None
+    lines = stderr.decode(errors="replace").splitlines(keepends=True)
+    _raise_for_failure(argv, stage, returncode, lines[-200:])
 
 
 def _raise_for_failure(
@@ -332,6 +376,8 @@ def _video_source(plan: RenderPlan) -> tuple[list[str], str]:
     subtitles = (
         f"ass={_filter_value(str(plan.subtitles))}:fontsdir={_filter_value(str(plan.fonts_dir))}"
     )
+    if plan.video_feed:  # scenes: finished raw frames arrive on stdin
+        return build_feed_input(size, plan.fps), f"[0:v]{subtitles}[v]"
     if plan.base_video is None or plan.base_info is None or plan.base_info.size is None:
         source = f"color=c={plan.background_color}:s={size}:r={_rate(plan.fps)}"
         return ["-f", "lavfi", "-i", source], f"[0:v]format=yuv420p,{subtitles}[v]"
@@ -405,6 +451,11 @@ def _seconds(ms: int) -> str:
     return f"{ms / 1000:.3f}"
 
 
+def frame_rate_text(fps: float) -> str:
+    """The frame rate as FFmpeg's arguments spell it (e.g. "30", "29.97")."""
+    return _rate(fps)
+
+
 def _rate(fps: float) -> str:
     return f"{fps:.3f}".rstrip("0").rstrip(".")
 
@@ -413,3 +464,145 @@ def _filter_value(value: str) -> str:
     """Escape a value for a filter option inside a filtergraph (two levels of escaping)."""
     option_level = re.sub(r"([\\':])", r"\\\1", value)
     return re.sub(r"([\\'\[\],;])", r"\\\1", option_level)
+
+
+# --- scenes -----------------------------------------------------------------------------------
+
+MOTION_ZOOM = 1.15  # how far a still's motion zooms or pans: 15 % of the frame
+_XFADE = {"fade": "fade", "slide-left": "slideleft", "wipe": "wipeleft"}
+_ORIENT = {2: "hflip", 3: "hflip,vflip", 4: "vflip", 5: "transpose=0", 6: "transpose=1",
+           7: "transpose=3", 8: "transpose=2"}  # fmt: skip
+
+
+def build_feed_input(size: Size, fps: float) -> list[str]:
+    """The render's video input when scenes are fed to it as raw frames on its stdin."""
+    return ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", str(size),
+            "-framerate", _rate(fps), "-i", "pipe:0"]  # fmt: skip
+
+
+def build_segment_argv(
+    segment: Segment,
+    visuals: Sequence[Visual],
+    *,
+    size: Size,
+    fps: float,
+    background_color: str,
+    threads: int,
+) -> list[str]:
+    """One segment of a scene video: exactly `segment.frames` raw yuv420p frames on stdout,
+    of its shot, or of a transition from `segment.shot` to `segment.into` (xfade)."""
+    shots = [segment.shot] + ([segment.into] if segment.into else [])
+    inputs: list[str] = []
+    chains: list[str] = []
+    for number, shot in enumerate(shots):
+        visual = visuals[shot.scene]
+        inputs += _visual_input(visual, size, fps, background_color, threads)
+        chains.append(_visual_chain(visual, shot, number, size, fps))
+    if segment.into is None:
+        graph = chains[0] + ";[s0]null[v]"
+    else:
+        seconds = f"{segment.frames / fps:.6f}"
+        transition = _XFADE.get(segment.transition, "fade")
+        chains.append(
+            f"[s0][s1]xfade=transition={transition}:duration={seconds}:offset=0,format=yuv420p[v]"
+        )
+        graph = ";".join(chains)
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error",
+        *inputs,
+        "-filter_complex", graph, "-filter_complex_threads", "1",
+        "-map", "[v]", "-frames:v", str(segment.frames), "-fps_mode", "passthrough",
+        "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1",
+    ]  # fmt: skip
+
+
+def _visual_input(
+    visual: Visual, size: Size, fps: float, background_color: str, threads: int
+) -> list[str]:
+    if visual.kind == "color" or visual.path is None:
+        return ["-f", "lavfi", "-i", f"color=c={background_color}:s={size}:r={_rate(fps)}"]
+    if visual.kind == "image":
+        return ["-f", f"{visual.image_format}_pipe", "-i", str(visual.path)]
+    loop = ["-stream_loop", "-1"] if visual.options.loop else []
+    return ["-threads", str(threads), *loop, "-i", str(visual.path)]
+
+
+def _visual_chain(visual: Visual, shot: Shot, number: int, size: Size, fps: float) -> str:
+    """The filter chain from input `number` to the label `[s{number}]`: frames at `fps` and
+    `size`, starting at the shot's own frame `shot.first`."""
+    rate = _rate(fps)
+    finish = f"fps={rate},setsar=1,format=yuv420p[s{number}]"
+    if visual.kind == "color" or visual.path is None or visual.size is None:
+        return f"[{number}:v]{finish}"
+    if visual.kind == "clip":
+        hold = "" if visual.options.loop else ",tpad=stop_mode=clone:stop=-1"
+        head = f"[{number}:v]setpts=PTS-STARTPTS,fps={rate}{hold}"
+        head += f",trim=start_frame={shot.first},setpts=PTS-STARTPTS"
+        return head + _fit(visual.options.fit, visual.size, size, f"c{number}") + "," + finish
+    motion = visual.options.motion
+    room = 1.0 if motion == "none" else MOTION_ZOOM
+    canvas = Size(_even(size.width * room), _even(size.height * room))
+    orient = _ORIENT.get(visual.orientation)
+    head = f"[{number}:v]" + (f"{orient}," if orient else "") + "setsar=1"
+    still = head + _fit(visual.options.fit, visual.size, canvas, f"c{number}")
+    # The still is decoded and fitted once; only the cheap motion runs on every frame.
+    still += f",format=yuv420p,loop=loop=-1:size=1,setpts=N/({rate}*TB)"
+    return still + _motion(motion, shot, size) + "," + finish
+
+
+def _fit(fit: str, source: Size, target: Size, label: str) -> str:
+    """`,`-joined steps (may branch inside) from a frame of `source` to one of `target`:
+    cover (centre-cropped, never stretched), or contain (whole, over a blurred, darkened
+    copy of itself that fills the frame)."""
+    crop = cover_crop(source, target)
+    cover = [] if crop == source else [f"crop={crop.width}:{crop.height}"]
+    cover.append(f"scale={target.width}:{target.height}:flags=bicubic")
+    if fit != "contain":
+        return "," + ",".join(cover)
+    scale = min(target.width / source.width, target.height / source.height)
+    inner = Size(_even(source.width * scale), _even(source.height * scale))
+    small = Size(_even(target.width / 8), _even(target.height / 8))
+    backdrop = [
+        *cover[:-1],
+        f"scale={small.width}:{small.height}",
+        "gblur=sigma=3",
+        "eq=brightness=-0.18",
+        f"scale={target.width}:{target.height}",
+    ]
+    return (
+        f",split[{label}f][{label}b];[{label}b]{','.join(backdrop)}[{label}bg];"
+        f"[{label}f]scale={inner.width}:{inner.height}:flags=bicubic[{label}fg];"
+        f"[{label}bg][{label}fg]overlay=(W-w)/2:(H-h)/2"
+    )
+
+
+def _motion(motion: str, shot: Shot, size: Size) -> str:
+    """Per-frame motion over a still fitted to MOTION_ZOOM times the frame. Sizes and offsets
+    are monotonic in the frame number (even sizes, so a centred crop moves by whole pixels):
+    the motion never steps back."""
+    if motion == "none":
+        return ""
+    w, h, extra = size.width, size.height, MOTION_ZOOM - 1
+    if motion in ("zoom-in", "zoom-out"):
+        # Frame 0 is a sacrificial one at the largest size (dropped by `trim`): the crop is
+        # configured from the first frame's size, and clamps its offsets to it.
+        progress = f"min(1,(n-1+{shot.first})/{max(1, shot.length - 1)})"
+        zoom = (
+            f"(1+{extra:.4f}*{progress})"
+            if motion == "zoom-in"
+            else (f"({MOTION_ZOOM:.4f}-{extra:.4f}*{progress})")
+        )
+        zoom = f"if(eq(n,0),{MOTION_ZOOM:.4f},{zoom})"
+        width, height = f"2*trunc({w}*{zoom}/2)", f"2*trunc({h}*{zoom}/2)"
+        return (
+            f",scale=w='{width}':h='{height}':eval=frame:flags=bilinear"
+            f",crop={w}:{h}:x='({width}-{w})/2':y='({height}-{h})/2':exact=1"
+            ",trim=start_frame=1,setpts=PTS-STARTPTS"
+        )
+    progress = f"min(1,(n+{shot.first})/{max(1, shot.length - 1)})"
+    along = f"(1-{progress})" if motion == "pan-left" else progress
+    return f",crop={w}:{h}:x='(in_w-{w})*{along}':y='(in_h-{h})/2':exact=1"
+
+
+def _even(value: float) -> int:
+    return max(2, int(value) // 2 * 2)

@@ -6,12 +6,17 @@ here.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image, UnidentifiedImageError
+
 from videorender.errors import MediaError
 from videorender.pipeline import ffmpeg
-from videorender.pipeline.models import MediaInfo
+from videorender.pipeline.models import MediaInfo, Size
+from videorender.pipeline.scenes import Scene, SceneOptions, Visual
 
 TAIL_CHECK_S = 2.0  # how much of an input's end is read to see that it is all there
 TRUNCATION_SLACK_S = 1.0  # or 1 % of the duration, whichever is more (estimated durations)
@@ -25,6 +30,7 @@ class MediaLimits:
     max_side: int = 4096
     max_seconds: int = 12 * 3600
     max_voiceover_seconds: int = 2 * 3600
+    max_pixels: int = 4096 * 4096
 
 
 @dataclass(frozen=True)
@@ -65,10 +71,13 @@ def check_inputs(
     return MediaInputs(base_video=base_video, base_info=base_info, music=music)
 
 
-def checked_media(path: Path, what: str, max_seconds: int) -> MediaInfo:
-    """Probe `path`, refuse it over `max_seconds`, and read its last seconds to be sure the
-    file holds what its header announces (a download cut short keeps a valid header)."""
-    info = ffmpeg.probe(path, what=what)
+def checked_media(
+    path: Path, what: str, max_seconds: int, info: MediaInfo | None = None
+) -> MediaInfo:
+    """Probe `path` (unless its `info` is given), refuse it over `max_seconds`, and read its
+    last seconds to be sure the file holds what its header announces (a download cut short
+    keeps a valid header)."""
+    info = info or ffmpeg.probe(path, what=what)
     seconds = info.duration_ms / 1000
     if seconds > max_seconds:
         raise MediaError(
@@ -83,3 +92,121 @@ def checked_media(path: Path, what: str, max_seconds: int) -> MediaInfo:
             what,
         )
     return info
+
+
+# --- scene visuals ----------------------------------------------------------------------------
+
+IMAGE_FORMATS = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp"}
+
+
+def check_scene_visuals(
+    scenes: Sequence[Scene], inputs: MediaInputs, limits: MediaLimits | None = None
+) -> tuple[Visual, ...]:
+    """Probe every scene's visual before any work is spent on them: images by their header
+    (never decoded here, so a 20,000 x 20,000 PNG costs nothing), clips with ffprobe.
+
+    Raises:
+        MediaError: naming `scenes[i].media_url`: not an image or a video, no video stream,
+            cut short, or over the size, pixel or duration limits.
+    """
+    limits = limits or MediaLimits()
+    visuals = []
+    for number, scene in enumerate(scenes):
+        where = f"scenes[{number}].media_url"
+        if scene.media is None:
+            base = inputs.base_video
+            kind = "color" if base is None else "clip"
+            size = inputs.base_info.size if inputs.base_info else None
+            visuals.append(Visual(kind, scene.options, base, size))
+            continue
+        visual = _probe_image(scene.media, scene.options, where, limits)
+        visuals.append(visual or _probe_clip(scene.media, scene.options, where, limits))
+    return tuple(visuals)
+
+
+def _probe_image(
+    path: Path, options: SceneOptions, where: str, limits: MediaLimits
+) -> Visual | None:
+    """The image at `path` from its header, or None when it is no image Pillow knows."""
+    if not path.is_file() or path.stat().st_size == 0:
+        raise MediaError(f"{where}: {path.name!r} is missing or empty", where)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:  # reads the header only
+                image_format, (width, height) = image.format or "", image.size
+                # A PNG's getexif() decodes the whole image to look for a late eXIf chunk.
+                exif = image.getexif() if image_format in ("JPEG", "WEBP") else {}
+                orientation = int(exif.get(_EXIF_ORIENTATION, 1) or 1)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        message = f"{where}: {path.name!r} has over {limits.max_pixels:,} pixels"
+        raise MediaError(message, where) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None
+    if image_format not in IMAGE_FORMATS:
+        message = f"{where}: {path.name!r} is a {image_format} image; use JPEG, PNG or WebP"
+        raise MediaError(message, where)
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    size = Size(width, height)
+    _check_frame(path, size, where, limits)
+    _check_image_complete(path, image_format, where)
+    return Visual(
+        "image",
+        options,
+        path,
+        size,
+        IMAGE_FORMATS[image_format],
+        orientation if 1 <= orientation <= 8 else 1,
+    )
+
+
+_EXIF_ORIENTATION = 0x0112
+
+
+def _check_image_complete(path: Path, image_format: str, where: str) -> None:
+    """A download cut short keeps a valid header: look at the file's end (cheap, no decode)."""
+    data_end = _tail(path, 64)
+    if image_format == "JPEG":
+        complete = b"\xff\xd9" in data_end
+    elif image_format == "PNG":
+        complete = b"IEND" in data_end
+    else:  # WebP: the RIFF header gives the file's length
+        with path.open("rb") as file:
+            header = file.read(8)
+        complete = (
+            len(header) == 8 and int.from_bytes(header[4:8], "little") + 8 <= path.stat().st_size
+        )
+    if not complete:
+        raise MediaError(f"{where}: {path.name!r} is cut short (the image is incomplete)", where)
+
+
+def _tail(path: Path, count: int) -> bytes:
+    with path.open("rb") as file:
+        file.seek(max(0, path.stat().st_size - count))
+        return file.read()
+
+
+def _probe_clip(path: Path, options: SceneOptions, where: str, limits: MediaLimits) -> Visual:
+    try:
+        info = ffmpeg.probe(path, what=where)
+    except MediaError as exc:
+        message = f"{where}: {path.name!r} is not an image or a video"
+        raise MediaError(message, where) from exc
+    if not info.has_video or info.size is None:
+        raise MediaError(f"{where}: {path.name!r} has no video stream", where)
+    _check_frame(path, info.size, where, limits)
+    try:
+        checked_media(path, where, limits.max_seconds, info)
+    except MediaError as exc:  # "scenes[1].media_url 'x' is ..." -> "scenes[1].media_url: 'x'"
+        raise MediaError(str(exc).replace(f"{where} ", f"{where}: ", 1), where) from exc
+    return Visual("clip", options, path, info.size)
+
+
+def _check_frame(path: Path, size: Size, where: str, limits: MediaLimits) -> None:
+    if max(size.width, size.height) > limits.max_side:
+        message = f"{where}: {path.name!r} is {size}; the limit is {limits.max_side} pixels a side"
+        raise MediaError(message, where)
+    if size.width * size.height > limits.max_pixels:
+        message = f"{where}: {path.name!r} is {size}; the limit is {limits.max_pixels:,} pixels"
+        raise MediaError(message, where)

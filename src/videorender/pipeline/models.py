@@ -367,3 +367,5 @@ class RenderPlan:
     background_color: str = "0x14213d"
     loudness: Loudness = field(default_factory=Loudness)
     encoder: Encoder = field(default_factory=Encoder)
+    # Scenes: the video arrives as raw frames on FFmpeg's stdin (see render.render_scenes).
+    video_feed: bool = False

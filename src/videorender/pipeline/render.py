@@ -6,10 +6,16 @@ normalise it linearly to the target (single-pass loudnorm misses by over 1 LU on
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import os
+import subprocess
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
+from videorender.errors import FFmpegError
 from videorender.pipeline import ffmpeg
 from videorender.pipeline.media import MediaInputs
 from videorender.pipeline.models import (
@@ -20,7 +26,10 @@ from videorender.pipeline.models import (
     Size,
     Stage,
 )
+from videorender.pipeline.scenes import SceneTiming, Segment, Visual, frame_count, plan_segments
 from videorender.pipeline.stage_config import RenderConfig
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = Size(1920, 1080)
 MAX_FPS = 30.0
@@ -73,10 +82,14 @@ def plan_render(
 
 
 def render_video(
-    plan: RenderPlan, *, timeout_s: float, on_progress: ProgressCallback | None = None
+    plan: RenderPlan,
+    *,
+    timeout_s: float,
+    on_progress: ProgressCallback | None = None,
+    stdin: int | None = None,
 ) -> None:
     """Find the gain that brings the mix to its loudness target, then render the final video
-    to `plan.output`.
+    to `plan.output` (`stdin`: where a `video_feed` plan's frames come from; closed here).
 
     Raises:
         FFmpegError: an FFmpeg run failed or timed out.
@@ -88,7 +101,12 @@ def render_video(
 
     # The scans report the render at its start: no progress to show, but each report is a
     # point where a cancelled job stops (and its FFmpeg is killed).
-    gain = _loudness_gain(plan, timeout_s, on_scan=lambda _fraction: report(0.0))
+    try:
+        gain = _loudness_gain(plan, timeout_s, on_scan=lambda _fraction: report(0.0))
+    except BaseException:
+        if stdin is not None:
+            os.close(stdin)
+        raise
     plan = replace(plan, loudness=replace(plan.loudness, gain_db=gain))
 
     ffmpeg.run_ffmpeg(
@@ -98,7 +116,121 @@ def render_video(
         duration_ms=plan.duration_ms,
         on_progress=report,
         niceness=FFMPEG_NICENESS,
+        stdin=stdin,
     )
+
+
+def scene_segments(
+    plan: RenderPlan, timings: Sequence[SceneTiming], visuals: Sequence[Visual]
+) -> list[Segment]:
+    """The scene video's segments, covering exactly the frames of `plan.duration_ms`."""
+    rate = Fraction(ffmpeg.frame_rate_text(plan.fps))
+    total = frame_count(plan.duration_ms, rate)
+    return plan_segments(timings, [v.options for v in visuals], rate, total)
+
+
+def render_scenes(
+    plan: RenderPlan,
+    segments: Sequence[Segment],
+    visuals: Sequence[Visual],
+    *,
+    timeout_s: float,
+    on_progress: ProgressCallback | None = None,
+) -> None:
+    """Render a video of scenes: one FFmpeg per segment, in turn, writes its exact frames
+    (raw, lossless) into a pipe that the one final encode reads, with the captions, voice and
+    music of `render_video`. At most one segment's decoders are open at a time, so memory
+    does not grow with the number of scenes, and there is a single encode of every frame.
+
+    Raises:
+        FFmpegError: the render, or a segment naming its scene, failed or timed out.
+    """
+    argvs = [
+        (
+            f"render (scene {segment.shot.scene})",
+            ffmpeg.build_segment_argv(
+                segment,
+                visuals,
+                size=plan.size,
+                fps=plan.fps,
+                background_color=plan.background_color,
+                threads=plan.encoder.threads,
+            ),
+        )
+        for segment in segments
+    ]
+    plan = replace(plan, video_feed=True)
+    read_fd, write_fd = os.pipe()
+    feeder = _SegmentFeeder(argvs, write_fd, timeout_s)
+    try:
+        feeder.start()
+        render_video(plan, timeout_s=timeout_s, on_progress=on_progress, stdin=read_fd)
+    except FFmpegError as exc:
+        feeder.stop()
+        if feeder.error is not None and not feeder.broken_pipe:
+            raise feeder.error from exc
+        raise
+    finally:
+        feeder.stop()
+    if feeder.error is not None and not feeder.broken_pipe:
+        raise feeder.error
+
+
+class _SegmentFeeder:
+    """Runs the segments' FFmpeg one after another on a thread, each writing into `fd`,
+    which is closed at the end so the encoder sees the end of its input."""
+
+    def __init__(self, argvs: list[tuple[str, list[str]]], fd: int, timeout_s: float) -> None:
+        self._argvs = argvs
+        self._fd = fd
+        self._timeout_s = timeout_s
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._current: subprocess.Popen[bytes] | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.error: FFmpegError | None = None
+
+    @property
+    def broken_pipe(self) -> bool:
+        """The failure was the reader going away (its own error is the one to report)."""
+        return self.error is not None and "Broken pipe" in self.error.stderr_tail
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            if self._current is not None and self._current.poll() is None:
+                self._current.kill()
+        self._thread.join()
+
+    def _started(self, proc: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._current = proc
+        if self._stopping.is_set():
+            proc.kill()
+
+    def _run(self) -> None:
+        try:
+            for stage, argv in self._argvs:
+                if self._stopping.is_set():
+                    return
+                ffmpeg.run_ffmpeg_into(
+                    argv,
+                    self._fd,
+                    stage=stage,
+                    timeout_s=self._timeout_s,
+                    niceness=FFMPEG_NICENESS,
+                    on_start=self._started,
+                )
+        except FFmpegError as exc:
+            if not self._stopping.is_set():
+                self.error = exc
+        except Exception as exc:  # e.g. the job's time limit: the encoder reports it too
+            log.warning("scene feed stopped: %s", exc)
+        finally:
+            os.close(self._fd)
 
 
 def _loudness_gain(

@@ -24,14 +24,21 @@ from videorender.pipeline.captions.fonts import installed_family, prepare_fonts_
 from videorender.pipeline.captions.subtitles import build_captions, write_sidecars, write_subtitles
 from videorender.pipeline.clock import StageClock
 from videorender.pipeline.languages import ENGLISH, Language, get_language
-from videorender.pipeline.media import check_inputs
+from videorender.pipeline.media import check_inputs, check_scene_visuals
 from videorender.pipeline.models import (
     RenderOptions,
     RenderResult,
     Stage,
     VoiceTrack,
 )
-from videorender.pipeline.render import output_size, plan_render, render_video
+from videorender.pipeline.render import (
+    output_size,
+    plan_render,
+    render_scenes,
+    render_video,
+    scene_segments,
+)
+from videorender.pipeline.scenes import Scene, scene_sentences, scene_timings, spoken_text
 from videorender.pipeline.script import Sentence, process_script
 from videorender.pipeline.stage_config import PipelineConfig, TTSConfig
 from videorender.pipeline.thumbnail import make_thumbnail
@@ -64,6 +71,24 @@ class RenderJob:
     # A folder for the intermediate files, which its owner removes (the job worker's own);
     # None: a private temporary folder, removed afterwards.
     work_dir: Path | None = None
+    # A video of scenes (pipeline/scenes.py): then `script` is unused, the scenes' text is
+    # spoken, and each scene's visual is on screen while its text is.
+    scenes: tuple[Scene, ...] = ()
+
+    def sentences(self, language: Language = ENGLISH) -> tuple[list[Sentence], list[int]]:
+        """What is spoken (cut by the sentence rules of `language`), and the index of each
+        scene's first sentence ([0] without scenes).
+
+        Raises:
+            ScriptError: the script (or a scene's text) is unusable.
+        """
+        if self.scenes:
+            return scene_sentences(self.scenes, language)
+        return process_script(self.script, language), [0]
+
+    @property
+    def spoken_text(self) -> str:
+        return spoken_text(self.scenes) if self.scenes else self.script
 
 
 @contextlib.contextmanager
@@ -105,10 +130,11 @@ def render(
     with job_workdir(job.work_dir) as work:
         with clock.stage(Stage.SCRIPT):
             language = _language(job.options, config.tts, narrated=job.voiceover is None)
-            sentences = process_script(job.script, language)
+            sentences, scene_firsts = job.sentences(language)
             _check_options(job.options)
         with clock.stage(Stage.INPUTS):
             inputs = check_inputs(job.base_video, job.music, config.media)
+            visuals = check_scene_visuals(job.scenes, inputs, config.media)
             if job.voiceover is not None:
                 check_voiceover(job.voiceover, config.media)
             size = output_size(job.options.size, inputs, config.render.max_long_side)
@@ -124,7 +150,7 @@ def render(
         if on_voice is not None:
             on_voice(voice)
         with clock.stage(Stage.SUBTITLES):
-            font = prepare_fonts_dir(job.script, work / "fonts", job.options.captions.font)
+            font = prepare_fonts_dir(job.spoken_text, work / "fonts", job.options.captions.font)
             captions = build_captions(
                 voice.sentences,
                 size,
@@ -136,7 +162,9 @@ def render(
             )
             write_subtitles(captions.ass, work / SUBTITLES_NAME)
             write_sidecars(captions.cues, work / SRT_NAME, work / VTT_NAME)
-            write_word_timings(voice, work / WORDS_NAME)
+            end_ms = voice.duration_ms + config.render.tail_ms
+            scenes = scene_timings(scene_firsts, voice.sentences, end_ms) if job.scenes else ()
+            write_word_timings(voice, work / WORDS_NAME, scenes)
         with clock.stage(Stage.RENDER):
             plan = plan_render(
                 inputs=inputs,
@@ -148,7 +176,14 @@ def render(
                 size=size,
                 config=config.render,
             )
-            render_video(plan, timeout_s=config.render.ffmpeg_timeout_s, on_progress=clock.report)
+            timeout_s = config.render.ffmpeg_timeout_s
+            if job.scenes:
+                segments = scene_segments(plan, scenes, visuals)
+                render_scenes(
+                    plan, segments, visuals, timeout_s=timeout_s, on_progress=clock.report
+                )
+            else:
+                render_video(plan, timeout_s=timeout_s, on_progress=clock.report)
         with clock.stage(Stage.THUMBNAIL):
             thumbnail = make_thumbnail(
                 plan.output,

@@ -25,6 +25,7 @@ from videorender.pipeline.models import (
     VoiceTrack,
     WordTiming,
 )
+from videorender.pipeline.scenes import SceneTiming
 from videorender.pipeline.script import Sentence
 from videorender.pipeline.tts import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.cache import SpeechCache
@@ -101,10 +102,11 @@ def synthesize_voice(
     )
 
 
-def write_word_timings(track: VoiceTrack, path: Path) -> None:
+def write_word_timings(track: VoiceTrack, path: Path, scenes: Sequence[SceneTiming] = ()) -> None:
     """`words.json`: every sentence and word of the voice track with its span in ms, for
-    other tools (editors, players, re-captioning)."""
-    document = {
+    other tools (editors, players, re-captioning); and, for a video of scenes, when each
+    scene is on screen and which sentences it speaks."""
+    document: dict[str, object] = {
         "engine": track.engine,
         "duration_ms": track.duration_ms,
         "sentences": [
@@ -121,6 +123,17 @@ def write_word_timings(track: VoiceTrack, path: Path) -> None:
             for s in track.sentences
         ],
     }
+    if scenes:
+        document["scenes"] = [
+            {
+                "index": scene.index,
+                "start_ms": scene.start_ms,
+                "end_ms": scene.end_ms,
+                "first_sentence": scene.first_sentence,
+                "sentence_count": scene.sentence_count,
+            }
+            for scene in scenes
+        ]
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 

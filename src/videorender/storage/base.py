@@ -52,6 +52,14 @@ class Storage(Protocol):
                 help until the configuration is fixed).
         """
 
+    def delete(self, key: str) -> None:
+        """Remove what is stored under `key`; nothing stored there is not an error (a job
+        cancelled during its upload removes every key it may have written).
+
+        Raises:
+            StorageError: the storage could not be asked, or refused.
+        """
+
     def url(self, key: str, *, base_url: str) -> str:
         """Where clients find `key`. `base_url` is the address the job's client reached this
         service at; backends with addresses of their own (s3://bucket/key) ignore it."""

@@ -38,6 +38,13 @@ class LocalStorage:
         except OSError as exc:
             raise StorageError(f"could not store {key}: {exc.strerror or exc}") from exc
 
+    def delete(self, key: str) -> None:
+        target = self._target(key)
+        try:
+            target.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"could not remove {key}: {exc.strerror or exc}") from exc
+
     def url(self, key: str, *, base_url: str) -> str:
         return f"{base_url.rstrip('/')}/{key}"
 

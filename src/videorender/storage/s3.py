@@ -248,6 +248,15 @@ class S3Storage:
             lambda: self._upload(source, object_key, size),
         )
 
+    def delete(self, key: str) -> None:
+        object_key = self.object_key(key)
+        bucket = self.config.bucket
+        # S3 answers 204 whether or not the object existed.
+        self._call(
+            f"remove {object_key} from bucket {bucket!r}",
+            lambda: self._client.delete_object(Bucket=bucket, Key=object_key),
+        )
+
     def url(self, key: str, *, base_url: str) -> str:
         return f"s3://{self.config.bucket}/{self.object_key(key)}"
 
