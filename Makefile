@@ -11,6 +11,10 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT_PACKAGES := ffmpeg fontconfig fonts-noto-core fonts-noto-cjk python3-venv espeak-ng postgresql \
   chromium
 MEDIA := examples/media
+# Optional languages to install with `make setup`, e.g. `make setup EXTRAS=ja` (comma-separated).
+EXTRAS ?=
+comma := ,
+PIP_EXTRAS := dev$(if $(EXTRAS),$(comma)$(EXTRAS))
 
 .PHONY: setup system venv demo test lint bench clean
 
@@ -35,7 +39,21 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[$(PIP_EXTRAS)]'
+	@touch $@
+
+# `make setup EXTRAS=ja` on a set-up tree: the extras are installed even if nothing changed.
+ifneq ($(EXTRAS),)
+.PHONY: extras
+venv: extras
+extras: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[$(PIP_EXTRAS)]'
+endif
+
+# The tests run the real Japanese G2P, so the test install has the `ja` extra (`zh` stays
+# out: a language whose extra is missing is tested with it).
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev,ja]'
 	@touch $@
 
 # The benchmark's extra packages (MoviePy, matplotlib) stay out of the test install.
@@ -62,7 +80,7 @@ lint: setup
 
 # The PostgreSQL tests start their own throwaway cluster (tests/pgcluster.py); here a missing
 # PostgreSQL fails them instead of skipping them.
-test: setup lint
+test: setup $(VENV)/.installed-test lint
 	VIDEORENDER_REQUIRE_POSTGRES=1 $(BIN)/pytest
 
 clean:

@@ -1,6 +1,6 @@
 """Speed and memory of each TTS engine on the same script, one fresh process per engine.
 
-    .venv/bin/python bench/voices.py [SCRIPT] [--engines piper kokoro]
+    .venv/bin/python bench/voices.py [SCRIPT] [--engines piper kokoro] [--language ja]
 
 Each engine runs in its own process, so its peak memory (max RSS) is its own: load the
 model, then speak the script sentence by sentence as a render does (speech cache off; the
@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from videorender.config import load_settings
+from videorender.pipeline.languages import ENGLISH, get_language
 from videorender.pipeline.script import process_script
 from videorender.pipeline.tts import create_engine
 from videorender.pipeline.voice import synthesize_voice
@@ -28,12 +29,13 @@ from videorender.pipeline.voice import synthesize_voice
 DEFAULT_SCRIPT = Path(__file__).resolve().parent.parent / "examples" / "script.txt"
 
 
-def measure(engine_name: str, script: Path) -> dict[str, float | str]:
+def measure(engine_name: str, script: Path, language: str | None) -> dict[str, float | str]:
     """Load one engine and speak the script; runs inside the child process."""
     settings = load_settings(tts_provider=engine_name, tts_cache_max_mb=0)
-    sentences = process_script(script.read_text(encoding="utf-8"))
     started = time.perf_counter()
-    engine = create_engine(settings.pipeline_config().tts)
+    engine = create_engine(settings.pipeline_config().tts, language=language)
+    lang = get_language(language) if language else ENGLISH
+    sentences = process_script(script.read_text(encoding="utf-8"), lang)
     loaded = time.perf_counter()
     with tempfile.TemporaryDirectory() as work:
         track = synthesize_voice(engine, sentences, Path(work) / "voice.wav", pause_ms=250)
@@ -55,10 +57,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("script", nargs="?", type=Path, default=DEFAULT_SCRIPT)
     parser.add_argument("--engines", nargs="+", default=["piper", "kokoro"])
+    parser.add_argument("--language", help="BCP-47 tag of the script's language (default: en)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.script)))
+        print(json.dumps(measure(args.child, args.script, args.language)))
         return 0
     print(f"script: {args.script} ({len(args.script.read_text(encoding='utf-8'))} characters)")
     print(f"cpus: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
@@ -66,7 +69,8 @@ def main() -> int:
     print(header + f"{'x realtime':>12}{'cpu s':>8}{'peak MB':>9}")
     for engine in args.engines:
         child = subprocess.run(
-            [sys.executable, __file__, "--child", engine, str(args.script)],
+            [sys.executable, __file__, "--child", engine, str(args.script)]
+            + (["--language", args.language] if args.language else []),
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         row = json.loads(child.stdout.strip().splitlines()[-1])

@@ -174,7 +174,13 @@ def _voice_arguments(command: argparse.ArgumentParser) -> None:
         "--engine", choices=sorted(ENGINES), help="TTS engine (default: TTS_PROVIDER)"
     )
     command.add_argument("--voice", type=Path, help="voice model file (.onnx) of the engine")
-    command.add_argument("--speaker", help="Kokoro voice, e.g. af_bella (default: KOKORO_SPEAKER)")
+    command.add_argument(
+        "--speaker", help="voice by name: Kokoro's (af_bella, jf_alpha) or VOICES_DIR's"
+    )
+    command.add_argument(
+        "--language",
+        help="BCP-47 tag of the script's language: ja, es, pt-BR (default: the voice's)",
+    )
 
 
 def _color(text: str) -> Color:
@@ -242,6 +248,7 @@ def _render(args: argparse.Namespace) -> int:
         voice_model=args.voice,
         tts_provider=args.engine,
         speaker=args.speaker,
+        language=args.language,
         subtitle_style=args.subtitle_style,
         captions=CaptionOptions(
             font=args.font,
@@ -358,7 +365,10 @@ def _voiceover(args: argparse.Namespace) -> int:
             args.output,
             settings.pipeline_config(),
             options=RenderOptions(
-                voice_model=args.voice, tts_provider=args.engine, speaker=args.speaker
+                voice_model=args.voice,
+                tts_provider=args.engine,
+                speaker=args.speaker,
+                language=args.language,
             ),
             clock=StageClock(progress.update),
         )

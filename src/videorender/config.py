@@ -56,8 +56,16 @@ class Settings(BaseSettings):
         description="Kokoro voice, e.g. af_bella; default: af_bella if the voices file has it, "
         "else its first voice.",
     )
-    kokoro_lang: str = Field(default="en-us", description="espeak language Kokoro speaks")
+    kokoro_lang: str = Field(
+        default="en-us",
+        description="Language the configured Kokoro speaker speaks (BCP-47: en-us, ja, es, ...).",
+    )
     kokoro_threads: int = Field(default=2, ge=1, le=64)
+    voices_dir: Path | None = Field(
+        default=None,
+        description="Folder of more voices, picked by name per job: Piper .onnx + .onnx.json, "
+        "Kokoro voices files (.bin/.npz) or single voices (.npy).",
+    )
     sentence_pause_ms: int = Field(default=250, ge=0, le=5000)
     tts_cache_dir: Path = Field(default_factory=lambda: _default_cache_dir() / "tts")
     tts_cache_max_mb: int = Field(default=200, ge=0)
@@ -202,6 +210,7 @@ class Settings(BaseSettings):
         "kokoro_model_path",
         "kokoro_voices_path",
         "kokoro_speaker",
+        "voices_dir",
         "piper_bin_path",
         "webhook_url",
         "webhook_secret",
@@ -255,6 +264,7 @@ class Settings(BaseSettings):
                 kokoro_speaker=self.kokoro_speaker,
                 kokoro_lang=self.kokoro_lang,
                 kokoro_threads=self.kokoro_threads,
+                voices_dir=self.voices_dir,
                 cache_dir=self.tts_cache_dir,
                 cache_max_mb=self.tts_cache_max_mb,
                 sentence_pause_ms=self.sentence_pause_ms,

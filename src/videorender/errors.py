@@ -48,6 +48,14 @@ class ScriptError(InputError):
         super().__init__(message, field)
 
 
+class LanguageUnavailableError(InputError):
+    """The job's language needs a part of videorender that is not installed (an extra), or
+    the chosen engine cannot speak it: refused before any work, never spoken as noise."""
+
+    def __init__(self, message: str, field: str | None = "language") -> None:
+        super().__init__(message, field)
+
+
 class MediaError(InputError):
     """An input media file cannot be used (not media, truncated, missing a stream)."""
 

@@ -177,5 +177,6 @@ def test_voices(make_service: ServiceFactory) -> None:
         {"engine": "piper", "speaker": "en_US-joe-medium", "language": "en-US", "default": False}
     ]
     kokoro = {v["speaker"]: v for v in voices if v["engine"] == "kokoro"}
-    assert "jm_kumo" in kokoro and all(v["language"] == "en-US" for v in kokoro.values())
+    # The bundled Kokoro voices are Japanese (a Kokoro voice's first letter is its language).
+    assert "jm_kumo" in kokoro and all(v["language"] == "ja" for v in kokoro.values())
     assert [v["speaker"] for v in voices if v["default"]] == ["jm_kumo"]

@@ -21,6 +21,7 @@ from videorender.errors import InputError
 from videorender.inputs import check_url, local_file_url
 from videorender.jobs.models import Job, JobKind, JobRequest, JobStatus
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
+from videorender.pipeline.languages import get_language, require
 from videorender.pipeline.models import CAPTION_POSITIONS, CaptionOptions, RenderOptions, Size
 from videorender.pipeline.scenes import (
     MAX_SCENES,
@@ -258,8 +259,27 @@ class _VoiceChoice(BaseModel):
         default=None,
         max_length=64,
         pattern=r"^[\w\-]+$",
-        description="A voice of the engine's voices file, e.g. af_bella (Kokoro).",
+        description="A voice by name: a Kokoro voice (e.g. af_bella), or a voice of VOICES_DIR.",
     )
+    language: str | None = Field(
+        default=None,
+        max_length=35,
+        description="BCP-47 tag of the script's language (ja, es, pt-BR, ...); default: the "
+        "voice's. Selects the phonemizer, sentence rules and caption limits.",
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _check_language(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        try:
+            language = get_language(value)
+            if info.data.get("tts_provider") != "piper":  # Piper voices bring their own
+                require(language)
+        except InputError as exc:
+            raise ValueError(str(exc)) from exc
+        return language.tag
 
     @field_validator("tts_provider")
     @classmethod
@@ -318,6 +338,7 @@ class _MediaRequest(_Request, _VoiceChoice):
             size=Size.parse(self.size) if self.size else None,
             tts_provider=self.tts_provider,
             speaker=self.speaker,
+            language=self.language,
             subtitle_style=self.subtitle_style or DEFAULT_STYLE,
             captions=CaptionOptions.from_mapping(self.captions.values())
             if self.captions
@@ -411,7 +432,9 @@ class VoiceoverRequest(_Request, _VoiceChoice):
         return _url(value, "webhook_url", ("http", "https"))
 
     def render_options(self) -> RenderOptions:
-        return RenderOptions(tts_provider=self.tts_provider, speaker=self.speaker)
+        return RenderOptions(
+            tts_provider=self.tts_provider, speaker=self.speaker, language=self.language
+        )
 
 
 class RenderVideoRequest(_MediaRequest):

@@ -244,14 +244,18 @@ class CaptionOptions:
 class RenderOptions:
     """How a job wants its video to look and sound; every field is optional.
 
-    `tts_provider` and `speaker` override `TTS_PROVIDER` and `KOKORO_SPEAKER` for this job;
-    `subtitle_style` names a caption style (`sentence`, `karaoke`, `words`).
+    `tts_provider` and `speaker` override `TTS_PROVIDER` and `KOKORO_SPEAKER` for this job
+    (`speaker` names any voice: a Kokoro voice, or one of `VOICES_DIR`); `language` is a
+    BCP-47 tag (`ja`, `es`, `pt-BR`; default: the voice's) that selects the phonemizer,
+    the sentence rules and the caption limits (`languages.py`); `subtitle_style` names a
+    caption style (`sentence`, `karaoke`, `words`).
     """
 
     size: Size | None = None
     voice_model: Path | None = None
     tts_provider: str | None = None
     speaker: str | None = None
+    language: str | None = None
     subtitle_style: str = "sentence"
     captions: CaptionOptions = field(default_factory=CaptionOptions)
 
@@ -263,7 +267,7 @@ class RenderOptions:
             values["size"] = str(self.size)
         if self.voice_model is not None:
             values["voice_model"] = str(self.voice_model)
-        for name in ("tts_provider", "speaker"):
+        for name in ("tts_provider", "speaker", "language"):
             if getattr(self, name) is not None:
                 values[name] = getattr(self, name)
         if self.subtitle_style != RenderOptions.subtitle_style:
@@ -289,6 +293,7 @@ class RenderOptions:
             voice_model=Path(str(model)) if model is not None else None,
             tts_provider=_optional_str(values.get("tts_provider")),
             speaker=_optional_str(values.get("speaker")),
+            language=_optional_str(values.get("language")),
             subtitle_style=str(values.get("subtitle_style") or cls.subtitle_style),
             captions=CaptionOptions.from_mapping(captions)
             if isinstance(captions, Mapping)

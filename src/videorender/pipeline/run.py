@@ -23,6 +23,7 @@ from videorender.pipeline.captions import get_style
 from videorender.pipeline.captions.fonts import installed_family, prepare_fonts_dir
 from videorender.pipeline.captions.subtitles import build_captions, write_sidecars, write_subtitles
 from videorender.pipeline.clock import StageClock
+from videorender.pipeline.languages import ENGLISH, Language, get_language
 from videorender.pipeline.media import check_inputs, check_scene_visuals
 from videorender.pipeline.models import (
     RenderOptions,
@@ -41,7 +42,7 @@ from videorender.pipeline.scenes import Scene, scene_sentences, scene_timings, s
 from videorender.pipeline.script import Sentence, process_script
 from videorender.pipeline.stage_config import PipelineConfig, TTSConfig
 from videorender.pipeline.thumbnail import make_thumbnail
-from videorender.pipeline.tts import create_engine, unload_engines
+from videorender.pipeline.tts import choose_job_voice, create_engine, unload_engines
 from videorender.pipeline.tts.cache import SpeechCache
 from videorender.pipeline.voice import synthesize_voice, write_word_timings
 
@@ -74,15 +75,16 @@ class RenderJob:
     # spoken, and each scene's visual is on screen while its text is.
     scenes: tuple[Scene, ...] = ()
 
-    def sentences(self) -> tuple[list[Sentence], list[int]]:
-        """What is spoken, and the index of each scene's first sentence ([0] without scenes).
+    def sentences(self, language: Language = ENGLISH) -> tuple[list[Sentence], list[int]]:
+        """What is spoken (cut by the sentence rules of `language`), and the index of each
+        scene's first sentence ([0] without scenes).
 
         Raises:
             ScriptError: the script (or a scene's text) is unusable.
         """
         if self.scenes:
-            return scene_sentences(self.scenes)
-        return process_script(self.script), [0]
+            return scene_sentences(self.scenes, language)
+        return process_script(self.script, language), [0]
 
     @property
     def spoken_text(self) -> str:
@@ -127,7 +129,8 @@ def render(
     clock = clock or StageClock()
     with job_workdir(job.work_dir) as work:
         with clock.stage(Stage.SCRIPT):
-            sentences, scene_firsts = job.sentences()
+            language = _language(job.options, config.tts, narrated=job.voiceover is None)
+            sentences, scene_firsts = job.sentences(language)
             _check_options(job.options)
         with clock.stage(Stage.INPUTS):
             inputs = check_inputs(job.base_video, job.music, config.media)
@@ -138,7 +141,9 @@ def render(
         if job.voiceover is None:
             alignment = None
             with clock.stage(Stage.TTS):
-                voice = _speak(sentences, work / VOICE_NAME, config.tts, job.options, clock)
+                voice = _speak(
+                    sentences, work / VOICE_NAME, config.tts, job.options, clock, language=language
+                )
         else:
             with clock.stage(Stage.ALIGN):
                 voice, alignment = _provided_voice(job.voiceover, sentences, work, config, clock)
@@ -153,6 +158,7 @@ def render(
                 style=job.options.subtitle_style,
                 options=job.options.captions,
                 end_limit_ms=voice.duration_ms + config.render.tail_ms,
+                rules=language.captions,
             )
             write_subtitles(captions.ass, work / SUBTITLES_NAME)
             write_sidecars(captions.cues, work / SRT_NAME, work / VTT_NAME)
@@ -222,14 +228,37 @@ def voiceover(
     """
     clock = clock or StageClock()
     with job_workdir(work_dir) as work:
+        options = options or RenderOptions()
         with clock.stage(Stage.SCRIPT):
-            sentences = process_script(script)
+            language = _language(options, config.tts, narrated=True)
+            sentences = process_script(script, language)
         with clock.stage(Stage.TTS):
-            options = options or RenderOptions()
-            voice = _speak(sentences, work / VOICE_NAME, config.tts, options, clock)
+            voice = _speak(
+                sentences, work / VOICE_NAME, config.tts, options, clock, language=language
+            )
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(voice.path, output)
     return VoiceTrack(output, voice.sample_rate, voice.duration_ms, voice.sentences, voice.engine)
+
+
+def _language(options: RenderOptions, tts: TTSConfig, *, narrated: bool) -> Language:
+    """The job's language: the one it asked for, else its voice's. For a narrated job,
+    checked against the voice before any work (an extra that is not installed, a voice of
+    another language).
+
+    Raises:
+        InputError: a bad tag, or an unknown voice.
+        LanguageUnavailableError: the language cannot be spoken here.
+    """
+    if not narrated:  # the caller's recording is the voice: the language is only text
+        return get_language(options.language) if options.language else ENGLISH
+    return choose_job_voice(
+        tts,
+        options.voice_model,
+        provider=options.tts_provider,
+        speaker=options.speaker,
+        language=options.language,
+    ).language
 
 
 def _speak(
@@ -238,6 +267,8 @@ def _speak(
     tts: TTSConfig,
     options: RenderOptions,
     clock: StageClock,
+    *,
+    language: Language,
 ) -> VoiceTrack:
     cache = SpeechCache(tts.cache_dir, tts.cache_max_mb * 1024 * 1024)
     try:
@@ -247,6 +278,7 @@ def _speak(
                 options.voice_model,
                 provider=options.tts_provider,
                 speaker=options.speaker,
+                language=language.tag,
             ),
             sentences,
             path,

@@ -25,6 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from videorender.errors import InputError, ScriptError
+from videorender.pipeline.languages import ENGLISH, Language
 from videorender.pipeline.models import SentenceTiming, Size
 from videorender.pipeline.script import MAX_SCRIPT_CHARS, Sentence, clean_script, process_script
 
@@ -219,8 +220,11 @@ def check_scenes(scenes: Sequence[SceneSpec | Scene]) -> None:
         )
 
 
-def scene_sentences(scenes: Sequence[Scene]) -> tuple[list[Sentence], list[int]]:
-    """All the sentences to speak, in order, and the index of each scene's first one.
+def scene_sentences(
+    scenes: Sequence[Scene], language: Language = ENGLISH
+) -> tuple[list[Sentence], list[int]]:
+    """All the sentences to speak, in order (by the sentence rules of `language`), and the
+    index of each scene's first one.
 
     Raises:
         InputError: a scene without text, too many scenes, or too much text.
@@ -234,7 +238,7 @@ def scene_sentences(scenes: Sequence[Scene]) -> tuple[list[Sentence], list[int]]
             clean_script(scene.text)
         except ScriptError as exc:
             raise ScriptError(f"scenes[{number}].text: {exc}", f"scenes[{number}].text") from exc
-        for sentence in process_script(scene.text):
+        for sentence in process_script(scene.text, language):
             sentences.append(Sentence(index=len(sentences), text=sentence.text))
     return sentences, firsts
 

@@ -3,7 +3,10 @@
 Three steps:
 1. `split_units` cuts the text at paragraph breaks, bullet items and short title-like lines.
 2. `split_sentences` cuts each unit at sentence ends, knowing about abbreviations (Dr., e.g.,
-   U.S.), decimals and money (3.14, $2.50), ellipses, quotes, `?!` runs and CJK full stops.
+   U.S., and those of the script's language: Sra., Mme, Dott.), decimals and money (3.14,
+   $2.50), ellipses, quotes, `?!` runs, CJK full stops (not before a quotative: 「本当？」と言った),
+   the Devanagari danda, and Spanish `¿¡` (after `?` or `!` a Spanish sentence may go on
+   in lower case: ¿Vienes?, preguntó).
 3. `chunk_sentences` applies the service's rule: a sentence under 5 words is merged with a
    neighbour, one over 20 words is split at its best clause boundary, never inside a word.
 
@@ -18,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from videorender.errors import ScriptError
+from videorender.pipeline.languages import ENGLISH, Language
 
 MAX_SCRIPT_CHARS = 50_000
 MIN_WORDS = 5
@@ -29,7 +33,9 @@ MAX_CHUNK_CHARS = 240
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 _CJK_PUNCT = "。，、；：！？…—「」『』（）《》〈〉【】・～．"
 _CJK_TERMINATORS = "。！？"
+_DANDA = "।॥"
 _CLOSERS = "\"'”’»)]}」』）】"
+_OPENERS = "\"'“‘([¿¡«"
 _BULLET = re.compile(r"^\s*(?:[-*•·▪●◦‣–—]|\d{1,3}[.)]|[a-zA-Z][.)])\s+")
 _TOKEN = re.compile(
     rf"[{_CJK_CHARS}][{_CJK_PUNCT}{re.escape(_CLOSERS)}]*|[{_CJK_PUNCT}]+"
@@ -76,14 +82,15 @@ def word_count(text: str) -> float:
     return sum(_token_weight(t) for t in _TOKEN.findall(text))
 
 
-def process_script(text: str) -> list[Sentence]:
-    """Validate a script and cut it into the chunks that are spoken and captioned.
+def process_script(text: str, language: Language = ENGLISH) -> list[Sentence]:
+    """Validate a script and cut it into the chunks that are spoken and captioned, by the
+    sentence rules of its `language`.
 
     Raises:
         ScriptError: the script is empty, whitespace only, or longer than 50,000 characters.
     """
     cleaned = clean_script(text)
-    sentences = [s for unit in split_units(cleaned) for s in split_sentences(unit)]
+    sentences = [s for unit in split_units(cleaned) for s in split_sentences(unit, language)]
     chunks = chunk_sentences(sentences)
     return [Sentence(index=i, text=chunk) for i, chunk in enumerate(chunks)]
 
@@ -142,13 +149,13 @@ def _is_title_line(line: str) -> bool:
     return len(line) < 50 and not _IS_CJK.search(line) and line[-1].isalnum()
 
 
-def split_sentences(unit: str) -> list[str]:
+def split_sentences(unit: str, language: Language = ENGLISH) -> list[str]:
     """Cut one unit of text at its sentence ends."""
     sentences: list[str] = []
     start = 0
     i = 0
     while i < len(unit):
-        end = _sentence_end_at(unit, i)
+        end = _sentence_end_at(unit, i, language)
         if end is None:
             i += 1
             continue
@@ -162,11 +169,16 @@ def split_sentences(unit: str) -> list[str]:
     return sentences
 
 
-def _sentence_end_at(text: str, i: int) -> int | None:
+def _sentence_end_at(text: str, i: int, language: Language) -> int | None:
     """If a sentence ends with the terminator at `i`, return the index just past it."""
     ch = text[i]
     if ch in _CJK_TERMINATORS:
-        return _skip_closers(text, _skip_run(text, i, _CJK_TERMINATORS + "!?"))
+        end = _skip_closers(text, _skip_run(text, i, _CJK_TERMINATORS + "!?"))
+        quoted = end > i + 1 and text[end - 1] in _CLOSERS
+        # 「本当？」と彼は言った: a quotation closed and followed by kana goes on.
+        return None if quoted and end < len(text) and "\u3041" <= text[end] <= "\u309f" else end
+    if ch in _DANDA:
+        return _skip_closers(text, _skip_run(text, i, _DANDA))
     if ch not in ".!?…":
         return None
     end = _skip_closers(text, _skip_run(text, i, ".!?…"))
@@ -176,21 +188,22 @@ def _sentence_end_at(text: str, i: int) -> int | None:
         return end
     next_word = text[end:].split(maxsplit=1)[0] if text[end:].strip() else ""
     if ch in "!?":
-        return end
+        goes_on = language.inverted_marks and _starts_lower(next_word)
+        return None if goes_on else end
     run = text[i:end].rstrip(_CLOSERS)
     if run.startswith("...") or run.startswith("…"):
         return end if _starts_upper(next_word) else None
-    return end if _period_ends_sentence(text, i, next_word) else None
+    return end if _period_ends_sentence(text, i, next_word, language) else None
 
 
-def _period_ends_sentence(text: str, i: int, next_word: str) -> bool:
+def _period_ends_sentence(text: str, i: int, next_word: str, language: Language) -> bool:
     word = text[:i].rsplit(maxsplit=1)[-1] if text[:i].strip() else ""
-    bare = word.lstrip("\"'“‘([").lower()
-    if bare in _TITLE_ABBREVIATIONS:
+    bare = word.lstrip(_OPENERS).lower()
+    if bare in _TITLE_ABBREVIATIONS or bare in language.abbreviations:
         return False
     is_initial = len(bare) == 1 and bare.isalpha()
     if bare in _AMBIGUOUS_ABBREVIATIONS or is_initial:
-        following = next_word.strip("\"'“‘([")
+        following = next_word.strip(_OPENERS)
         return _starts_upper(following) and following.lower() in _SENTENCE_STARTERS
     return not next_word or not next_word[0].islower()
 
@@ -206,8 +219,13 @@ def _skip_closers(text: str, i: int) -> int:
 
 
 def _starts_upper(word: str) -> bool:
-    stripped = word.lstrip("\"'“‘([")
+    stripped = word.lstrip(_OPENERS)
     return bool(stripped) and (stripped[0].isupper() or stripped[0].isdigit())
+
+
+def _starts_lower(word: str) -> bool:
+    stripped = word.lstrip(_OPENERS)
+    return bool(stripped) and stripped[0].islower()
 
 
 # --- merging and splitting -----------------------------------------------------------------

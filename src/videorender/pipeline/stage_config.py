@@ -28,6 +28,7 @@ class TTSConfig:
     kokoro_speaker: str | None = None
     kokoro_lang: str = "en-us"
     kokoro_threads: int = 2
+    voices_dir: Path | None = None  # VOICES_DIR: more voices, picked by name per job
     cache_dir: Path = Path(".cache/videorender/tts")
     cache_max_mb: int = 200
     sentence_pause_ms: int = 250

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from videorender.pipeline.captions.text import escape_ass_text, text_width_em
 from videorender.pipeline.captions.timing_rules import (
     GRID_MS,
-    MAX_LINE_CHARS,
     MAX_LINES,
     Layout,
     Span,
     apply_limits,
     on_grid,
 )
+from videorender.pipeline.languages import ENGLISH, CaptionRules
 from videorender.pipeline.models import CaptionOptions, Color, SentenceTiming, Size, WordTiming
 from videorender.pipeline.word_split import join_words, split_words
 
@@ -98,14 +98,19 @@ class CaptionLook:
     outline_color: Color
     max_line_chars: int
     max_lines: int
+    rules: CaptionRules = ENGLISH.captions  # the script language's limits
 
     @property
     def line_em(self) -> float:
         return (self.frame.width - 2 * self.margin_h) / self.font_px
 
+    def length(self, text: str) -> float:
+        """Characters of `text` as the language's guide counts them."""
+        return self.rules.length(text)
+
     def fits(self, line: str) -> bool:
         """Whether a line is within the character limit and the frame's width."""
-        return len(line) <= self.max_line_chars and text_width_em(line) <= self.line_em
+        return self.length(line) <= self.max_line_chars and text_width_em(line) <= self.line_em
 
 
 class CaptionStyle(ABC):
@@ -121,8 +126,15 @@ class CaptionStyle(ABC):
     font_scale_portrait: float = 1.0
     max_lines: int = MAX_LINES
 
-    def look(self, size: Size, font_family: str, options: CaptionOptions) -> CaptionLook:
-        """This style's preset for the frame, with the job's options applied."""
+    def look(
+        self,
+        size: Size,
+        font_family: str,
+        options: CaptionOptions,
+        rules: CaptionRules = ENGLISH.captions,
+    ) -> CaptionLook:
+        """This style's preset for the frame and the language's limits (`rules`), with the
+        job's options applied."""
         base = CaptionLayout.for_frame(size)
         scale = self.font_scale_portrait if size.is_portrait else self.font_scale_landscape
         font_px = options.font_size or max(12, round(base.font_px * scale))
@@ -143,8 +155,9 @@ class CaptionStyle(ABC):
             text_color=options.text_color or WHITE,
             highlight_color=options.highlight_color or HIGHLIGHT,
             outline_color=options.outline_color or BLACK,
-            max_line_chars=options.max_line_chars or MAX_LINE_CHARS,
+            max_line_chars=options.max_line_chars or rules.max_line_chars,
             max_lines=self.max_lines,
+            rules=rules,
         )
 
     @abstractmethod
@@ -213,12 +226,13 @@ def finish_cues(
 ) -> list[Cue]:
     """Apply the caption limits and make the cues."""
 
-    def characters(words: Sequence[WordTiming]) -> int:
-        return len(join_words([w.text for w in words]))
+    def characters(words: Sequence[WordTiming]) -> float:
+        return look.length(join_words([w.text for w in words]))
 
+    limited = apply_limits(spans, layout, characters, end_limit_ms, look.rules.max_chars_per_second)
     return [
         Cue(span.start_ms, on_grid_down(span.end_ms), tuple(tuple(line) for line in lines))
-        for span, lines in apply_limits(spans, layout, characters, end_limit_ms)
+        for span, lines in limited
     ]
 
 

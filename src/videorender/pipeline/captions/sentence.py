@@ -19,6 +19,7 @@ from videorender.pipeline.captions.base import (
 from videorender.pipeline.captions.text import paginate
 from videorender.pipeline.captions.timing_rules import Layout, Span
 from videorender.pipeline.models import SentenceTiming, WordTiming
+from videorender.pipeline.segmentation import inside_phrases
 
 
 class SentenceStyle(CaptionStyle):
@@ -30,9 +31,11 @@ class SentenceStyle(CaptionStyle):
         spans: list[Span] = []
         for sentence in sentences:
             words = timed_words(sentence)
+            texts = [w.text for w in words]
+            inside = inside_phrases(texts, look.rules.words_of)
             pages = [
                 [words[i] for line in page for i in line]
-                for page in paginate([w.text for w in words], look.fits, look.max_lines)
+                for page in paginate(texts, look.fits, look.max_lines, inside)
             ]
             for (start, end), page in zip(tile(sentence, pages), pages, strict=True):
                 spans.append(Span(start, end, tuple(page), sentence.index))
@@ -43,7 +46,10 @@ def page_layout(look: CaptionLook) -> Layout:
     """Words as the lines of one page, or None if they need more than one."""
 
     def layout(words: Sequence[WordTiming]) -> list[list[WordTiming]] | None:
-        pages = paginate([w.text for w in words], look.fits, look.max_lines)
+        texts = [w.text for w in words]
+        pages = paginate(
+            texts, look.fits, look.max_lines, inside_phrases(texts, look.rules.words_of)
+        )
         if len(pages) != 1:
             return None
         return [[words[i] for i in line] for line in pages[0]]

@@ -17,6 +17,7 @@ from videorender.pipeline.captions import DEFAULT_STYLE, CaptionLook, Cue, get_s
 from videorender.pipeline.captions.base import CaptionLayout
 from videorender.pipeline.captions.text import escape_ass_text, text_width_em, wrap_pages
 from videorender.pipeline.captions.timing_rules import MAX_LINES
+from videorender.pipeline.languages import ENGLISH, CaptionRules
 from videorender.pipeline.models import CaptionOptions, Color, SentenceTiming, Size
 from videorender.pipeline.word_split import split_words
 
@@ -43,8 +44,10 @@ def build_captions(
     style: str = DEFAULT_STYLE,
     options: CaptionOptions | None = None,
     end_limit_ms: int | None = None,
+    rules: CaptionRules = ENGLISH.captions,
 ) -> Captions:
-    """Captions for `timings` in `style`, drawn for a frame of `size`.
+    """Captions for `timings` in `style`, drawn for a frame of `size`, within the caption
+    limits of the script's language (`rules`).
 
     Raises:
         InputError: unknown style or caption option out of range.
@@ -52,7 +55,7 @@ def build_captions(
     options = options or CaptionOptions()
     options.validate()
     caption_style = get_style(style)
-    look = caption_style.look(size, font_family, options)
+    look = caption_style.look(size, font_family, options, rules)
     spoken = [timing for timing in timings if split_words(timing.text)]  # a blank one: no cue
     cues = caption_style.cues(spoken, look, end_limit_ms)
     subs = _document(size, look)

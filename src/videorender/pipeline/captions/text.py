@@ -9,6 +9,7 @@ from videorender.pipeline.word_split import is_cjk, join_words, split_words
 
 _WORD_JOINER = "\u2060"
 _BREAK_AFTER = ",;:.!?、，。；：！？—"
+_CJK_BREAK_AFTER = "、，。；：！？」』）"
 
 # Whether a line of text fits the caption width (characters and rendered width).
 Fits = Callable[[str], bool]
@@ -35,10 +36,14 @@ def text_width_em(text: str) -> float:
     return sum(1.0 if is_cjk(ch) else 0.3 if ch == " " else 0.6 for ch in text)
 
 
-def paginate(words: Sequence[str], fits: Fits, max_lines: int) -> list[list[list[int]]]:
+def paginate(
+    words: Sequence[str], fits: Fits, max_lines: int, inside: frozenset[int] = frozenset()
+) -> list[list[list[int]]]:
     """Cut `words` into pages of at most `max_lines` lines that fit, with pages and lines
-    of similar length, preferring breaks after punctuation. Each page is a list of lines,
-    each line a list of word indexes (a single word too wide for a line still gets one)."""
+    of similar length, preferring breaks after punctuation and avoiding breaks before the
+    indexes in `inside` (inside a phrase of a language without spaces). Each page is a list
+    of lines, each line a list of word indexes (a single word too wide for a line still
+    gets one)."""
     if not words:
         return []
     # Fewer pages than this cannot hold the text; more are tried until every page fits.
@@ -46,7 +51,10 @@ def paginate(words: Sequence[str], fits: Fits, max_lines: int) -> list[list[list
     pages = max(1, math.floor(total / (max_lines * _line_capacity_em(fits))))
     indexes = list(range(len(words)))
     while True:
-        split = [_balanced_lines(part, words, fits) for part in _partition(indexes, words, pages)]
+        split = [
+            _balanced_lines(part, words, fits, inside)
+            for part in _partition(indexes, words, pages, inside)
+        ]
         if all(len(lines) <= max_lines for lines in split) or pages >= len(words):
             return split
         pages += 1
@@ -68,8 +76,11 @@ def _text(indexes: Sequence[int], words: Sequence[str]) -> str:
     return join_words([words[i] for i in indexes])
 
 
-def _partition(indexes: list[int], words: Sequence[str], parts: int) -> list[list[int]]:
-    """Split into `parts` runs of similar width, preferring breaks after punctuation."""
+def _partition(
+    indexes: list[int], words: Sequence[str], parts: int, inside: frozenset[int]
+) -> list[list[int]]:
+    """Split into `parts` runs of similar width, preferring breaks after punctuation and
+    avoiding breaks inside words."""
     widths = [text_width_em(words[i]) for i in indexes]
     total = sum(widths)
     result: list[list[int]] = []
@@ -81,6 +92,7 @@ def _partition(indexes: list[int], words: Sequence[str], parts: int) -> list[lis
             running += widths[k - 1]
             punctuated = words[indexes[k - 1]][-1] in _BREAK_AFTER
             cost = abs(running - goal) - (2.0 if punctuated else 0.0)
+            cost += 2.0 if indexes[k] in inside else 0.0
             if cost < best_cost:
                 best, best_cost = k, cost
         result.append(indexes[start:best])
@@ -89,20 +101,33 @@ def _partition(indexes: list[int], words: Sequence[str], parts: int) -> list[lis
     return [r for r in result if r]
 
 
-def _balanced_lines(indexes: list[int], words: Sequence[str], fits: Fits) -> list[list[int]]:
-    """One line if it fits, else the two-line break that minimises the longer line; more lines
-    (greedy) only when two cannot hold the text."""
+def _balanced_lines(
+    indexes: list[int], words: Sequence[str], fits: Fits, inside: frozenset[int]
+) -> list[list[int]]:
+    """One line if it fits, else the two-line break that minimises the longer line (in
+    Japanese and Chinese: after punctuation, else between phrases, where both lines fit);
+    more lines (greedy) only when two cannot hold the text."""
     if fits(_text(indexes, words)) or len(indexes) == 1:
         return [indexes]
-    best = min(
-        range(1, len(indexes)),
-        key=lambda k: max(
+
+    def longer(k: int) -> float:
+        return max(
             text_width_em(_text(indexes[:k], words)), text_width_em(_text(indexes[k:], words))
-        ),
-    )
-    lines = [indexes[:best], indexes[best:]]
-    if all(fits(_text(line, words)) for line in lines):
-        return lines
+        )
+
+    def both_fit(k: int) -> bool:
+        return fits(_text(indexes[:k], words)) and fits(_text(indexes[k:], words))
+
+    # Japanese and Chinese lines break after their punctuation where the lines still fit
+    # (the style guides' first rule), else between phrases, rather than inside one for
+    # balance.
+    breaks = range(1, len(indexes))
+    between = [k for k in breaks if indexes[k] not in inside] if inside else []
+    punctuated = [k for k in between or breaks if words[indexes[k - 1]][-1] in _CJK_BREAK_AFTER]
+    fitting = [k for k in punctuated if both_fit(k)] or [k for k in between if both_fit(k)]
+    best = min(fitting or breaks, key=longer)
+    if both_fit(best):
+        return [indexes[:best], indexes[best:]]
     return _greedy_lines(indexes, words, fits)
 
 

@@ -1,10 +1,11 @@
 """`words`: a few words at a time, large and centred, the way short-video captions look.
 
-A sentence is cut into groups of 1-3 words that fit the caption (up to two lines: at this
-size a phone's line holds about 15 characters). Of all such cuts, the one chosen keeps each
-group up as close to the caption limits as the voice allows (5/6 s, 20 characters a second,
-summing the shortfalls), and otherwise prefers to cut after punctuation; a group never runs
-across the end of a sentence.
+A sentence is cut into groups of 1-3 words (up to nine CJK characters, cut between Japanese
+phrases where it can) that fit the caption
+(up to two lines: at this size a phone's line holds about 15 characters). Of all such cuts,
+the one chosen keeps each group up as close to the caption limits as the voice allows (5/6 s,
+the language's reading speed, summing the shortfalls), and otherwise prefers to cut after
+punctuation; a group never runs across the end of a sentence.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from videorender.pipeline.captions.base import (
 from videorender.pipeline.captions.sentence import page_layout
 from videorender.pipeline.captions.timing_rules import Layout, Span, needed_ms
 from videorender.pipeline.models import SentenceTiming, WordTiming
-from videorender.pipeline.word_split import join_words
+from videorender.pipeline.segmentation import inside_phrases
+from videorender.pipeline.word_split import NO_LINE_END, is_cjk, join_words
 
 MAX_WORDS = 3
 # What a cut in the wrong place costs, in milliseconds of shortfall: one at a comma is free.
@@ -54,16 +56,18 @@ def group_words(sentence: SentenceTiming, look: CaptionLook) -> list[list[WordTi
     """The sentence's words in consecutive groups of 1-3 (dynamic programming over cuts)."""
     words = timed_words(sentence)
     layout = group_layout(look)
+    inside = inside_phrases([w.text for w in words], look.rules.words_of)
     count = len(words)
     cost = [0.0] + [math.inf] * count
     cut = [0] * (count + 1)
     for end in range(1, count + 1):
-        for size in range(1, min(MAX_WORDS, end) + 1):
+        for size in range(1, min(3 * MAX_WORDS, end) + 1):
             begin = end - size
             group = words[begin:end]
             if size > 1 and (layout(group) is None or _ends_sentence(group[:-1])):
                 continue
-            total = cost[begin] + _cost(group, words, begin, end, sentence)
+            total = cost[begin] + _cost(group, words, (begin, end), sentence, look)
+            total += 2 * CUT_PENALTY_MS * (end in inside)  # a cut inside a Japanese phrase
             if total < cost[end]:
                 cost[end], cut[end] = total, begin
     groups: list[list[WordTiming]] = []
@@ -77,15 +81,16 @@ def group_words(sentence: SentenceTiming, look: CaptionLook) -> list[list[WordTi
 def _cost(
     group: Sequence[WordTiming],
     words: Sequence[WordTiming],
-    begin: int,
-    end: int,
+    cut: tuple[int, int],
     sentence: SentenceTiming,
+    look: CaptionLook,
 ) -> float:
+    begin, end = cut
     shown_from = sentence.start_ms if begin == 0 else words[begin].start_ms
     shown_to = sentence.end_ms if end == len(words) else words[end].start_ms
-    shortfall = max(
-        0, needed_ms(len(join_words([w.text for w in group]))) - (shown_to - shown_from)
-    )
+    characters = look.length(join_words([w.text for w in group]))
+    needed = needed_ms(characters, look.rules.max_chars_per_second)
+    shortfall = max(0, needed - (shown_to - shown_from))
     unpunctuated_cut = end < len(words) and group[-1].text[-1] not in _BREAKS
     punctuation_inside = any(w.text[-1] in _BREAKS for w in group[:-1])
     return shortfall + CUT_PENALTY_MS * (unpunctuated_cut + punctuation_inside)
@@ -100,6 +105,12 @@ def group_layout(look: CaptionLook) -> Layout:
     lines = page_layout(look)
 
     def layout(words: Sequence[WordTiming]) -> list[list[WordTiming]] | None:
-        return lines(words) if len(words) <= MAX_WORDS else None
+        return lines(words) if sum(_weight(w.text) for w in words) <= MAX_WORDS + 1e-9 else None
 
     return layout
+
+
+def _weight(word: str) -> float:
+    """A word of a spaced language is one; a CJK character a third of one (Japanese words
+    run two to three characters), so a Japanese or Chinese group holds up to nine."""
+    return 1 / 3 if is_cjk(word.lstrip(NO_LINE_END)[:1] or word[:1]) else 1.0

@@ -24,10 +24,13 @@ import numpy.typing as npt
 import onnxruntime
 
 from videorender.errors import ConfigError, InputError, TTSError
+from videorender.pipeline.languages import Language
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.patching import add_output, patched_model
+from videorender.pipeline.tts.phonemizers import Phonemizer, phonemizer_for
+from videorender.pipeline.tts.voices import kokoro_default_speaker, load_style
 from videorender.pipeline.tts.word_spans import VERSION as ALIGNMENT_VERSION
-from videorender.pipeline.tts.word_spans import TimedPhoneme, align_words, proportional_spans
+from videorender.pipeline.tts.word_spans import TimedPhoneme, proportional_spans
 from videorender.pipeline.word_split import split_words
 
 if TYPE_CHECKING:
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 24_000
-DEFAULT_SPEAKER = "af_bella"
+StyleVectors = npt.NDArray[np.float32]  # a voice: one style vector per phoneme count
 DURATION_OUTPUT = "duration"  # the output name kokoro-onnx looks for
 
 
@@ -90,16 +93,18 @@ class KokoroModel:
 
 
 class KokoroEngine(TTSEngine):
-    """One speaker of a loaded Kokoro model, speaking `lang`."""
+    """One speaker of a loaded Kokoro model, speaking through `phonemizer`."""
 
     name = "kokoro"
     sample_rate = SAMPLE_RATE
 
-    def __init__(self, model: KokoroModel, speaker: str, lang: str) -> None:
+    def __init__(
+        self, model: KokoroModel, speaker: str, style: StyleVectors, phonemizer: Phonemizer
+    ) -> None:
         self._model = model
-        self._style = model.kokoro.get_voice_style(speaker)
-        self._lang = lang
-        self._identity = f"{model.identity}:{speaker}:{lang}:{ALIGNMENT_VERSION}"
+        self._style = style
+        self._phonemizer = phonemizer
+        self._identity = f"{model.identity}:{speaker}:{phonemizer.name}:{ALIGNMENT_VERSION}"
 
     @property
     def identity(self) -> str:
@@ -115,25 +120,23 @@ class KokoroEngine(TTSEngine):
     def speak(self, text: str) -> Speech:
         kokoro = self._model.kokoro
         try:
-            audio, rate, timings = kokoro.create_timed(text, self._style, lang=self._lang)
-            words = split_words(text)
-            phonemes = [kokoro.tokenizer.phonemize(word, self._lang) for word in words]
+            phonemes = self._phonemizer.phonemize(text)
+            audio, rate, timings = kokoro.create_timed(phonemes, self._style, is_phonemes=True)
+            samples = _int16(audio)
+            stream = [
+                TimedPhoneme(t.phoneme, round(t.start * rate), round(t.end * rate)) for t in timings
+            ]
+            spans = self._phonemizer.word_spans(text, stream) if stream else None
+            return Speech(samples, spans or self._estimate(text, samples))
         except Exception as exc:
             raise TTSError(f"Kokoro could not speak {text[:60]!r}: {exc}") from exc
-        samples = _int16(audio)
-        stream = [
-            TimedPhoneme(t.phoneme, round(t.start * rate), round(t.end * rate)) for t in timings
-        ]
-        spans = align_words(words, phonemes, stream) if stream else None
-        return Speech(samples, spans or self._estimate(words, phonemes, samples))
 
-    def _estimate(
-        self, words: list[str], phonemes: list[str], samples: Samples
-    ) -> tuple[WordSpan, ...]:
+    def _estimate(self, text: str, samples: Samples) -> tuple[WordSpan, ...]:
         loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 330)
         if loud.size == 0:
             return ()
-        weights = [max(1, len(p)) for p in phonemes]
+        words = split_words(text)
+        weights = [max(1, len(self._phonemizer.phonemize(word))) for word in words]
         return proportional_spans(words, weights, int(loud[0]), int(loud[-1]) + 1)
 
 
@@ -185,20 +188,30 @@ def load_kokoro(
 
 
 def kokoro_engine(
-    model: KokoroModel, speaker: str | None, lang: str, *, from_job: bool = False
+    model: KokoroModel,
+    speaker: str | None,
+    language: Language,
+    *,
+    from_job: bool = False,
+    voices_file: Path | None = None,
+    configured: str | None = None,
 ) -> KokoroEngine:
-    """A speaker of `model`: the one asked for, else `af_bella` if the voices have it, else
-    the first voice of the file.
+    """A speaker of `model` (from `voices_file` where given, e.g. a file of VOICES_DIR),
+    speaking `language`: the speaker asked for, else the default (`configured`, i.e.
+    KOKORO_SPEAKER, or a voice of the language: `voices.kokoro_default_speaker`).
 
     Raises:
         ConfigError: `KOKORO_SPEAKER` is not in the voices file.
         InputError: the job's speaker is not in the voices file.
+        LanguageUnavailableError: Kokoro cannot speak `language` here (see `phonemizers`).
     """
-    if speaker is None:
-        speaker = DEFAULT_SPEAKER if DEFAULT_SPEAKER in model.speakers else model.speakers[0]
+    phonemizer = phonemizer_for(language, model.kokoro.tokenizer)
+    if voices_file is not None and speaker is not None:
+        return KokoroEngine(model, speaker, load_style(voices_file, speaker), phonemizer)
+    speaker = speaker or kokoro_default_speaker(list(model.speakers), configured, language.tag)
     if speaker not in model.speakers:
         known = ", ".join(model.speakers)
         if from_job:
             raise InputError(f"speaker {speaker!r} is not a Kokoro voice here ({known})", "speaker")
         raise ConfigError(f"KOKORO_SPEAKER: {speaker!r} is not in the voices file ({known})")
-    return KokoroEngine(model, speaker, lang)
+    return KokoroEngine(model, speaker, model.kokoro.get_voice_style(speaker), phonemizer)
