@@ -30,15 +30,14 @@ RUN --mount=type=secret,id=ca,required=false \
  && "$VIRTUAL_ENV/bin/pip" install --no-cache-dir --disable-pip-version-check -q -r requirements.txt
 COPY src ./src
 # Then: no pip or setuptools in the result, no third-party test suites (never imported at run
-# time; onnx's alone is 17 MB), and bytecode that stays valid whatever the files' times become
-# in the next stage (the virtualenv is read-only there).
+# time: numpy's, onnx's 17 MB, joblib's, phonemizer's top-level `test`), and bytecode that
+# stays valid whatever the files' times become in the next stage (read-only there).
 RUN --mount=type=secret,id=ca,required=false \
     if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
  && "$VIRTUAL_ENV/bin/pip" install --no-cache-dir --disable-pip-version-check -q --no-deps . \
  && "$VIRTUAL_ENV/bin/pip" uninstall -y -q pip setuptools \
  && site=$("$VIRTUAL_ENV/bin/python" -c "import sysconfig; print(sysconfig.get_path('purelib'))") \
- && find "$site" -depth -type d -name tests -prune -exec rm -rf {} + \
- && rm -rf "$site/onnx/backend/test" \
+ && find "$site" -type d \( -name tests -o -name test \) -prune -exec rm -rf {} + \
  && find "$site" -name __pycache__ -prune -exec rm -rf {} + \
  && "$VIRTUAL_ENV/bin/python" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$site"
 
