@@ -24,12 +24,13 @@ def _quiet(text: str) -> str:
 
 
 def podman(
-    *args: str, timeout_s: float = 120, check: bool = True
+    *args: str, timeout_s: float = 120, check: bool = True, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run `podman ARGS`; with `check`, a non-zero exit fails the test with podman's words."""
     result = subprocess.run(
-        ["podman", *args], capture_output=True, text=True, timeout=timeout_s, check=False
-    )
+        ["podman", *args], input=stdin, capture_output=True, text=True, timeout=timeout_s,
+        check=False,
+    )  # fmt: skip
     if check and result.returncode != 0:
         raise AssertionError(
             f"podman {' '.join(args)} exited with {result.returncode}:\n{_quiet(result.stderr)}"

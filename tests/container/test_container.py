@@ -188,6 +188,24 @@ def test_image_is_lean_runs_as_a_user_and_names_every_bundled_package() -> None:
     assert unnamed == [], f"bundled but missing from NOTICE: {unnamed}"
 
 
+@pytest.mark.timeout(600)
+def test_image_runs_the_cli_render_and_migrate_commands(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    out.chmod(0o777)  # written by the image's user
+    migrated = podman("run", "--rm", IMAGE, "migrate")
+    assert "job store at revision" in migrated.stderr, migrated.stderr  # the CLI reports there
+    podman(
+        "run", "--rm", "--interactive", "--volume", f"{out}:/out", IMAGE,
+        "render", "-", "--size", SIZE, "-o", "/out",
+        stdin=SHORT_SCRIPT, timeout_s=JOB_TIMEOUT_S,
+    )  # fmt: skip
+    check_plays(out / "final.mp4")
+    assert {"voice.wav", "subs.ass", "subs.srt", "subs.vtt", "words.json"} <= {
+        p.name for p in out.iterdir()
+    }
+
+
 # --- one container --------------------------------------------------------------------------
 
 
