@@ -21,25 +21,30 @@ RUN apt-get update \
 ENV VIRTUAL_ENV=/opt/videorender/venv
 RUN python3 -m venv "$VIRTUAL_ENV"
 WORKDIR /src
-# The dependencies first, in their own layer: a change to the code does not download them again.
-COPY pyproject.toml README.md ./
+# The dependencies first, in their own layer (a change to the code or the README does not
+# download them again): no third-party test suites (never imported at run time: numpy's,
+# onnx's 17 MB, joblib's, phonemizer's top-level `test`), and bytecode that stays valid
+# whatever the files' times become in the next stage, where the virtualenv is read-only.
+COPY pyproject.toml ./
 RUN --mount=type=secret,id=ca,required=false \
     if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
  && python3 -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
       > requirements.txt \
- && "$VIRTUAL_ENV/bin/pip" install --no-cache-dir --disable-pip-version-check -q -r requirements.txt
-COPY src ./src
-# Then: no pip or setuptools in the result, no third-party test suites (never imported at run
-# time: numpy's, onnx's 17 MB, joblib's, phonemizer's top-level `test`), and bytecode that
-# stays valid whatever the files' times become in the next stage (read-only there).
-RUN --mount=type=secret,id=ca,required=false \
-    if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
- && "$VIRTUAL_ENV/bin/pip" install --no-cache-dir --disable-pip-version-check -q --no-deps . \
- && "$VIRTUAL_ENV/bin/pip" uninstall -y -q pip setuptools \
+ && "$VIRTUAL_ENV/bin/pip" install --no-cache-dir --disable-pip-version-check -q -r requirements.txt \
  && site=$("$VIRTUAL_ENV/bin/python" -c "import sysconfig; print(sysconfig.get_path('purelib'))") \
  && find "$site" -type d \( -name tests -o -name test \) -prune -exec rm -rf {} + \
  && find "$site" -name __pycache__ -prune -exec rm -rf {} + \
  && "$VIRTUAL_ENV/bin/python" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$site"
+# Then the service itself; pip and setuptools leave the virtualenv.
+COPY README.md ./
+COPY src ./src
+RUN --mount=type=secret,id=ca,required=false \
+    if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
+ && "$VIRTUAL_ENV/bin/pip" install --no-cache-dir --disable-pip-version-check -q --no-deps \
+      --no-compile . \
+ && "$VIRTUAL_ENV/bin/pip" uninstall -y -q pip setuptools \
+ && site=$("$VIRTUAL_ENV/bin/python" -c "import sysconfig; print(sysconfig.get_path('purelib'))") \
+ && "$VIRTUAL_ENV/bin/python" -m compileall -q --invalidation-mode unchecked-hash "$site/videorender"
 
 FROM ${BASE_IMAGE}
 ARG DEBIAN_FRONTEND=noninteractive
@@ -67,12 +72,15 @@ ENV PATH=/opt/videorender/venv/bin:$PATH \
 USER videorender
 WORKDIR /home/videorender
 # Patch the bundled voice now, as the service would on its first job, and check that it speaks
-# with word timings: the first job pays nothing.
+# with word timings: the first job pays nothing. The caches stay usable by any user id
+# (`docker run --user`), like /tmp.
 RUN python -c "from videorender.config import load_settings; \
 from videorender.pipeline.tts import create_engine; \
 words = create_engine(load_settings()).speak('Ready to render.').words; \
 assert [w.text for w in words] == ['Ready', 'to', 'render.'], words" \
- && ls "$TTS_CACHE_DIR/models/"*.alignment.*.onnx
+ && ls "$TTS_CACHE_DIR/models/"*.alignment.*.onnx \
+ && chmod a+r "$TTS_CACHE_DIR/models/"*.onnx \
+ && chmod 1777 /var/cache/videorender "$TTS_CACHE_DIR" "$TTS_CACHE_DIR/models"
 VOLUME /data
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
