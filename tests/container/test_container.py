@@ -43,6 +43,7 @@ PATCHED_MODELS = "/var/cache/videorender/tts/models"
 START_TIMEOUT_S = 240
 JOB_TIMEOUT_S = 300
 SIZE = "320x240"
+OTHER_UID = 12345
 SHORT_SCRIPT = "The container renders this. It plays to the end."
 LONG_SCRIPT = " ".join(
     f"This is sentence number {n} of a longer script, long enough to still be rendering."
@@ -190,14 +191,16 @@ def test_image_is_lean_runs_as_a_user_and_names_every_bundled_package() -> None:
 
 @pytest.mark.timeout(600)
 def test_image_runs_the_cli_render_and_migrate_commands(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    out.chmod(0o777)  # written by the image's user
     migrated = podman("run", "--rm", IMAGE, "migrate")
     assert "job store at revision" in migrated.stderr, migrated.stderr  # the CLI reports there
+    # As another user id (`--user "$(id -u)"`, as the README shows): the patched voice and the
+    # caches must work for any user, not only the image's.
+    out = tmp_path / "out"
+    out.mkdir()
+    os.chown(out, OTHER_UID, OTHER_UID)
     podman(
-        "run", "--rm", "--interactive", "--volume", f"{out}:/out", IMAGE,
-        "render", "-", "--size", SIZE, "-o", "/out",
+        "run", "--rm", "--interactive", "--user", f"{OTHER_UID}:{OTHER_UID}",
+        "--volume", f"{out}:/out", IMAGE, "render", "-", "--size", SIZE, "-o", "/out",
         stdin=SHORT_SCRIPT, timeout_s=JOB_TIMEOUT_S,
     )  # fmt: skip
     check_plays(out / "final.mp4")
