@@ -1,21 +1,35 @@
 #!/usr/bin/env bash
-# Builds `debian:bookworm-slim` from Debian's own packages, for machines that reach Debian's
-# package mirror but no image registry. Trimmed the way the official slim image is (no
-# manuals, docs or translations; the packages' copyright files kept), with bookworm-updates
-# and the security archive enabled and applied. Skipped when the image already exists.
+# For machines that reach Debian's package mirror (and PyPI) but no image registry: builds,
+# once, the images that would otherwise be pulled, under the names the Dockerfiles and
+# compose.yaml use:
+#   debian:bookworm-slim  from Debian's packages (debootstrap), trimmed the way the official
+#                         slim image is (no manuals, docs or translations; the packages'
+#                         copyright files kept), bookworm-updates and security applied;
+#   postgres:15           a stand-in built from Debian's postgresql-15 (offline/postgres/).
+# Each is skipped when it already exists; `podman rmi` it to build it again.
 #
-#   container/offline/base-image.sh [MIRROR]     (default http://deb.debian.org/debian)
+#   container/offline/images.sh [MIRROR]     (default http://deb.debian.org/debian)
 set -euo pipefail
 
 image=localhost/debian:bookworm-slim
 mirror=${1:-http://deb.debian.org/debian}
+here=$(cd "$(dirname "$0")" && pwd)
+
+postgres_standin() {
+  if ! podman image exists docker.io/library/postgres:15; then
+    echo "building the postgres:15 stand-in from Debian's postgresql-15"
+    podman build -q --pull=never --network=host --format docker \
+      --build-arg BASE_IMAGE="$image" -t docker.io/library/postgres:15 "$here/postgres" >/dev/null
+  fi
+}
 
 if podman image exists "$image"; then
   podman tag "$image" docker.io/library/debian:bookworm-slim
+  postgres_standin
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
-  echo "container/offline/base-image.sh: debootstrap needs root" >&2
+  echo "container/offline/images.sh: debootstrap needs root" >&2
   exit 2
 fi
 
