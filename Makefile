@@ -16,7 +16,7 @@ EXTRAS ?=
 comma := ,
 PIP_EXTRAS := dev$(if $(EXTRAS),$(comma)$(EXTRAS))
 
-.PHONY: setup system venv demo test lint bench clean
+.PHONY: setup system venv demo test lint bench clean images test-container
 
 setup: system venv
 
@@ -82,6 +82,37 @@ lint: setup
 # PostgreSQL fails them instead of skipping them.
 test: setup $(VENV)/.installed-test lint
 	VIDEORENDER_REQUIRE_POSTGRES=1 $(BIN)/pytest
+
+# --- container images (root: rootful podman; debootstrap where no registry is reachable) ------
+IMAGE ?= localhost/videorender:latest
+S3_IMAGE ?= localhost/videorender-s3:latest
+# The base: by default the one container/offline/images.sh builds from Debian's packages (no
+# image registry is needed); BASE_IMAGE=docker.io/library/debian:bookworm-slim where one is.
+BASE_IMAGE ?= localhost/debian:bookworm-slim
+# A TLS-intercepting proxy's CA, handed to the build steps that download as a secret (never
+# stored in an image). Empty: none.
+BUILD_CA ?= /etc/ssl/certs/ca-certificates.crt
+comma := ,
+PODMAN_BUILD = podman build --pull=never --format docker --network=host \
+	--build-arg BASE_IMAGE=$(BASE_IMAGE) $(if $(wildcard $(BUILD_CA)),--secret id=ca$(comma)src=$(BUILD_CA))
+
+$(VENV)/.installed-container: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev,container]'
+	@touch $@
+
+# `--format docker` keeps the HEALTHCHECK (the OCI image format has no field for it).
+images:
+	container/podman-setup.sh
+	container/offline/images.sh
+	$(PODMAN_BUILD) -t $(IMAGE) .
+	$(PODMAN_BUILD) -t $(S3_IMAGE) container/s3
+	@for image in $(IMAGE) $(S3_IMAGE); do \
+	  podman image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' "$$image"; done
+
+# Builds the images (layers cached between runs), then runs them: tests/container. Every
+# container, volume and network it makes is removed; the images stay.
+test-container: setup $(VENV)/.installed-container images
+	VIDEORENDER_IMAGE=$(IMAGE) VIDEORENDER_S3_IMAGE=$(S3_IMAGE) $(BIN)/pytest tests/container
 
 clean:
 	rm -rf out $(MEDIA) .pytest_cache .mypy_cache .ruff_cache
