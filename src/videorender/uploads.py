@@ -20,7 +20,8 @@ from pathlib import Path, PurePosixPath
 
 from videorender.errors import InputError, MediaError
 from videorender.pipeline import ffmpeg
-from videorender.pipeline.media import MediaLimits, check_inputs
+from videorender.pipeline.media import MediaInputs, MediaLimits, check_inputs, check_scene_visuals
+from videorender.pipeline.scenes import Scene
 from videorender.storage import Storage
 
 SCHEME = "upload"
@@ -28,6 +29,7 @@ KEY_TEMPLATE = "uploads/inputs/{id}"
 MB = 1024 * 1024
 _ID = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{1,5}$")
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"})
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
 AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac"})
 
 
@@ -36,6 +38,7 @@ class UploadKind(str, Enum):
 
     BASE_VIDEO = "base_video"
     MUSIC = "music"
+    SCENE = "scene"  # a scene's visual: an image (JPEG, PNG, WebP) or a clip
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class StoredUpload:
 
 
 def max_bytes(kind: UploadKind, max_video_mb: int, max_audio_mb: int) -> int:
-    return (max_video_mb if kind is UploadKind.BASE_VIDEO else max_audio_mb) * MB
+    return (max_audio_mb if kind is UploadKind.MUSIC else max_video_mb) * MB
 
 
 def store_upload(
@@ -79,7 +82,15 @@ def store_upload(
         raise InputError("file is empty", "file")
     suffix = _suffix(filename, kind)
     try:
-        if kind is UploadKind.BASE_VIDEO:
+        if kind is UploadKind.SCENE:
+            (visual,) = check_scene_visuals([Scene("", source)], MediaInputs(), limits)
+            if visual.kind == "image":
+                suffix = f".{visual.image_format}" if visual.image_format else ".image"
+                duration_ms = 0
+            else:
+                suffix = suffix if suffix in VIDEO_SUFFIXES else ".mp4"
+                duration_ms = ffmpeg.probe(source, what="scene").duration_ms
+        elif kind is UploadKind.BASE_VIDEO:
             checked = check_inputs(source, None, limits)
             assert checked.base_info is not None
             duration_ms = checked.base_info.duration_ms
@@ -87,7 +98,8 @@ def store_upload(
             check_inputs(None, source, limits)
             duration_ms = _duration_ms(source)
     except MediaError as exc:
-        raise InputError(f"file: {exc}", "file") from exc
+        message = str(exc).replace("scenes[0].media_url: ", "")
+        raise InputError(f"file: {message}", "file") from exc
     upload_id = f"{uuid.uuid4().hex}{suffix}"
     key = KEY_TEMPLATE.format(id=upload_id)
     storage.put(source, key)
@@ -112,6 +124,8 @@ def is_upload(location: str) -> bool:
 
 def _suffix(filename: str, kind: UploadKind) -> str:
     suffix = PurePosixPath(filename.replace("\\", "/")).suffix.lower()
+    if kind is UploadKind.SCENE:
+        return suffix if suffix in VIDEO_SUFFIXES | IMAGE_SUFFIXES else ".mp4"
     allowed = VIDEO_SUFFIXES if kind is UploadKind.BASE_VIDEO else AUDIO_SUFFIXES
     if suffix not in allowed:
         return ".mp4" if kind is UploadKind.BASE_VIDEO else ".audio"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from tests.conftest import Media
@@ -272,8 +273,98 @@ def test_phone_layout(browser: Browser, make_service: ServiceFactory, tmp_path: 
         # Keyboard: Tab from the script reaches the controls in order.
         page.get_by_label("Script").focus()
         page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "add-scene"
+        page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.id") == "base_video_file"
         page.wait_for_function("document.getElementById('preview').naturalWidth > 0")
         screenshot(page, "phone", tmp_path)
     finally:
         context.close()
+
+
+PIPER_VOICE = "piper|en_US-joe-medium|en-US"
+
+
+def test_voice_picker_sample_and_render(service_and_page: tuple[Service, Page]) -> None:
+    service, page = service_and_page
+    page.goto(service.url + "/")
+    voices = service.client.get("/voices").json()["voices"]
+    picker = page.get_by_label("Voice")
+    # Every voice of GET /voices is offered, with its engine, speaker and language.
+    expect(picker.locator("option")).to_have_count(1 + len(voices))
+    for voice in voices:
+        option = picker.locator(
+            f"option[value='{voice['engine']}|{voice['speaker']}|{voice['language']}']"
+        )
+        expect(option).to_contain_text(f"{voice['speaker']} · {voice['engine']}")
+        expect(option).to_contain_text(voice["language"])
+    picker.select_option(PIPER_VOICE)
+
+    page.get_by_role("button", name="Play sample").click()
+    expect(page.locator("#voice-state")).not_to_have_text("Speaking a sample…", timeout=60_000)
+    expect(page.locator("#voice-error")).to_be_hidden()
+    page.wait_for_function("document.getElementById('sample').readyState >= 2", timeout=30_000)
+    source = page.evaluate("document.getElementById('sample').src")
+    assert page.request.get(source).body()[:4] == b"RIFF"  # the voiceover's WAV
+
+    fill_form(page, style="sentence")
+    with page.expect_request(lambda r: r.url.endswith("/render") and r.method == "POST") as sent:
+        page.get_by_role("button", name="Render").click()
+    body = sent.value.post_data_json
+    assert isinstance(body, dict), body
+    assert (body["tts_provider"], body["speaker"], body["language"]) == (
+        "piper", "en_US-joe-medium", "en-US"
+    )  # fmt: skip
+    wait_completed(page)
+    job_id = page.url.rsplit("/", 1)[1]
+    assert service.status(job_id)["status"] == "completed"
+
+
+def test_add_an_uploaded_image_as_a_scene(
+    service_and_page: tuple[Service, Page], tmp_path: Path
+) -> None:
+    service, page = service_and_page
+    picture = tmp_path / "harbour.png"
+    Image.new("RGB", (64, 36), (200, 60, 30)).save(picture)
+    page.goto(service.url + "/")
+    fill_form(page, script="Hello from the studio.", style="sentence")
+    script = page.get_by_label("Script")
+    script.press("End")
+    page.get_by_role("button", name="Add scene").click()
+    page.get_by_label("Scene image or clip").set_input_files(picture)
+    expect(page.locator("#scene_state")).to_have_text("Uploaded harbour.png · an image")
+    page.get_by_label("Motion").select_option("zoom-out")
+    page.get_by_label("Transition").select_option("fade")
+    page.get_by_role("button", name="Insert scene").click()
+    expect(page.locator("#scene-panel")).to_be_hidden()
+    page.keyboard.type("This video is tiny.")
+    text = script.input_value()
+    match = re.fullmatch(
+        r"Hello from the studio\.\n!\[\]\((upload://[0-9a-f]{32}\.png)\)"
+        r"\{motion=zoom-out transition=fade\}\nThis video is tiny\.",
+        text,
+    )
+    assert match, text
+    screenshot(page, "scene", tmp_path)
+    page.get_by_role("button", name="Render").click()
+    wait_completed(page)
+    words_url = page.get_by_role("link", name="Word timings (words.json)").get_attribute("href")
+    words = page.request.get(words_url or "").json()
+    assert len(words["scenes"]) == 2, words.get("scenes")
+    # "Edit and retry" gives the script back with its marker.
+    job_id = page.url.rsplit("/", 1)[1]
+    page.goto(f"{service.url}/?from={job_id}")
+    expect(page.get_by_label("Script")).to_have_value(text)
+
+
+def test_scene_upload_refuses_what_is_no_picture(
+    service_and_page: tuple[Service, Page], media: Media
+) -> None:
+    service, page = service_and_page
+    page.goto(service.url + "/")
+    page.get_by_role("button", name="Add scene").click()
+    page.get_by_label("Scene image or clip").set_input_files(media.not_media)
+    expect(page.locator("#scene-error")).to_have_text(re.compile(r"^Scene: file: .*not an image"))
+    page.get_by_role("button", name="Insert scene").click()
+    expect(page.locator("#scene-error")).to_have_text(re.compile(r"^Scene: choose a file"))
+    assert page.get_by_label("Script").input_value() == ""

@@ -125,7 +125,7 @@ class SceneBody(BaseModel):
     @field_validator("media_url")
     @classmethod
     def _check_media_url(cls, value: str | None) -> str | None:
-        return _url(value, "media_url", ("http", "https", "s3"))
+        return _url(value, "media_url", MEDIA_SCHEMES)
 
     def spec(self) -> SceneSpec:
         options = self.model_dump(exclude={"text", "media_url"}, exclude_none=True)
@@ -376,7 +376,7 @@ def _marked_scenes(script: str) -> tuple[SceneSpec, ...]:
         scenes = parse_scenes(script)
         for number, scene in enumerate(scenes):
             if scene.media is not None:
-                check_url(scene.media, f"scenes[{number}].media_url", ("http", "https", "s3"))
+                check_url(scene.media, f"scenes[{number}].media_url", MEDIA_SCHEMES)
     except InputError as exc:
         raise ValueError(str(exc)) from exc
     return tuple(scenes)
@@ -669,10 +669,11 @@ class UploadResponse(BaseModel):
     """POST /uploads: the checked, stored file."""
 
     url: str = Field(
-        description="Pass it as `base_video_url` (kind base_video) or `bgm_url` (kind music).",
+        description="Pass it as `base_video_url` (kind base_video) or `bgm_url` (kind music), "
+        "or in a scene marker `![](upload://ID)` (kind scene).",
         examples=["upload://0f8fad5bd9cb469fa16570867728950e.mp4"],
     )
-    kind: Literal["base_video", "music"]
+    kind: Literal["base_video", "music", "scene"]
     size_bytes: int
     duration_seconds: float
 

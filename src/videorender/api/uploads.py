@@ -47,14 +47,18 @@ def upload(
     request: Request,
     file: Annotated[UploadFile, File(description="The media file.")],
     kind: Annotated[
-        Literal["base_video", "music"],
-        Form(description="What it is for: base_video (MAX_VIDEO_MB) or music (MAX_AUDIO_MB)."),
+        Literal["base_video", "music", "scene"],
+        Form(
+            description="What it is for: base_video (MAX_VIDEO_MB), music (MAX_AUDIO_MB), or "
+            "scene: a scene's image (JPEG, PNG, WebP) or clip (MAX_VIDEO_MB)."
+        ),
     ],
 ) -> UploadResponse:
-    """Upload a base video or music (multipart/form-data; an addition). It is probed and
-    capped exactly as a downloaded input would be, then stored; the answer's `url`
-    (`upload://ID`) is accepted as `base_video_url` or `bgm_url` by POST /render and
-    /render-video, with local or S3 storage alike."""
+    """Upload a base video, music or a scene's visual (multipart/form-data; an addition). It
+    is probed and capped exactly as a downloaded input would be, then stored; the answer's
+    `url` (`upload://ID`) is accepted as `base_video_url` or `bgm_url` by POST /render and
+    /render-video, or in a scene marker (`![](upload://ID)`), with local or S3 storage
+    alike. An image's `duration_seconds` is 0."""
     service: JobService = request.app.state.service
     settings = service.settings
     upload_kind = UploadKind(kind)

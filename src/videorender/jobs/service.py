@@ -193,6 +193,8 @@ class JobService:
             "base_video_url": request.base_video_url,
             "bgm_url": request.bgm_url,
         }
+        for number, scene in enumerate(request.scenes):  # an upload://ID must be one of ours
+            locations[f"scenes[{number}].media_url"] = scene.media
         for field, url in locations.items():
             if url is not None and local_path(url) is not None and not self.local_files:
                 raise InputError(f"{field}: local files are not accepted here", field)

@@ -28,6 +28,7 @@ from videorender.jobs.service import JobService
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
 from videorender.pipeline.models import CaptionOptions, Color, Size
 from videorender.pipeline.preview import caption_still
+from videorender.pipeline.scenes import MOTIONS, TRANSITIONS
 from videorender.pipeline.tts import ENGINES
 
 HERE = Path(__file__).parent
@@ -126,6 +127,8 @@ def new_video(
         form=form,
         sizes=sizes,
         styles=list(STYLES),
+        motions=list(MOTIONS),
+        transitions=list(TRANSITIONS),
         engines=sorted(ENGINES),
         default_engine=_service(request).settings.tts_provider,
         retry_of=job.id if job else None,
@@ -152,18 +155,32 @@ class FormValues:
             return cls()
         options = request.options
         captions = options.captions
-        voice = f"{options.tts_provider or ''}|{options.speaker or ''}"
+        voice = f"{options.tts_provider or ''}|{options.speaker or ''}|{options.language or ''}"
         return cls(
-            script=request.script,
+            script=request.script or _scenes_script(request),
             base_video_url=request.base_video_url or "",
             bgm_url=request.bgm_url or "",
             style=options.subtitle_style,
             size=str(options.size) if options.size else SIZES[0][0],
-            voice="" if voice == "|" else voice,
+            voice="" if voice == "||" else voice,
             text_color=_hex(captions.text_color, cls.text_color),
             highlight_color=_hex(captions.highlight_color, cls.highlight_color),
             outline_color=_hex(captions.outline_color, cls.outline_color),
         )
+
+
+def _scenes_script(request: JobRequest) -> str:
+    """A scene job's script written back with its marker lines, for "Edit and retry"."""
+    parts = []
+    for scene in request.scenes:
+        if scene.media is not None:
+            options = " ".join(
+                f"{name}={str(value).lower() if isinstance(value, bool) else value}"
+                for name, value in scene.options.to_mapping().items()
+            )
+            parts.append(f"![]({scene.media})" + (f"{{{options}}}" if options else ""))
+        parts.append(scene.text)
+    return "\n".join(parts)
 
 
 def _hex(color: Color | None, default: str) -> str:

@@ -15,6 +15,7 @@ const FIELD_CONTROLS = {
   captions: "caption_style",
   tts_provider: "voice",
   speaker: "voice",
+  language: "voice",
 };
 const FIELD_LABELS = {
   script: "Script",
@@ -23,6 +24,7 @@ const FIELD_LABELS = {
   size: "Size",
   caption_style: "Caption style",
   voice: "Voice",
+  scene: "Scene",
 };
 
 function $(id) {
@@ -44,7 +46,9 @@ function countWords() {
 
 function showError(control, message) {
   const error = $(`${control}-error`);
-  const target = control === "base_video" || control === "music" ? $(`${control}_file`) : $(control);
+  const target = ["base_video", "music", "scene"].includes(control)
+    ? $(`${control}_file`)
+    : $(control);
   if (error) {
     error.hidden = false;
     error.textContent = `${FIELD_LABELS[control]}: ${message}`;
@@ -64,6 +68,7 @@ function clearErrors() {
 
 function controlOf(field) {
   if (!field) return null;
+  if (field.startsWith("scenes")) return "script";
   const head = field.split(".")[0];
   return FIELD_CONTROLS[field] || FIELD_CONTROLS[head] || null;
 }
@@ -161,6 +166,109 @@ function mediaValue(key) {
   return uploaded || url || null;
 }
 
+// --- scenes: a marker line `![](URL){motion=... transition=...}` inserted at the cursor -----
+
+const SCENE_HINT = "JPEG, PNG or WebP image, or a video clip.";
+let sceneUpload = null; // {url, image} of the file uploaded for the next marker
+
+function toggleScenePanel(open) {
+  $("scene-panel").hidden = !open;
+  $("add-scene").setAttribute("aria-expanded", String(open));
+  if (open) $("scene_file").focus();
+}
+
+function resetScene() {
+  sceneUpload = null;
+  $("scene_file").value = "";
+  $("scene_url").value = "";
+  $("scene_state").textContent = SCENE_HINT;
+  $("scene_motion_field").hidden = false;
+}
+
+function uploadScene() {
+  const chosen = $("scene_file").files[0];
+  if (!chosen) return;
+  clearErrors();
+  sceneUpload = null;
+  const form = new FormData();
+  form.append("kind", "scene");
+  form.append("file", chosen, chosen.name);
+  const request = new XMLHttpRequest();
+  request.open("POST", "/uploads");
+  for (const [name, value] of Object.entries(studio.headers())) request.setRequestHeader(name, value);
+  const bar = $("scene_progress");
+  const state = $("scene_state");
+  bar.hidden = false;
+  bar.value = 0;
+  state.textContent = `Uploading ${chosen.name}…`;
+  $("insert-scene").disabled = true;
+  request.upload.onprogress = (event) => {
+    if (event.lengthComputable) bar.value = Math.round((100 * event.loaded) / event.total);
+  };
+  request.onloadend = () => {
+    $("insert-scene").disabled = false;
+    bar.hidden = true;
+    let body = null;
+    try {
+      body = JSON.parse(request.responseText);
+    } catch (err) {
+      body = null;
+    }
+    if (request.status === 201 && body) {
+      const image = body.duration_seconds === 0;
+      sceneUpload = { url: body.url, image };
+      $("scene_motion_field").hidden = !image; // a clip plays as it is
+      state.textContent = image
+        ? `Uploaded ${chosen.name} · an image`
+        : `Uploaded ${chosen.name} · ${body.duration_seconds.toFixed(1)} s clip`;
+      return;
+    }
+    $("scene_file").value = "";
+    state.textContent = SCENE_HINT;
+    const message =
+      request.status === 0
+        ? "the upload did not reach the service"
+        : request.status === 413
+          ? "the file is over the service's size limit"
+          : studio.problems(body)[0].message;
+    showError("scene", message);
+  };
+  request.send(form);
+}
+
+function insertScene() {
+  clearErrors();
+  const url = sceneUpload ? sceneUpload.url : $("scene_url").value.trim();
+  if (!url) {
+    showError("scene", "choose a file to upload or give its URL.");
+    $("scene_file").focus();
+    return;
+  }
+  if (!/^(https?|s3|upload):\/\/\S+$/i.test(url)) {
+    showError("scene", "the URL must start with http://, https:// or s3://.");
+    $("scene_url").focus();
+    return;
+  }
+  const options = [];
+  if (!$("scene_motion_field").hidden) options.push(`motion=${$("scene_motion").value}`);
+  if ($("scene_transition").value !== "cut") options.push(`transition=${$("scene_transition").value}`);
+  const marker = `![](${url})${options.length ? `{${options.join(" ")}}` : ""}`;
+  const script = $("script");
+  const start = script.selectionStart;
+  const before = script.value.slice(0, start);
+  const after = script.value.slice(script.selectionEnd);
+  const lead = before && !before.endsWith("\n") ? "\n" : "";
+  const tail = after.startsWith("\n") ? "" : "\n";
+  script.value = `${before}${lead}${marker}${tail}${after}`;
+  const cursor = before.length + lead.length + marker.length + tail.length;
+  script.focus();
+  script.setSelectionRange(cursor, cursor);
+  countWords();
+  resetScene();
+  toggleScenePanel(false);
+  script.focus();
+}
+
 // --- voice ---------------------------------------------------------------------------------
 
 async function loadVoices() {
@@ -169,10 +277,12 @@ async function loadVoices() {
   const answer = await studio.api("/voices");
   if (!answer.ok || !answer.body || !Array.isArray(answer.body.voices)) return; // default only
   for (const voice of answer.body.voices) {
-    const value = `${voice.engine}|${voice.speaker}`;
+    const value = `${voice.engine}|${voice.speaker}|${voice.language || ""}`;
     let option = [...select.options].find((o) => o.value === value);
     if (!option) {
-      option = new Option(`${voice.speaker} · ${voice.engine}${voice.language ? ` · ${voice.language}` : ""}`, value);
+      const language = voice.language ? ` · ${voice.language}` : "";
+      const marked = voice.default ? " (default)" : "";
+      option = new Option(`${voice.speaker} · ${voice.engine}${language}${marked}`, value);
       select.add(option);
     }
     if (value === chosen) option.selected = true;
@@ -180,10 +290,11 @@ async function loadVoices() {
 }
 
 function voiceFields() {
-  const [engine, speaker] = $("voice").value.split("|");
+  const [engine, speaker, language] = $("voice").value.split("|");
   const fields = {};
   if (engine) fields.tts_provider = engine;
   if (speaker) fields.speaker = speaker;
+  if (language) fields.language = language;
   return fields;
 }
 
@@ -287,6 +398,14 @@ document.addEventListener("DOMContentLoaded", () => {
   countWords();
   for (const fieldset of form.querySelectorAll("fieldset[data-media]")) setupMedia(fieldset);
   $("play-sample").addEventListener("click", playSample);
+  $("add-scene").addEventListener("click", () => toggleScenePanel($("scene-panel").hidden));
+  $("cancel-scene").addEventListener("click", () => {
+    resetScene();
+    toggleScenePanel(false);
+    $("add-scene").focus();
+  });
+  $("scene_file").addEventListener("change", uploadScene);
+  $("insert-scene").addEventListener("click", insertScene);
   for (const id of ["caption_style", "size", "text_color", "highlight_color", "outline_color"]) {
     $(id).addEventListener("input", updatePreview);
     $(id).addEventListener("change", updatePreview);
