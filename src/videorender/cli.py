@@ -82,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     render_cmd.add_argument("-o", "--output", type=Path, default=Path("out"), help="output dir")
     render_cmd.add_argument("--video", type=Path, help="base video (looped or cut to fit)")
     render_cmd.add_argument("--music", type=Path, help="background music")
+    render_cmd.add_argument(
+        "--music-volume",
+        type=_music_volume,
+        help="the music's gain under the voice, 0 to 4 (default: MUSIC_VOLUME, 0.2)",
+    )
     render_cmd.add_argument("--size", type=_size, help="output WIDTHxHEIGHT, e.g. 1080x1920")
     render_cmd.add_argument(
         "--media-dir",
@@ -196,6 +201,16 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _music_volume(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 4:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 0 to 4")
+    return value
+
+
 def _size(text: str) -> Size:
     try:
         return Size.parse(text)
@@ -249,6 +264,7 @@ def _render(args: argparse.Namespace) -> int:
         tts_provider=args.engine,
         speaker=args.speaker,
         language=args.language,
+        music_volume=args.music_volume,
         subtitle_style=args.subtitle_style,
         captions=CaptionOptions(
             font=args.font,

@@ -298,6 +298,13 @@ class _MediaRequest(_Request, _VoiceChoice):
     bgm_url: str | None = Field(
         default=None, description="http(s)://, s3:// or upload:// (POST /uploads); none: no music."
     )
+    music_volume: float | None = Field(
+        default=None,
+        ge=0,
+        le=4,
+        description="The music's gain under the voice (linear, 0 to 4; default MUSIC_VOLUME, "
+        "0.2). The mix is then normalised to -14 LUFS, so this sets the balance.",
+    )
     size: str | None = Field(default=None, description="Output WIDTHxHEIGHT, e.g. 1080x1920.")
     webhook_url: str | None = Field(
         default=None,
@@ -339,6 +346,7 @@ class _MediaRequest(_Request, _VoiceChoice):
             tts_provider=self.tts_provider,
             speaker=self.speaker,
             language=self.language,
+            music_volume=self.music_volume,
             subtitle_style=self.subtitle_style or DEFAULT_STYLE,
             captions=CaptionOptions.from_mapping(self.captions.values())
             if self.captions

@@ -248,7 +248,8 @@ class RenderOptions:
     (`speaker` names any voice: a Kokoro voice, or one of `VOICES_DIR`); `language` is a
     BCP-47 tag (`ja`, `es`, `pt-BR`; default: the voice's) that selects the phonemizer,
     the sentence rules and the caption limits (`languages.py`); `subtitle_style` names a
-    caption style (`sentence`, `karaoke`, `words`).
+    caption style (`sentence`, `karaoke`, `words`); `music_volume` is the background
+    music's gain under the voice (linear, 0-4; default `MUSIC_VOLUME`).
     """
 
     size: Size | None = None
@@ -258,6 +259,7 @@ class RenderOptions:
     language: str | None = None
     subtitle_style: str = "sentence"
     captions: CaptionOptions = field(default_factory=CaptionOptions)
+    music_volume: float | None = None
 
     def to_dict(self) -> dict[str, JsonScalar | dict[str, str | int | float]]:
         """Plain JSON values of the options that differ from the defaults; `from_dict` reads
@@ -274,6 +276,8 @@ class RenderOptions:
             values["subtitle_style"] = self.subtitle_style
         if captions := self.captions.to_mapping():
             values["captions"] = captions
+        if self.music_volume is not None:
+            values["music_volume"] = self.music_volume
         return values
 
     @classmethod
@@ -294,6 +298,7 @@ class RenderOptions:
             tts_provider=_optional_str(values.get("tts_provider")),
             speaker=_optional_str(values.get("speaker")),
             language=_optional_str(values.get("language")),
+            music_volume=_optional_volume(values.get("music_volume")),
             subtitle_style=str(values.get("subtitle_style") or cls.subtitle_style),
             captions=CaptionOptions.from_mapping(captions)
             if isinstance(captions, Mapping)
@@ -306,6 +311,16 @@ JsonScalar = str | int | float | bool | None
 
 def _optional_str(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _optional_volume(value: object) -> float | None:
+    """Raises:
+    InputError: not a number from 0 to 4."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 4:
+        raise InputError(f"music volume {value!r} must be a number from 0 to 4", "music_volume")
+    return float(value)
 
 
 @dataclass(frozen=True)

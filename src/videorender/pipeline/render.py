@@ -61,7 +61,9 @@ def plan_render(
     output: Path,
     size: Size,
     config: RenderConfig,
+    music_volume: float | None = None,
 ) -> RenderPlan:
+    """Everything the render needs; `music_volume` is the job's own (default: the config's)."""
     base_fps = inputs.base_info.fps if inputs.base_info else None
     return RenderPlan(
         voice=voice,
@@ -74,7 +76,7 @@ def plan_render(
         base_video=inputs.base_video,
         base_info=inputs.base_info,
         music=inputs.music,
-        music_volume=config.music_volume,
+        music_volume=config.music_volume if music_volume is None else music_volume,
         music_fade_out_ms=config.music_fade_out_ms,
         loudness=Loudness(integrated_lufs=config.target_lufs),
         encoder=config.encoder,

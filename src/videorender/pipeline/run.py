@@ -175,6 +175,7 @@ def render(
                 output=work / VIDEO_NAME,
                 size=size,
                 config=config.render,
+                music_volume=job.options.music_volume,
             )
             timeout_s = config.render.ffmpeg_timeout_s
             if job.scenes:

@@ -13,6 +13,7 @@ const FIELD_CONTROLS = {
   size: "size",
   subtitle_style: "caption_style",
   captions: "caption_style",
+  music_volume: "music_volume",
   tts_provider: "voice",
   speaker: "voice",
   language: "voice",
@@ -24,6 +25,7 @@ const FIELD_LABELS = {
   size: "Size",
   caption_style: "Caption style",
   voice: "Voice",
+  music_volume: "Music volume",
   scene: "Scene",
 };
 
@@ -375,7 +377,10 @@ async function render(event) {
   const base = mediaValue("base_video");
   const music = mediaValue("music");
   if (base) body.base_video_url = base;
-  if (music) body.bgm_url = music;
+  if (music) {
+    body.bgm_url = music;
+    body.music_volume = Number($("music_volume").value) / 100;
+  }
   const colors = changedColors();
   if (Object.keys(colors).length) body.captions = colors;
   const button = $("render");
@@ -395,6 +400,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const form = $("new-video");
   if (!form) return;
   $("script").addEventListener("input", countWords);
+  $("music_volume").addEventListener("input", () => {
+    $("music_volume-state").textContent = `${$("music_volume").value} %`;
+  });
   countWords();
   for (const fieldset of form.querySelectorAll("fieldset[data-media]")) setupMedia(fieldset);
   $("play-sample").addEventListener("click", playSample);
