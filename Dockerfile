@@ -76,7 +76,7 @@ WORKDIR /home/videorender
 # (`docker run --user`), like /tmp.
 RUN python -c "from videorender.config import load_settings; \
 from videorender.pipeline.tts import create_engine; \
-words = create_engine(load_settings()).speak('Ready to render.').words; \
+words = create_engine(load_settings().pipeline_config().tts).speak('Ready to render.').words; \
 assert [w.text for w in words] == ['Ready', 'to', 'render.'], words" \
  && ls "$TTS_CACHE_DIR/models/"*.alignment.*.onnx \
  && chmod a+r "$TTS_CACHE_DIR/models/"*.onnx \
