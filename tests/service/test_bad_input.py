@@ -88,6 +88,16 @@ BAD_REQUESTS = [
     ("GET", "/uploads/../jobs.db", {}, 404, None),
     ("GET", "/uploads/renders/nothing-final.mp4", {}, 404, None),
     ("GET", "/uploads/renders/x%00y-final.mp4", {}, 404, None),
+    (
+        "POST",
+        "/uploads",
+        {
+            "content": b"--b0\r\n[]--b0--\r\n",  # multipart data with no part headers
+            "headers": {"content-type": "multipart/form-data; boundary=b0"},
+        },
+        422,
+        "body",
+    ),
     ("POST", "/render", {"content": _metadata_body("NaN")}, 422, "metadata"),
     ("POST", "/render", {"content": _metadata_body("-Infinity")}, 422, "metadata"),
 ]

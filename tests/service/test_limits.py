@@ -133,7 +133,7 @@ def test_stale_work_folders_are_removed_at_start_up(
 def test_job_temp_files_live_under_data_dir(
     make_service: ServiceFactory, files: FileServer, media: Media, tmp_path: Path
 ) -> None:
-    """While a job runs, its temporary folder is in DATA_DIR/work/<job_id> (where start-up
+    """While a job runs, its temporary files are in DATA_DIR/work/<job_id> (where start-up
     cleans after a crash), never in the system temp dir."""
     system_tmp = tmp_path / "system-tmp"
     system_tmp.mkdir()
@@ -141,8 +141,8 @@ def test_job_temp_files_live_under_data_dir(
     job_id = _render(service, base_video_url=f"{files.url}/{media.base_long.name}",
                      size="1280x720")  # fmt: skip
     work = service.data_dir / "work" / job_id
-    wait_for(lambda: list(work.glob("videorender-*")), timeout_s=120, interval_s=0.02,
-             what="the job's temporary folder in DATA_DIR/work")  # fmt: skip
+    wait_for((work / "voice.wav").is_file, timeout_s=120, interval_s=0.02,
+             what="the pipeline's files in DATA_DIR/work/<job_id>")  # fmt: skip
     assert list(system_tmp.glob("videorender-*")) == []
     assert service.wait_finished(job_id)["status"] == "completed"
     assert list((service.data_dir / "work").iterdir()) == []

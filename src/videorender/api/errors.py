@@ -87,15 +87,18 @@ def _field_name(error: object) -> str:
     return name
 
 
-# FastAPI's answer to a body it cannot decode (not UTF-8, say): made the same 422 naming
-# `body` as any other malformed JSON, as documented, instead of an undocumented 400.
+# FastAPI's and Starlette's answers to a body they cannot decode (JSON that is not UTF-8,
+# multipart data without its boundary): made the same 422 naming `body` as any other
+# malformed body, as documented, instead of an undocumented 400. Our routes raise no 400.
 _UNPARSABLE_BODY = "There was an error parsing the body"
 
 
 async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
-    if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
-        problem = {"loc": ["body"], "field": "body", "msg": "the body is not valid JSON text",
-                   "type": "json_invalid"}  # fmt: skip
+    if exc.status_code == 400:
+        json_body = exc.detail == _UNPARSABLE_BODY
+        what = "valid JSON text" if json_body else "valid multipart data"
+        problem = {"loc": ["body"], "field": "body", "msg": f"the body is not {what}",
+                   "type": "json_invalid" if json_body else "multipart_invalid"}  # fmt: skip
         return JSONResponse(status_code=422, content={"detail": [problem]})
     return JSONResponse(
         status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers
