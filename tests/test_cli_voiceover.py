@@ -47,8 +47,8 @@ def test_render_with_a_voiceover_aligns_subtitles_to_it(
     assert document["engine"] == "voiceover"
     words = [w["start_ms"] for s in document["sentences"] for w in s["words"]]
     assert not any(s["words_estimated"] for s in document["sentences"])
-    truth = [(w, t) for w, t in zip(words, recording.word_starts_ms, strict=True) if t is not None]
-    assert len(truth) >= 15 and statistics.median(abs(w - t) for w, t in truth) <= 80, truth
+    known = [(w, t) for w, t in zip(words, recording.word_starts_ms, strict=True) if t is not None]
+    assert len(known) >= 15 and statistics.median(abs(w - t) for w, t in known) <= 80, known
     # The recording is the voice track; the video lasts as long as it, plus the tail.
     assert abs(duration_s(tmp_path / "out" / "voice.wav") * 1000 - recording.duration_ms) <= 50
     assert abs(duration_s(tmp_path / "out" / "final.mp4") * 1000 - recording.duration_ms) <= 1200

@@ -115,8 +115,9 @@ def test_no_speech_spreads_evenly() -> None:
 
 
 def test_words_are_spread_over_speech_not_pauses() -> None:
-    # 1 s of speech, a 1 s pause, 1 s of speech: two equal words fill one stretch each.
+    # 1 s of speech, a 1 s pause, 1 s of speech: two equal words fill one stretch each (the
+    # second starts with the speech after the pause).
     speech = _activity((True, 1000), (False, 1000), (True, 1000))
-    assert spread_over_speech([1, 1], (0, 3000), speech) == [(0, 1000), (1000, 3000)]
+    assert spread_over_speech([1, 1], (0, 3000), speech) == [(0, 2000), (2000, 3000)]
     assert spread_over_speech([1, 3], (0, 3000), speech) == [(0, 500), (500, 3000)]
     assert spread_over_speech([1, 1], (1000, 2000), speech) == [(1000, 1500), (1500, 2000)]

@@ -41,6 +41,8 @@ def _readings(token: str) -> tuple[str, ...]:
         ("B.C.,", "b.c."),
         ("don't", "don't"),
         ("$2.50", "$2.50"),
+        ("x(2)", "x_2"),  # parentheses mark alternatives in a dictionary
+        ("##", "_##"),  # a comment there
         ("—", ""),
     ],
 )
@@ -79,6 +81,7 @@ def test_a_word_without_any_reading_gets_none() -> None:
 
 def test_every_reading_uses_only_the_model_phones(tmp_path: Path) -> None:
     tokens = "In 1887, Dr. Smith paid $2.50 for an old map of St. Ives — café, 280 B.C. 10%".split()
+    tokens += ["##", "#1", "x(2)", "C++", "a/b", "3:45", "日本語"]  # odd, still readable
     lexicon = build_lexicon(tokens)
     for readings in lexicon.entries.values():
         for phones in readings:
@@ -89,6 +92,8 @@ def test_every_reading_uses_only_the_model_phones(tmp_path: Path) -> None:
     assert decoder.lookup_word("dr") == "D R AY V"
     assert decoder.lookup_word("dr(2)") == "D AA K T ER"
     assert decoder.lookup_word("café") == "K AE F EY"
+    for word in lexicon.words:
+        assert word is None or decoder.lookup_word(word), word
 
 
 def test_the_same_word_twice_is_one_entry() -> None:

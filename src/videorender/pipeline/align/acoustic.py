@@ -21,12 +21,13 @@ the frames of placed words (0 would be a perfect fit). A recording of other word
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import math
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,15 @@ from typing import Any
 import numpy as np
 import pocketsphinx
 
+from videorender.errors import StageError
+from videorender.pipeline import deadline
 from videorender.pipeline.align.features import HOP_MS, BoolArray, FloatArray
-from videorender.pipeline.align.pauses import cut_pieces, speech_before, spread_over_speech
+from videorender.pipeline.align.pauses import (
+    MIN_PAUSE_MS,
+    cut_pieces,
+    speech_before,
+    spread_over_speech,
+)
 from videorender.pipeline.align.pcm import Pcm
 from videorender.pipeline.align.pronounce import Lexicon
 
@@ -55,6 +63,7 @@ START_OFFSET_PROB = 1e-4
 # is found at 1e-8 to 1e-45, not at 1e-50 (the grammar's and the model's scores meet there).
 SKIP_SENTENCE_PROB = 1e-20
 MAX_WORDS_PER_SECOND = 5.0  # a piece's grammar holds enough words for 300 wpm
+GLUED_MS = 20  # ...and a word this close to the one before it was not preceded by a pause
 EDGE_SILENCE_MS = 300  # silence kept at either end of a piece (the rest is not decoded)
 # A piece whose words end this much speech before the piece does stopped short (the grammar
 # lets a piece end after any word): it is treated as failed, so it is retried.
@@ -125,7 +134,8 @@ def align_words(
     share of the recording done after each piece.
 
     Raises:
-        RuntimeError: PocketSphinx refused its dictionary or grammar (a bug, not bad input).
+        StageError: PocketSphinx refused its dictionary or grammar (a bug, not bad input).
+        JobTimeoutError: the job's time limit passed (checked between pieces).
     """
     units = [k for k, word in enumerate(lexicon.words) if word is not None]
     if not units:
@@ -140,6 +150,7 @@ def align_words(
     placed: dict[int, _Placed] = {}
     cursor, slack, failed, i = 0, (0, 0), 0, 0  # the first piece starts with the first word
     while i < len(pieces):
+        deadline.check("align")  # the job's time limit, between pieces
         start_ms, end_ms = pieces[i]
         result = decoder.decode(_trim(speech, start_ms, end_ms), cursor, slack)
         stopped = _stopped_short(result, speech, (start_ms, end_ms), cursor, len(units))
@@ -160,7 +171,8 @@ def align_words(
         i += 1
         if on_progress:
             on_progress(end_ms / max(1, pcm.duration_ms))
-    return _collect(_onsets(placed, speech), units, len(lexicon.words), len(pieces), failed)
+    placed = _sentence_onsets(_onsets(placed, speech), speech, skips)
+    return _collect(placed, units, len(lexicon.words), len(pieces), failed)
 
 
 def _stopped_short(
@@ -184,15 +196,47 @@ def _stopped_short(
 
 
 def _onsets(placed: dict[int, _Placed], speech: BoolArray) -> dict[int, _Placed]:
-    """Words moved out of the pause they were started in, to just before the speech."""
+    """Words moved out of the pause they were started in, to just before the speech that
+    follows (within the word, or before the next word: a short word such as "a" can be
+    placed wholly in the pause)."""
     out = dict(placed)
-    for unit, word in placed.items():
+    units = sorted(placed)
+    for unit, following in itertools.zip_longest(units, units[1:]):
+        word = placed[unit]
         first = word.start_ms // HOP_MS
-        if first < len(speech) and not speech[first]:
-            said = np.flatnonzero(speech[first : word.end_ms // HOP_MS])
-            if len(said):
-                onset = (first + int(said[0])) * HOP_MS - ONSET_LEAD_MS
-                out[unit] = dataclasses.replace(word, start_ms=max(word.start_ms, onset))
+        if first >= len(speech) or speech[first]:
+            continue
+        limit = word.end_ms if following is None else max(word.end_ms, out[following].start_ms)
+        said = np.flatnonzero(speech[first : limit // HOP_MS])
+        if len(said):
+            onset = max(word.start_ms, (first + int(said[0])) * HOP_MS - ONSET_LEAD_MS)
+            end = max(word.end_ms, onset + FRAME_MS)
+            if following is not None:
+                end = min(end, max(onset + FRAME_MS, out[following].start_ms))
+            out[unit] = dataclasses.replace(word, start_ms=onset, end_ms=end)
+    return out
+
+
+def _sentence_onsets(
+    placed: dict[int, _Placed], speech: BoolArray, sentence_starts: Sequence[int]
+) -> dict[int, _Placed]:
+    """A sentence's first word placed right after the previous sentence's last, with a pause
+    before its second word, belongs after that pause (the decoder read the end of "why" as
+    the "a" that starts the next sentence)."""
+    out = dict(placed)
+    for start in sentence_starts:
+        word, before, after = (out.get(start), out.get(start - 1), out.get(start + 1))
+        if word is None or before is None or after is None or start + 1 in sentence_starts:
+            continue
+        if word.start_ms - before.end_ms > GLUED_MS:
+            continue
+        gap = speech[word.end_ms // HOP_MS : after.start_ms // HOP_MS]
+        quiet = np.flatnonzero(~gap)
+        if len(quiet) * HOP_MS < MIN_PAUSE_MS:
+            continue
+        onset = word.end_ms + int(quiet[-1] + 1) * HOP_MS - ONSET_LEAD_MS
+        if word.start_ms < onset < after.start_ms:
+            out[start] = dataclasses.replace(word, start_ms=onset, end_ms=after.start_ms)
     return out
 
 
@@ -224,14 +268,15 @@ class _PieceDecoder:
         dictionary, fillers = workdir / "align.dict", workdir / "align.fillers"
         lexicon.write(dictionary)
         fillers.write_text(f"<s> SIL\n</s> SIL\n{SILENCE} SIL\n", encoding="ascii")
-        self._decoder = pocketsphinx.Decoder(
-            samprate=pcm.rate,
-            lm=None,
-            dict=str(dictionary),
-            fdict=str(fillers),
-            logfn=os.devnull,
-            fsgusefiller=False,  # silence is in the grammar, at every state
-        )
+        with _translated("load the acoustic model and dictionary"):
+            self._decoder = pocketsphinx.Decoder(
+                samprate=pcm.rate,
+                lm=None,
+                dict=str(dictionary),
+                fdict=str(fillers),
+                logfn=os.devnull,
+                fsgusefiller=False,  # silence is in the grammar, at every state
+            )
         self._keys = keys
         self._sentence_starts = sentence_starts  # word indices, ending with len(keys)
         self._pcm = pcm
@@ -250,12 +295,13 @@ class _PieceDecoder:
         window = math.ceil((end_ms - start_ms) / 1000 * MAX_WORDS_PER_SECOND) + 2
         stop = min(len(self._keys), last_start + window)
         decoder = self._decoder
-        decoder.add_fsg("piece", self._grammar(first, stop, cursor, last_start))
-        decoder.activate_search("piece")
-        decoder.start_utt()
-        decoder.process_raw(self._pcm.read_ms(start_ms, end_ms).tobytes(), full_utt=True)
-        decoder.end_utt()
-        segments = decoder.seg()
+        with _translated(f"decode {start_ms / 1000:.1f}-{end_ms / 1000:.1f} s"):
+            decoder.add_fsg("piece", self._grammar(first, stop, cursor, last_start))
+            decoder.activate_search("piece")
+            decoder.start_utt()
+            decoder.process_raw(self._pcm.read_ms(start_ms, end_ms).tobytes(), full_utt=True)
+            decoder.end_utt()
+            segments = decoder.seg()
         if segments is None:
             return None
         found = [
@@ -309,6 +355,16 @@ class _PieceDecoder:
         return fsg
 
 
+@contextlib.contextmanager
+def _translated(doing: str) -> Iterator[None]:
+    """PocketSphinx's errors as the stage's (they would be a bug here, not bad input: the
+    dictionary and grammar are ours)."""
+    try:
+        yield
+    except (RuntimeError, ValueError) as exc:
+        raise StageError("align", f"PocketSphinx could not {doing}: {exc}") from exc
+
+
 def _units(
     keys: Sequence[str],
     words: Sequence[str],
@@ -316,23 +372,26 @@ def _units(
     sentence_starts: Sequence[int],
 ) -> list[int] | None:
     """Which words of the text the decoded `words` are: from the first of `starts` (in order
-    of preference) that fits, in order, a sentence skipped where the grammar allows it."""
+    of preference) that fits, in order, a sentence skipped where the grammar allows it (and
+    where the same word starts both sentences, not skipped if that fits too)."""
     following = dict(itertools.pairwise(sentence_starts))
+
+    def fit(position: int, n: int) -> list[int] | None:
+        if n == len(words):
+            return []
+        options = [position]
+        if following.get(position, len(keys)) < len(keys):
+            options.append(following[position])
+        for option in options:
+            if option < len(keys) and keys[option] == words[n]:
+                rest = fit(option + 1, n + 1)
+                if rest is not None:
+                    return [option, *rest]
+        return None
+
     for start in starts:
-        units: list[int] = []
-        position = start
-        for word in words:
-            if position < len(keys) and keys[position] == word:
-                pass
-            elif position in following and following[position] < len(keys):
-                position = following[position]
-                if keys[position] != word:
-                    break
-            else:
-                break
-            units.append(position)
-            position += 1
-        else:
+        units = fit(start, 0)
+        if units is not None:
             return units
     return None
 

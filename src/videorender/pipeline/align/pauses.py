@@ -113,7 +113,9 @@ def spread_over_speech(
     if said <= 0:
         times = span[0] + edges * (span[1] - span[0])
     else:
-        frames = np.searchsorted(clock, clock[first] + edges * said, side="left")
+        # The frame where the clock reaches each edge; in a pause (where it stands still),
+        # the pause's end: words start with speech.
+        frames = np.searchsorted(clock, clock[first] + edges * said, side="right") - 1
         times = np.clip(np.clip(frames, first, last) * HOP_MS, span[0], span[1]).astype(float)
         times[0], times[-1] = span[0], span[1]
     return [(int(times[n]), int(times[n + 1])) for n in range(len(weights))]

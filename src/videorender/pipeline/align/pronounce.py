@@ -79,7 +79,9 @@ def dictionary_key(token: str) -> str:
     bare = unicodedata.normalize("NFC", token).lower().strip(_OUTER_PUNCTUATION)
     if bare.endswith(".") and not re.search(r"\.\w", bare):
         bare = bare.rstrip(".")  # "tea." -> "tea"; "u.s." and "b.c." keep theirs
-    return re.sub(r"[\s()]", "_", bare)
+    # Whitespace and parentheses mean something in a dictionary file, and so does "##" first.
+    key = re.sub(r"[\s()]", "_", bare)
+    return f"_{key}" if key.startswith("#") else key
 
 
 def build_lexicon(tokens: Sequence[str], cmudict: Path = CMU_DICT) -> Lexicon:
