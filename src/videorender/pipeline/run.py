@@ -285,7 +285,8 @@ def _provided_voice(
     clock: StageClock,
 ) -> tuple[VoiceTrack, AlignmentResult]:
     """The caller's recording as the voice track, with sentence and word times aligned to it
-    (the TTS only speaks a reference for the alignment; none of it is heard)."""
+    (English by an acoustic model; for other languages the TTS speaks a reference that is
+    never heard)."""
     alignment = timings_for_voiceover(
         sentences,
         recording,
