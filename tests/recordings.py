@@ -1,68 +1,113 @@
 """ "Human" voiceovers for alignment tests and benchmarks, with the truth known by construction.
 
-Voices the aligner has never heard: espeak-ng (a formant synthesiser, nothing like Piper) and the
-bundled Piper voice at other speeds with its natural variation on. Sentences are trimmed the way
-the reference is (so a sentence starts 20 ms before its first loud sample, in both), laid out
-with pauses of our choosing, over room noise that also fills a lead-in.
+Voices the aligner has never heard: espeak-ng's variants (formant synthesis, female and male,
+US and British, 130-200 words a minute), Kokoro's bundled voices (Japanese speakers of the
+Kokoro-82M model reading English: accented), and the bundled Piper voice at other speeds with
+its natural variation on. Each sentence is spoken on its own, trimmed the way our TTS trims
+(so a sentence starts 20 ms before its first loud sample), and laid out with pauses of our
+choosing, over room noise, optionally music. Every word's start is known too: espeak-ng's
+library reports the sample of every word and phoneme, Piper and Kokoro their phoneme
+durations.
 """
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
 import wave
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 from piper import SynthesisConfig
 
-from videorender.pipeline.tts.piper import PiperEngine, load_piper
-from videorender.pipeline.voice import trim_silence
+from tests import espeak
+from videorender.pipeline.languages import get_language
+from videorender.pipeline.tts.kokoro import kokoro_engine, load_kokoro
+from videorender.pipeline.tts.piper import load_piper
+from videorender.pipeline.voice import speech_bounds
+from videorender.pipeline.word_split import split_words
 
-RATE = 22_050
-Speaker = Callable[[str], npt.NDArray[np.int16]]
+RATE = 22_050  # espeak-ng's and Piper's rate; Kokoro's 24 kHz is resampled to it
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """One sentence spoken: samples at RATE, and each word's start in samples (words as
+    `split_words` cuts the text; None where the voice gives a word no start of its own)."""
+
+    samples: npt.NDArray[np.int16]
+    word_starts: tuple[int | None, ...]
+
+
+Speaker = Callable[[str], Spoken]
 
 
 @dataclass(frozen=True)
 class Recording:
-    """A voiceover file and where each sentence truly starts and ends in it."""
+    """A voiceover file, where each sentence truly starts and ends in it, and where each of
+    its words starts (all sentences' words in order; None where unknown)."""
 
     path: Path
     starts_ms: tuple[int, ...]
     ends_ms: tuple[int, ...]
     duration_ms: int
+    word_starts_ms: tuple[int | None, ...] = field(default=())
 
 
 def espeak_speaker(words_per_minute: int = 165, voice: str = "en-us") -> Speaker:
-    """Sentences spoken by espeak-ng (resampled from its 22050 Hz output: none needed)."""
+    """Sentences spoken by espeak-ng's `voice` (e.g. "en-us+f2", "en-gb+m3", "es")."""
 
-    def speak(text: str) -> npt.NDArray[np.int16]:
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "s.wav"
-            subprocess.run(
-                ["espeak-ng", "-v", voice, "-s", str(words_per_minute), "-w", str(out), text],
-                check=True, capture_output=True, timeout=60,
-            )  # fmt: skip
-            with wave.open(str(out), "rb") as wav:
-                assert wav.getframerate() == RATE and wav.getnchannels() == 1
-                return np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
+    def speak(text: str) -> Spoken:
+        said = espeak.speak(text, voice, words_per_minute)
+        assert said.rate == RATE
+        return Spoken(said.samples, said.word_starts)
 
     return speak
 
 
-def piper_speaker(length_scale: float) -> Speaker:
-    """The bundled Piper voice at another speed, with its run-to-run variation left on."""
-    engine: PiperEngine = load_piper(None, None, 1)
+def piper_speaker(length_scale: float, model_cache: Path) -> Speaker:
+    """The bundled Piper voice at another speed, with its run-to-run variation left on; word
+    starts from its phoneme durations (the patched model in `model_cache`)."""
+    engine = load_piper(None, None, 1, model_cache)
     config = SynthesisConfig(length_scale=length_scale)
 
-    def speak(text: str) -> npt.NDArray[np.int16]:
-        chunks = [c.audio_int16_array for c in engine._voice.synthesize(text, config)]
-        return np.concatenate(chunks).astype(np.int16)
+    def speak(text: str) -> Spoken:
+        chunks = list(engine._voice.synthesize(text, config, include_alignments=True))
+        samples = np.concatenate([c.audio_int16_array for c in chunks]).astype(np.int16)
+        spans = engine._word_spans(text, chunks)
+        assert [s.text for s in spans] == split_words(text), "no word spans from Piper"
+        return Spoken(samples, tuple(s.start for s in spans))
 
     return speak
+
+
+def kokoro_speaker(voice: str, model_cache: Path, lang: str = "en-us") -> Speaker:
+    """A voice of the bundled Kokoro model (jf_alpha, jf_gongitsune, jf_nezumi, jf_tebukuro,
+    jm_kumo) reading `lang`; word starts from its phoneme durations."""
+    engine = kokoro_engine(load_kokoro(None, None, 2, model_cache), voice, get_language(lang))
+
+    def speak(text: str) -> Spoken:
+        said = engine.speak(text)
+        assert [w.text for w in said.words] == split_words(text), "no word spans from Kokoro"
+        ratio = RATE / engine.sample_rate
+        return Spoken(
+            resample(said.samples, engine.sample_rate, RATE),
+            tuple(round(w.start * ratio) for w in said.words),
+        )
+
+    return speak
+
+
+def resample(samples: npt.NDArray[np.int16], rate: int, target: int) -> npt.NDArray[np.int16]:
+    """Linear interpolation to another rate (test material: the slight dulling is harmless)."""
+    if rate == target:
+        return samples
+    count = len(samples) * target // rate
+    positions = np.arange(count) * (rate / target)
+    resampled = np.interp(positions, np.arange(len(samples)), samples.astype(np.float64))
+    out: npt.NDArray[np.int16] = resampled.astype(np.int16)
+    return out
 
 
 def room_noise(samples: int, rng: np.random.Generator, level_db: float) -> npt.NDArray[np.float64]:
@@ -76,6 +121,29 @@ def room_noise(samples: int, rng: np.random.Generator, level_db: float) -> npt.N
     return scaled * 32768 * 10 ** (level_db / 20)
 
 
+def music(samples: int, rng: np.random.Generator) -> npt.NDArray[np.float64]:
+    """Chords of harmonic tones with soft attacks, two a second, at unit RMS: music enough to
+    fill every pause and share the speech's frequencies."""
+    beat = RATE // 2
+    roots = 110.0 * 2 ** (rng.integers(0, 12, size=samples // beat + 1) / 12)
+    out = np.zeros(samples)
+    t = np.arange(beat) / RATE
+    envelope = np.minimum(1.0, t / 0.03) * np.exp(-t * 2.5)
+    for number, root in enumerate(roots):
+        start = number * beat
+        length = min(beat, samples - start)
+        if length <= 0:
+            break
+        chord = sum(
+            np.sin(2 * np.pi * root * ratio * harmonic * t[:length]) / harmonic
+            for ratio in (1.0, 1.26, 1.5)
+            for harmonic in (1, 2, 3)
+        )
+        out[start : start + length] += chord * envelope[:length]
+    scaled: npt.NDArray[np.float64] = out / np.sqrt((out**2).mean())
+    return scaled
+
+
 def make_recording(
     sentences: Sequence[str],
     speaker: Speaker,
@@ -86,32 +154,63 @@ def make_recording(
     tail_ms: int = 800,
     gain: float = 0.7,
     noise_db: float = -50.0,
+    music_db: float | None = None,
+    silent_lead: bool = False,
     seed: int = 1,
 ) -> Recording:
-    """Speak `sentences`, lay them out after `lead_ms` of room noise with `pauses_ms[i]` before
-    sentence i+1, and write a 16-bit WAV to `path` (other formats: convert it with FFmpeg).
-    Speech is scaled by `gain`, so levels differ from the reference."""
+    """Speak `sentences`, lay them out after `lead_ms` of room noise (digital silence with
+    `silent_lead`) with `pauses_ms[i]` before sentence i+1, and write a 16-bit WAV to `path`
+    (other formats: convert it with FFmpeg). Speech is scaled by `gain`, so levels differ from
+    our voices'; `music_db` adds music that many dB below the speech's level throughout."""
     assert len(pauses_ms) == len(sentences) - 1
-    pieces = [trim_silence(speaker(text), RATE) for text in sentences]
-    total = lead_ms * RATE // 1000 + sum(len(p) for p in pieces)
+    pieces = [_trimmed(speaker(text)) for text in sentences]
+    lead = lead_ms * RATE // 1000
+    total = lead + sum(len(p.samples) for p in pieces)
     total += (sum(pauses_ms) + tail_ms) * RATE // 1000
     rng = np.random.default_rng(seed)
     mix = room_noise(total, rng, noise_db)
-    starts, ends = [], []
-    position = lead_ms * RATE // 1000
+    starts: list[int] = []
+    ends: list[int] = []
+    words: list[int | None] = []
+    position = lead
     for number, piece in enumerate(pieces):
-        mix[position : position + len(piece)] += piece * gain
+        mix[position : position + len(piece.samples)] += piece.samples * gain
         starts.append(position * 1000 // RATE)
-        ends.append((position + len(piece)) * 1000 // RATE)
-        position += len(piece)
+        ends.append((position + len(piece.samples)) * 1000 // RATE)
+        words += [None if w is None else (position + w) * 1000 // RATE for w in piece.word_starts]
+        position += len(piece.samples)
         if number < len(pauses_ms):
             position += pauses_ms[number] * RATE // 1000
+    if music_db is not None:
+        speech_rms = float(np.sqrt(np.mean(np.concatenate([p.samples for p in pieces]) ** 2.0)))
+        mix += music(total, rng) * gain * speech_rms * 10 ** (music_db / 20)
+    if silent_lead:
+        mix[:lead] = 0
+    _write_wav(path, mix)
+    return Recording(path, tuple(starts), tuple(ends), total * 1000 // RATE, tuple(words))
+
+
+def _trimmed(spoken: Spoken) -> Spoken:
+    """Edge silence cut as our TTS cuts it; word starts moved with it (and kept inside)."""
+    first, last = speech_bounds(spoken.samples, RATE)
+    starts = tuple(
+        None if w is None else min(max(0, w - first), last - first) for w in spoken.word_starts
+    )
+    return Spoken(spoken.samples[first:last], starts)
+
+
+def _write_wav(path: Path, mix: npt.NDArray[np.float64]) -> None:
     with wave.open(str(path), "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(RATE)
         wav.writeframes(np.clip(mix, -32768, 32767).astype(np.int16).tobytes())
-    return Recording(path, tuple(starts), tuple(ends), total * 1000 // RATE)
+
+
+def write_audio(path: Path, samples: npt.NDArray[np.float64]) -> Path:
+    """Any test signal (music alone, silence, noise) as a 16-bit WAV at RATE."""
+    _write_wav(path, samples)
+    return path
 
 
 def human_pauses(count: int, seed: int = 7) -> list[int]:
@@ -121,3 +220,9 @@ def human_pauses(count: int, seed: int = 7) -> list[int]:
         int(rng.integers(1000, 3001)) if n % 3 == 1 else int(rng.integers(250, 601))
         for n in range(count)
     ]
+
+
+def pauses_between(count: int, low_ms: int, high_ms: int, seed: int = 7) -> list[int]:
+    """Pauses drawn evenly from [low_ms, high_ms]."""
+    rng = np.random.default_rng(seed)
+    return [int(rng.integers(low_ms, high_ms + 1)) for _ in range(count)]

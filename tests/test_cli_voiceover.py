@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import statistics
 from pathlib import Path
 
 import pysubs2
@@ -40,6 +42,13 @@ def test_render_with_a_voiceover_aligns_subtitles_to_it(
     starts = [events[0].start, next(e.start for e in events if "fridge" in e.text)]
     for got, truth in zip(starts, recording.starts_ms, strict=True):
         assert abs(got - truth) <= 150, (starts, recording.starts_ms)
+    # words.json carries every word's time in the recording, found by the acoustic model.
+    document = json.loads((tmp_path / "out" / "words.json").read_text())
+    assert document["engine"] == "voiceover"
+    words = [w["start_ms"] for s in document["sentences"] for w in s["words"]]
+    assert not any(s["words_estimated"] for s in document["sentences"])
+    known = [(w, t) for w, t in zip(words, recording.word_starts_ms, strict=True) if t is not None]
+    assert len(known) >= 15 and statistics.median(abs(w - t) for w, t in known) <= 80, known
     # The recording is the voice track; the video lasts as long as it, plus the tail.
     assert abs(duration_s(tmp_path / "out" / "voice.wav") * 1000 - recording.duration_ms) <= 50
     assert abs(duration_s(tmp_path / "out" / "final.mp4") * 1000 - recording.duration_ms) <= 1200

@@ -146,7 +146,9 @@ def render(
                 )
         else:
             with clock.stage(Stage.ALIGN):
-                voice, alignment = _provided_voice(job.voiceover, sentences, work, config, clock)
+                voice, alignment = _provided_voice(
+                    job.voiceover, sentences, work, config, clock=clock, language=language
+                )
         if on_voice is not None:
             on_voice(voice)
         with clock.stage(Stage.SUBTITLES):
@@ -314,10 +316,13 @@ def _provided_voice(
     sentences: list[Sentence],
     work: Path,
     config: PipelineConfig,
+    *,
     clock: StageClock,
+    language: Language,
 ) -> tuple[VoiceTrack, AlignmentResult]:
     """The caller's recording as the voice track, with sentence and word times aligned to it
-    (the TTS only speaks a reference for the alignment; none of it is heard)."""
+    (English by an acoustic model; for other languages the TTS speaks a reference that is
+    never heard)."""
     alignment = timings_for_voiceover(
         sentences,
         recording,
@@ -325,6 +330,7 @@ def _provided_voice(
         workdir=work,
         timeout_s=config.render.ffmpeg_timeout_s,
         on_progress=clock.report,
+        language=language.tag,
     )
     ffmpeg.run_ffmpeg(
         ffmpeg.build_voice_wav_argv(recording, work / VOICE_NAME),

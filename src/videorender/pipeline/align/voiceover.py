@@ -1,32 +1,25 @@
-"""Alignment stage: sentence times in a provided voiceover, without a speech recogniser.
+"""Alignment stage: sentence and word times in a voiceover the caller provides.
 
-The approach aeneas made known, in our own code: speak the script with our own TTS voice, whose
-sentence times we know exactly from sample counts (the *reference*); compute frame features of
-the reference and of the recording; warp one onto the other with dynamic time warping; and map
-every reference time through the warping path.
+The method depends on the script's language:
+- **English: acoustic forced alignment** (`acoustic.py`). PocketSphinx's US English model,
+  which ships inside its wheel, finds every word of the script in the recording; sentence times
+  come from their first and last words. No TTS reference is spoken: it works for any speaker.
+- **Other languages: warping onto a spoken reference, snapped to pauses.** Kokoro speaks the
+  script in that language (`warp.py` warps the recording onto it), and each sentence start goes
+  to the recording's nearest fitting pause (`pauses.py`: a dynamic programme over the pauses,
+  scored by the sentences' expected lengths and the warp's estimates).
 
-What makes it hold up on real recordings:
-- Pauses are collapsed before warping. Each run of non-speech frames keeps at most
-  `PAUSE_FRAMES` frames in both signals, so a 3-second breath in the recording and our
-  300 ms gap look alike, leading room noise costs nothing, and the path stays near the diagonal
-  (which the windowed DTW relies on).
-- Non-speech frames carry no spectrum (MFCCs are zeroed) and a speech-activity dimension, so
-  silence matches silence whatever the room noise sounds like, and speech never matches silence
-  cheaply.
-- Times are mapped from speech frames only. A reference time inside a pause (a sentence start
-  just before its first word, a sentence end just after its last) keeps its distance to the
-  nearer edge of the pause, so long pauses do not pull captions into the silence.
-
-Confidence is the mean local cost along the path relative to the cost of matching unrelated
-frames of the same two signals. A recording that does not say the script (another text, music)
-has no low-cost path; then sentences are spread over the recording's speech activity instead and
-a warning says so.
+When the recording does not seem to say the script (low confidence: another text, the script
+shuffled, music), sentences are placed at the recording's pauses by their expected lengths alone,
+and a warning says so (in `AlignmentResult.warnings`, hence `RenderResult.warnings` and the CLI's
+output). A recording without speech gets its sentences spread evenly, with a warning.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -36,18 +29,18 @@ import numpy.typing as npt
 
 from videorender.errors import MediaError
 from videorender.pipeline import ffmpeg
-from videorender.pipeline.align.dtw import WarpingPath, fast_dtw
+from videorender.pipeline.align.acoustic import MIN_CONFIDENCE as MIN_ACOUSTIC_CONFIDENCE
+from videorender.pipeline.align.acoustic import align_words, fill_gaps
 from videorender.pipeline.align.features import (
     HOP_MS,
     BoolArray,
-    Features,
-    FloatArray,
-    features,
     features_from_reader,
-    hop_samples,
-    runs,
     speech_activity,
 )
+from videorender.pipeline.align.pauses import snap_to_pauses, spread_over_speech
+from videorender.pipeline.align.pcm import decoded
+from videorender.pipeline.align.pronounce import build_lexicon
+from videorender.pipeline.align.warp import Reference, Warp, speak_reference, warp
 from videorender.pipeline.media import MediaLimits, checked_media
 from videorender.pipeline.models import (
     Progress,
@@ -58,102 +51,37 @@ from videorender.pipeline.models import (
 )
 from videorender.pipeline.script import Sentence
 from videorender.pipeline.stage_config import TTSConfig
-from videorender.pipeline.tts import TTSEngine, create_engine
+from videorender.pipeline.tts import create_engine
 from videorender.pipeline.tts.cache import SpeechCache
-from videorender.pipeline.voice import speak_sentence, speech_bounds, word_spans
+from videorender.pipeline.word_split import split_words
 
 log = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
+Span = tuple[int, int]
 
-DECODE_RATE = 16_000  # recordings are analysed at 16 kHz mono: speech needs no more
-REFERENCE_EDGE_MS = 300  # silence before the first and after the last reference sentence
-REFERENCE_PAUSE_MS = 300  # silence between reference sentences
-PAUSE_FRAMES = 5  # a pause of any length keeps this many frames (100 ms) for the warping
-SPEECH_WEIGHT = 3.0  # distance between a speech and a silence frame, ~ unrelated speech frames
-DTW_RADIUS = 24  # frames (480 ms) of slack around the coarser path at each DTW level
-# Confidence = 1 - path cost / cost of warping onto the reference played backwards, so 0 is
-# "no better than chance". Recordings of the script measured 0.13 (espeak-ng, the least alike
-# voice we have) to 0.54 (Piper at other speeds); other texts, the script shuffled, music
-# -0.01 to 0.04: see docs/alignment.md.
-MIN_CONFIDENCE = 0.06
-# Speech in the recording per second of reference speech: outside this, it is not the script.
-SPEECH_RATIO_RANGE = (0.4, 2.5)
+ENGLISH = "en"
 MIN_CAPTION_MS = 200
-PROGRESS_SPEECH_SHARE = 0.9  # of the align progress, once decoding is done
+SENTENCE_TAIL_MS = 60  # a caption ends this long after its last word, as our voices' do
+DECODED_SHARE = 0.1  # of the align progress, once the recording is decoded and measured
 
 
 class AlignmentMethod(str, Enum):
     """How the sentence times were found."""
 
-    DTW = "dtw"  # warped onto the spoken script
-    SPEECH_ACTIVITY = "speech-activity"  # the recording did not match: spread over its speech
-
-
-@dataclass(frozen=True, eq=False)
-class TimeMap:
-    """Maps a time in the reference speech to the recording, both in integer ms.
-
-    Anchors are reference speech frames: frame `k` at `reference_ms[k]` (one hop long) matched
-    the recording from `first_ms[k]` to `end_ms[k]`. Between anchors that touch, times are
-    interpolated; inside a reference pause, a time keeps its distance to the nearer edge of the
-    pause, clamped to the recording's pause there. Use it for sentence and word times alike.
-    """
-
-    reference_ms: IntArray
-    first_ms: IntArray
-    end_ms: IntArray
-    duration_ms: int
-    hop_ms: int = HOP_MS
-
-    def __call__(self, reference_ms: int) -> int:
-        return int(self.many(np.array([reference_ms]))[0])
-
-    def many(self, times: npt.ArrayLike) -> IntArray:
-        """Map an array of reference times (ms)."""
-        t = np.asarray(times, dtype=np.int64)
-        a, first, end = self.reference_ms, self.first_ms, self.end_ms
-        if len(a) == 0:
-            return np.clip(t, 0, self.duration_ms)
-        k = np.searchsorted(a, t, side="right") - 1
-        kk = np.maximum(k, 0)
-        has_next = kk + 1 < len(a)
-        nxt = np.minimum(kk + 1, len(a) - 1)
-        touching = has_next & (a[nxt] == a[kk] + self.hop_ms)
-        # Inside anchor frame kk: towards the next anchor's start, or this frame's end.
-        target = np.where(touching, first[nxt], end[kk])
-        inside = first[kk] + (t - a[kk]) * (target - first[kk]) // self.hop_ms
-        # In the pause after kk: [gap_start, gap_end) in the reference, [rec_start, rec_end).
-        far = np.int64(1 << 60)  # after the last anchor the pause never ends
-        gap_start, gap_end = a[kk] + self.hop_ms, np.where(has_next, a[nxt], far)
-        rec_end = np.where(has_next, first[nxt], self.duration_ms)
-        rec_start = np.minimum(end[kk], rec_end)
-        near_start = (t - gap_start) <= (gap_end - t)
-        from_start = np.minimum(rec_start + (t - gap_start), rec_end)
-        from_end = np.maximum(rec_end - (gap_end - t), rec_start)
-        in_gap = np.where(near_start, from_start, from_end)
-        before = np.maximum(first[0] - (a[0] - t), 0)
-        out = np.where(t < a[kk] + self.hop_ms, inside, in_gap)
-        out = np.where(k < 0, before, out)
-        return np.clip(out, 0, self.duration_ms).astype(np.int64)
-
-
-@dataclass(frozen=True, eq=False)
-class Reference:
-    """The script spoken by our TTS voice: exact sentence times, and its frame features."""
-
-    sentences: tuple[SentenceTiming, ...]
-    features: Features
-    duration_ms: int
+    ACOUSTIC = "acoustic"  # English: every word found by the acoustic model
+    DTW = "dtw"  # warped onto the script spoken by our voice, starts snapped to pauses
+    PAUSES = "pauses"  # it did not match: sentences placed at its pauses by their lengths
+    EVEN = "even"  # no speech at all: spread evenly
 
 
 @dataclass(frozen=True, eq=False)
 class AlignmentResult:
-    """Sentence times in the recording, how sure we are, and what went wrong.
+    """Sentence (and word) times in the recording, how sure we are, and what went wrong.
 
-    `confidence` runs from 0 (no better than chance) to 1; below MIN_CONFIDENCE the times
-    come from speech activity instead (`method`), and `warnings` says so. `time_map` maps any
-    time of the reference speech (e.g. a word's start) to the recording.
+    `confidence` runs from 0 (no better than chance) to 1, on each method's own scale (see
+    docs/alignment.md); below its threshold the times come from the pauses instead (`method`),
+    and `warnings` says so.
     """
 
     sentences: tuple[SentenceTiming, ...]
@@ -161,22 +89,11 @@ class AlignmentResult:
     method: AlignmentMethod
     warnings: tuple[str, ...]
     duration_ms: int
-    time_map: TimeMap
-    reference: tuple[SentenceTiming, ...]
 
 
-@dataclass(frozen=True, eq=False)
-class _Sequence:
-    """One signal as DTW sees it: pauses collapsed, non-speech frames without spectrum."""
-
-    frames: FloatArray  # (kept frames, N_MFCC + 1)
-    original: IntArray  # frame index in the signal of each kept frame
-    speech: BoolArray  # per kept frame
-    total_frames: int
-
-    @property
-    def speech_frames(self) -> int:
-        return int(self.speech.sum())
+def is_english(language: str) -> bool:
+    """Whether a language tag ("en", "en-GB", "en_us") is English."""
+    return language.strip().lower().replace("_", "-").split("-")[0] == ENGLISH
 
 
 # --- the integration point --------------------------------------------------------------------
@@ -190,29 +107,28 @@ def timings_for_voiceover(
     workdir: Path,
     timeout_s: float,
     on_progress: ProgressCallback | None = None,
+    language: str = ENGLISH,
 ) -> AlignmentResult:
-    """Sentence times of `sentences` in the provided voiceover `recording`.
+    """Sentence and word times of `sentences` (in `language`) in the provided voiceover.
 
-    Speaks the script with the Piper voice (through the speech cache), then aligns. Piper
-    whatever TTS_PROVIDER says: it is ~15x faster than Kokoro, and the confidence threshold
-    was calibrated on it; the reference is never heard.
-    Progress is reported as Stage.TTS while speaking and Stage.ALIGN while aligning.
+    English needs nothing but the recording. Other languages are first spoken by Kokoro in
+    that language (through the speech cache; progress as Stage.TTS), as the reference.
 
     Raises:
         MediaError: the recording is unreadable, has no audio stream, or no audio.
-        TTSError: the TTS engine failed.
+        TTSError: the TTS engine failed (other languages).
         FFmpegError: decoding failed for another reason.
     """
     check_voiceover(recording)
-    engine = create_engine(tts, provider="piper")
+    if is_english(language):
+        return align_english(
+            sentences, recording, workdir=workdir, timeout_s=timeout_s, on_progress=on_progress
+        )
+    engine = create_engine(tts, provider="kokoro", language=language)
     cache = SpeechCache(tts.cache_dir, tts.cache_max_mb * 1024 * 1024)
     reference = speak_reference(engine, sentences, cache=cache, on_progress=on_progress)
-    return align_recording(
-        reference,
-        recording,
-        workdir=workdir,
-        timeout_s=timeout_s,
-        on_progress=on_progress,
+    return align_to_reference(
+        reference, recording, workdir=workdir, timeout_s=timeout_s, on_progress=on_progress
     )
 
 
@@ -229,103 +145,69 @@ def check_voiceover(recording: Path, limits: MediaLimits | None = None) -> None:
         raise MediaError(f"voiceover {recording.name!r} has no audio stream", "voiceover")
 
 
-# --- the reference ----------------------------------------------------------------------------
+# --- English: the acoustic model --------------------------------------------------------------
 
 
-def speak_reference(
-    engine: TTSEngine,
+def align_english(
     sentences: Sequence[Sentence],
+    recording: Path,
     *,
-    cache: SpeechCache | None = None,
+    workdir: Path,
+    timeout_s: float,
     on_progress: ProgressCallback | None = None,
-) -> Reference:
-    """Speak each sentence and lay them out with fixed pauses; keep only times and features
-    (half an hour of 22 kHz audio would be 80 MB; its features are 7 MB).
+) -> AlignmentResult:
+    """Every word of `sentences` found in the recording by PocketSphinx (see `acoustic.py`).
 
     Raises:
-        TTSError: the engine failed on a sentence.
-    """
-    rate = engine.sample_rate
-    hop = hop_samples(rate)
-    edge, pause = _whole_hops(REFERENCE_EDGE_MS, rate), _whole_hops(REFERENCE_PAUSE_MS, rate)
-    parts = [features(np.zeros(edge, dtype=np.int16), rate)]
-    timings: list[SentenceTiming] = []
-    position = edge
-    for number, sentence in enumerate(sentences):
-        spoken = speak_sentence(engine, sentence.text, cache)
-        first, last = speech_bounds(spoken.samples, rate)
-        speech = spoken.samples[first:last]
-        spans, estimated = word_spans(sentence.text, spoken.words, first, len(speech))
-        # Whole hops per piece keep every piece's frames on the global grid.
-        padded = -(-len(speech) // hop) * hop
-        piece = np.zeros(padded + pause, dtype=np.int16)
-        piece[: len(speech)] = speech
-        parts.append(features(piece, rate))
-        timings.append(
-            SentenceTiming(
-                index=sentence.index,
-                text=sentence.text,
-                start_ms=position * 1000 // rate,
-                end_ms=(position + len(speech)) * 1000 // rate,
-                words=tuple(
-                    WordTiming(
-                        w.text,
-                        (position + w.start) * 1000 // rate,
-                        (position + w.end) * 1000 // rate,
-                    )
-                    for w in spans
-                ),
-                words_estimated=estimated,
-            )
-        )
-        position += len(piece)
-        if on_progress:
-            on_progress(Progress(Stage.TTS, (number + 1) / len(sentences)))
-    parts.append(features(np.zeros(edge - pause, dtype=np.int16), rate))
-    if cache:
-        cache.evict()
-    reference_features = Features.concatenate(parts)
-    return Reference(tuple(timings), reference_features, reference_features.duration_ms)
-
-
-def _whole_hops(ms: int, rate: int) -> int:
-    return max(1, ms // HOP_MS) * hop_samples(rate)
-
-
-# --- the recording ----------------------------------------------------------------------------
-
-
-def recording_features(recording: Path, workdir: Path, *, timeout_s: float) -> Features:
-    """Decode the recording to 16 kHz mono PCM (a temporary file) and compute its features a
-    block at a time, so memory does not grow with its length.
-
-    Raises:
-        MediaError: FFmpeg found no audio in it.
+        MediaError: the recording has no audio.
         FFmpegError: decoding failed.
     """
-    raw = workdir / "voiceover.s16"
-    ffmpeg.run_ffmpeg(
-        ffmpeg.build_decode_pcm_argv(recording, raw, DECODE_RATE),
-        stage="align (decoding the voiceover)",
-        timeout_s=timeout_s,
+    report = _align_progress(on_progress)
+    words = [split_words(s.text) for s in sentences]
+    tokens = [w for sentence in words for w in sentence]
+    with decoded(recording, workdir, timeout_s=timeout_s) as pcm:
+        feats = features_from_reader(pcm.read, pcm.samples, pcm.rate)
+        speech = speech_activity(feats.energy_db)
+        report(DECODED_SHARE)
+        if not speech.any():
+            return _logged(recording, _evenly(sentences, pcm.duration_ms))
+        lexicon = build_lexicon(tokens)
+        found = align_words(
+            pcm,
+            lexicon,
+            speech,
+            feats.energy_db,
+            sentence_starts=np.cumsum([0, *map(len, words[:-1])]).tolist(),
+            workdir=workdir,
+            on_progress=lambda f: report(DECODED_SHARE + (1 - DECODED_SHARE) * f),
+        )
+    duration = pcm.duration_ms
+    confidence = found.confidence
+    if confidence < MIN_ACOUSTIC_CONFIDENCE:
+        warning = (
+            f"the voiceover does not seem to say the script (alignment confidence "
+            f"{confidence:.2f}, needs {MIN_ACOUSTIC_CONFIDENCE:.2f})"
+        )
+        weights = [_letters(s.text) for s in sentences]
+        fallback = _by_pauses(sentences, weights, speech, duration, confidence, warning)
+        return _logged(recording, fallback)
+    starts, ends = fill_gaps(found, [_letters(t) for t in tokens], speech)
+    timings, position = [], 0
+    for sentence, sentence_words in zip(sentences, words, strict=True):
+        span = slice(position, position + len(sentence_words))
+        spans = list(zip(starts[span], ends[span], strict=True))
+        timings.append(_timing(sentence, sentence_words, spans, estimated=False))
+        position = span.stop
+    result = AlignmentResult(
+        _tidy(timings, duration), round(confidence, 3), AlignmentMethod.ACOUSTIC, (), duration
     )
-    try:
-        total = raw.stat().st_size // 2
-        if total == 0:
-            raise MediaError(f"voiceover {recording.name!r} contains no audio", "voiceover")
-
-        def read(start: int, count: int) -> npt.NDArray[np.int16]:
-            return np.fromfile(raw, dtype=np.int16, count=count, offset=2 * start)
-
-        return features_from_reader(read, total, DECODE_RATE)
-    finally:
-        raw.unlink(missing_ok=True)
+    return _logged(recording, result)
 
 
-# --- alignment --------------------------------------------------------------------------------
+# --- other languages: the spoken reference ------------------------------------------------------
 
 
-def align_recording(
+def align_to_reference(
     reference: Reference,
     recording: Path,
     *,
@@ -333,188 +215,194 @@ def align_recording(
     timeout_s: float,
     on_progress: ProgressCallback | None = None,
 ) -> AlignmentResult:
-    """Find the reference's sentences in the recording.
+    """The reference's sentences found in the recording: warped, then snapped to its pauses.
 
     Raises:
         MediaError: the recording has no audio.
         FFmpegError: decoding failed.
     """
-    target = recording_features(recording, workdir, timeout_s=timeout_s)
-    if on_progress:
-        on_progress(Progress(Stage.ALIGN, 1.0 - PROGRESS_SPEECH_SHARE))
-    result = align_features(reference, target)
-    if on_progress:
-        on_progress(Progress(Stage.ALIGN, 1.0))
-    for warning in result.warnings:
-        log.warning("voiceover %s: %s", recording.name, warning)
-    return result
-
-
-def align_features(reference: Reference, target: Features) -> AlignmentResult:
-    """Align reference features to the recording's features (the numpy part of the stage)."""
-    ref = _sequence(reference.features)
-    rec = _sequence(target)
-    warnings: list[str] = []
-    if rec.speech_frames == 0 or ref.speech_frames == 0:
-        warnings.append(
-            "no speech found in the voiceover: subtitles are spread evenly over it, "
-            "not aligned to it"
+    report = _align_progress(on_progress)
+    with decoded(recording, workdir, timeout_s=timeout_s) as pcm:
+        target = features_from_reader(pcm.read, pcm.samples, pcm.rate)
+    report(DECODED_SHARE)
+    duration = pcm.duration_ms
+    speech = speech_activity(target.energy_db)
+    sentences = [Sentence(s.index, s.text) for s in reference.sentences]
+    warped = warp(reference, target) if speech.any() else None
+    report(1.0)
+    if warped is None:
+        return _logged(recording, _evenly(sentences, duration))
+    expected = [max(1, s.duration_ms) for s in reference.sentences]
+    if not warped.matches:
+        # Voices unlike the reference warp badly even when they say the script (the pause
+        # programme then places them well: docs/alignment.md), so the warning cannot say
+        # that it is not the script.
+        reason = (
+            f"alignment confidence {warped.confidence:.2f}, needs {warped.min_confidence:.2f}"
+            if warped.confidence < warped.min_confidence
+            else f"it has {warped.speech_ratio:.1f}x the speech of the script read by our voice"
         )
-        time_map = _even_map(reference.duration_ms, target.duration_ms)
-        return _result(reference, time_map, 0.0, AlignmentMethod.SPEECH_ACTIVITY, warnings)
-    path = fast_dtw(rec.frames, ref.frames, radius=DTW_RADIUS)
-    confidence = _confidence(path, rec, ref)
-    ratio = rec.speech_frames / ref.speech_frames
-    low, high = SPEECH_RATIO_RANGE
-    if confidence >= MIN_CONFIDENCE and low <= ratio <= high:
-        time_map = _path_map(path, rec, ref, target.duration_ms)
-        return _result(reference, time_map, confidence, AlignmentMethod.DTW, warnings)
-    reason = (
-        f"alignment confidence {confidence:.2f}, needs {MIN_CONFIDENCE:.2f}"
-        if confidence < MIN_CONFIDENCE
-        else f"it has {ratio:.1f}x the speech of the script read by our voice"
-    )
-    warnings.append(
-        f"the voiceover does not seem to say the script ({reason}): subtitles are spread over "
-        "its speech, not aligned to it"
-    )
-    time_map = _speech_spread_map(rec, ref, target.duration_ms)
-    return _result(reference, time_map, confidence, AlignmentMethod.SPEECH_ACTIVITY, warnings)
+        warning = f"the voiceover could not be matched word for word to the script ({reason})"
+        fallback = _by_pauses(sentences, expected, speech, duration, warped.confidence, warning)
+        return _logged(recording, fallback)
+    return _logged(recording, _snapped_warp(reference, warped, speech, duration))
 
 
-def _sequence(feats: Features) -> _Sequence:
-    speech = speech_activity(feats.energy_db)
-    keep = speech.copy()
-    starts, lengths, values = runs(speech)
-    for start, length, value in zip(starts, lengths, values, strict=True):
-        if not value:
-            keep[start : start + min(int(length), PAUSE_FRAMES)] = True
-    original = np.flatnonzero(keep).astype(np.int64)
-    kept_speech = speech[original]
-    mfcc = feats.mfcc[original]
-    if kept_speech.any():
-        # Mean and variance normalisation over speech removes the voice's and the room's
-        # average colour, which differ between any two recordings and say nothing of the words.
-        spoken = mfcc[kept_speech]
-        mfcc = (mfcc - spoken.mean(axis=0)) / (spoken.std(axis=0) + 1e-6)
-    mfcc = mfcc * kept_speech[:, None]
-    frames = np.concatenate([mfcc, SPEECH_WEIGHT * kept_speech[:, None]], axis=1)
-    return _Sequence(frames.astype(np.float32), original, kept_speech, len(feats))
-
-
-def _confidence(path: WarpingPath, rec: _Sequence, ref: _Sequence) -> float:
-    """1 - (mean local cost on the path) / (the same for the reference played backwards).
-
-    Any two speech signals can be warped onto each other at some cost, and that cost depends
-    on how alike the two voices are; so compare with a path that cannot be right, through the
-    same frames in reverse order. A recording of the script warps much more cheaply forwards;
-    another text, the script shuffled, or music costs about the same both ways.
-    """
-    backwards = _Sequence(ref.frames[::-1].copy(), ref.original[::-1], ref.speech[::-1], 0)
-    null = fast_dtw(rec.frames, backwards.frames, radius=DTW_RADIUS)
-    null_cost = _mean_speech_cost(null, rec, backwards)
-    return max(0.0, min(1.0, 1.0 - _mean_speech_cost(path, rec, ref) / max(null_cost, 1e-9)))
-
-
-def _mean_speech_cost(path: WarpingPath, rec: _Sequence, ref: _Sequence) -> float:
-    """Mean local cost over path cells where either frame is speech (matched silences cost
-    nothing and would only dilute it)."""
-    speech = rec.speech[path.x] | ref.speech[path.y]
-    return float(path.cost[speech].mean()) if speech.any() else 0.0
-
-
-def _path_map(path: WarpingPath, rec: _Sequence, ref: _Sequence, duration_ms: int) -> TimeMap:
-    """Anchors from path cells where both frames are speech: for each reference frame, the
-    first and last recording frame it was matched with."""
-    both = rec.speech[path.x] & ref.speech[path.y]
-    ref_frames = ref.original[path.y[both]]
-    rec_frames = rec.original[path.x[both]]
-    return _anchors(ref_frames, rec_frames, duration_ms)
-
-
-def _speech_spread_map(rec: _Sequence, ref: _Sequence, duration_ms: int) -> TimeMap:
-    """Fallback: the n-th part of the reference's speech goes to the n-th part of the
-    recording's speech (the diagonal of the pause-free timelines)."""
-    ref_frames = ref.original[ref.speech]
-    rec_frames = rec.original[rec.speech]
-    position = np.arange(len(ref_frames)) * len(rec_frames) // len(ref_frames)
-    return _anchors(ref_frames, rec_frames[position], duration_ms)
-
-
-def _even_map(reference_ms: int, duration_ms: int) -> TimeMap:
-    frames = np.arange(max(1, reference_ms // HOP_MS), dtype=np.int64)
-    rec = frames * duration_ms // max(1, len(frames))
-    return TimeMap(frames * HOP_MS, rec, np.minimum(rec + HOP_MS, duration_ms), duration_ms)
-
-
-def _anchors(ref_frames: IntArray, rec_frames: IntArray, duration_ms: int) -> TimeMap:
-    """Anchor per distinct reference frame, from matched (reference, recording) frame pairs
-    sorted by reference frame."""
-    starts = np.flatnonzero(np.diff(ref_frames, prepend=-1))
-    first = rec_frames[starts]
-    last = np.maximum.reduceat(rec_frames, starts)
-    return TimeMap(
-        reference_ms=ref_frames[starts] * HOP_MS,
-        first_ms=first * HOP_MS,
-        end_ms=np.minimum((last + 1) * HOP_MS, duration_ms),
-        duration_ms=duration_ms,
-    )
-
-
-def _result(
-    reference: Reference,
-    time_map: TimeMap,
-    confidence: float,
-    method: AlignmentMethod,
-    warnings: list[str],
+def _snapped_warp(
+    reference: Reference, warped: Warp, speech: BoolArray, duration: int
 ) -> AlignmentResult:
-    starts = time_map.many([s.start_ms for s in reference.sentences])
-    ends = time_map.many([s.end_ms for s in reference.sentences])
+    """Sentence starts at the pauses nearest the warp's estimates (where one fits), ends at
+    the last speech before the next start; words mapped through the warp, then stretched with
+    their sentence onto its new span."""
+    ref = reference.sentences
+    expected = [max(1, s.duration_ms) for s in ref]
+    estimates = warped.time_map.many([s.start_ms for s in ref])
+    starts = snap_to_pauses(speech, expected, [int(e) for e in estimates])
+    ends = _ends(starts, speech, duration)
+    mapped_starts = warped.time_map.many([s.start_ms for s in ref])
+    mapped_ends = warped.time_map.many([s.end_ms for s in ref])
+    timings = []
+    for k, sentence in enumerate(ref):
+        old = (int(mapped_starts[k]), max(int(mapped_ends[k]), int(mapped_starts[k]) + 1))
+        new = (starts[k], ends[k])
+        spans = [
+            (_stretch(int(a), old, new), _stretch(int(b), old, new))
+            for a, b in zip(warped.time_map.many([w.start_ms for w in sentence.words]),
+                            warped.time_map.many([w.end_ms for w in sentence.words]), strict=True)
+        ]  # fmt: skip
+        words = [w.text for w in sentence.words]
+        timings.append(_timing(Sentence(sentence.index, sentence.text), words, spans,
+                               estimated=sentence.words_estimated, span=new))  # fmt: skip
+    confidence = round(warped.confidence, 3)
+    return AlignmentResult(_tidy(timings, duration), confidence, AlignmentMethod.DTW, (), duration)
+
+
+def _stretch(t: int, old: Span, new: Span) -> int:
+    return new[0] + (t - old[0]) * (new[1] - new[0]) // (old[1] - old[0])
+
+
+# --- fallbacks ----------------------------------------------------------------------------------
+
+
+def _by_pauses(  # noqa: PLR0917 (the sentences, and what is known of the recording)
+    sentences: Sequence[Sentence],
+    expected: Sequence[float],
+    speech: BoolArray,
+    duration: int,
+    confidence: float,
+    why: str,
+) -> AlignmentResult:
+    """Sentences at the recording's pauses by their expected lengths (the pause programme),
+    words spread over each sentence's speech by their length, with a warning saying `why`."""
+    starts = snap_to_pauses(speech, expected)
+    ends = _ends(starts, speech, duration)
+    timings = []
+    for sentence, start, end in zip(sentences, starts, ends, strict=True):
+        words = split_words(sentence.text)
+        spans = spread_over_speech([_letters(w) for w in words], (start, end), speech)
+        timings.append(_timing(sentence, words, spans, estimated=True))
+    warning = f"{why}: subtitles are placed at its pauses by sentence length, not aligned to it"
     return AlignmentResult(
-        sentences=_tidy(reference.sentences, starts, ends, time_map),
-        confidence=round(confidence, 3),
-        method=method,
-        warnings=tuple(warnings),
-        duration_ms=time_map.duration_ms,
-        time_map=time_map,
-        reference=reference.sentences,
+        _tidy(timings, duration), round(max(0.0, confidence), 3), AlignmentMethod.PAUSES,
+        (warning,), duration,
+    )  # fmt: skip
+
+
+def _evenly(sentences: Sequence[Sentence], duration: int) -> AlignmentResult:
+    count = max(1, len(sentences))
+    timings = []
+    for k, sentence in enumerate(sentences):
+        span = (k * duration // count, (k + 1) * duration // count)
+        words = split_words(sentence.text)
+        starts = [
+            span[0] + (span[1] - span[0]) * n // max(1, len(words)) for n in range(len(words))
+        ]
+        spans = list(zip(starts, [*starts[1:], span[1]], strict=True))
+        timings.append(_timing(sentence, words, spans, estimated=True, span=span))
+    warning = (
+        "no speech found in the voiceover: subtitles are spread evenly over it, not aligned to it"
+    )
+    return AlignmentResult(
+        _tidy(timings, duration), 0.0, AlignmentMethod.EVEN, (warning,), duration
     )
 
 
-def _tidy(
-    sentences: Sequence[SentenceTiming], starts: IntArray, ends: IntArray, time_map: TimeMap
-) -> tuple[SentenceTiming, ...]:
+# --- times into captions ------------------------------------------------------------------------
+
+
+def _ends(starts: Sequence[int], speech: BoolArray, duration: int) -> list[int]:
+    """Each sentence ends where the speech before the next start ends (plus the tail)."""
+    spoken = np.flatnonzero(speech)
+    ends = []
+    for k, start in enumerate(starts):
+        limit = starts[k + 1] if k + 1 < len(starts) else duration
+        before = spoken[(spoken * HOP_MS >= start) & (spoken * HOP_MS < limit)]
+        end = int(before[-1] + 1) * HOP_MS + SENTENCE_TAIL_MS if len(before) else limit
+        ends.append(min(end, limit, duration))
+    return ends
+
+
+def _timing(
+    sentence: Sentence,
+    words: Sequence[str],
+    spans: Sequence[Span],
+    *,
+    estimated: bool,
+    span: Span | None = None,
+) -> SentenceTiming:
+    """A sentence from its words' spans: from its first word to its last (plus the tail)."""
+    if span is None:
+        span = (spans[0][0], spans[-1][1] + SENTENCE_TAIL_MS) if spans else (0, 0)
+    return SentenceTiming(
+        index=sentence.index,
+        text=sentence.text,
+        start_ms=span[0],
+        end_ms=span[1],
+        words=tuple(WordTiming(w, a, b) for w, (a, b) in zip(words, spans, strict=True)),
+        words_estimated=estimated,
+    )
+
+
+def _tidy(sentences: Sequence[SentenceTiming], duration_ms: int) -> tuple[SentenceTiming, ...]:
     """Captions in order, each at least MIN_CAPTION_MS long where room allows, none overlapping
-    the next; their words mapped the same way and kept inside them."""
-    duration_ms = time_map.duration_ms
-    starts = np.maximum.accumulate(np.clip(starts, 0, duration_ms))
+    the next; their words in order and kept inside them."""
+    starts = np.maximum.accumulate(np.clip([s.start_ms for s in sentences], 0, duration_ms))
     following = np.append(starts[1:], duration_ms)
+    ends = np.clip([s.end_ms for s in sentences], 0, duration_ms)
     ends = np.minimum(np.maximum(ends, starts + MIN_CAPTION_MS), following)
     ends = np.maximum(ends, starts)
     return tuple(
-        SentenceTiming(
-            index=s.index,
-            text=s.text,
-            start_ms=int(b),
-            end_ms=int(e),
-            words=_mapped_words(s.words, time_map, int(b), int(e)),
-            words_estimated=s.words_estimated,
+        dataclasses.replace(
+            s, start_ms=int(b), end_ms=int(e), words=_kept_inside(s.words, int(b), int(e))
         )
         for s, b, e in zip(sentences, starts, ends, strict=True)
     )
 
 
-def _mapped_words(
-    words: Sequence[WordTiming], time_map: TimeMap, start_ms: int, end_ms: int
-) -> tuple[WordTiming, ...]:
-    """Reference word times in the recording, in order, inside their sentence's span."""
+def _kept_inside(words: Sequence[WordTiming], start_ms: int, end_ms: int) -> tuple[WordTiming, ...]:
     if not words:
         return ()
-    firsts = np.maximum.accumulate(
-        np.clip(time_map.many([w.start_ms for w in words]), start_ms, end_ms)
-    )
-    lasts = np.clip(time_map.many([w.end_ms for w in words]), firsts, end_ms)
+    firsts = np.maximum.accumulate(np.clip([w.start_ms for w in words], start_ms, end_ms))
+    lasts = np.clip([w.end_ms for w in words], firsts, end_ms)
     lasts = np.minimum(lasts, np.append(firsts[1:], end_ms))
     return tuple(
         WordTiming(w.text, int(a), int(b)) for w, a, b in zip(words, firsts, lasts, strict=True)
     )
+
+
+def _letters(word: str) -> int:
+    return max(1, sum(ch.isalnum() for ch in word))
+
+
+def _align_progress(on_progress: ProgressCallback | None) -> Callable[[float], None]:
+    def report(fraction: float) -> None:
+        if on_progress:
+            on_progress(Progress(Stage.ALIGN, min(1.0, fraction)))
+
+    return report
+
+
+def _logged(recording: Path, result: AlignmentResult) -> AlignmentResult:
+    for warning in result.warnings:
+        log.warning("voiceover %s: %s", recording.name, warning)
+    return result

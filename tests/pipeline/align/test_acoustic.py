@@ -1,0 +1,83 @@
+"""The acoustic aligner's parts, and a narrator who does not read the script exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.corpus import SCRIPT, sentences_of
+from tests.recordings import espeak_speaker, human_pauses, make_recording
+from videorender.pipeline.align.acoustic import (
+    MIN_CONFIDENCE,
+    WordAlignment,
+    _units,
+    fill_gaps,
+)
+from videorender.pipeline.align.features import HOP_MS
+from videorender.pipeline.align.voiceover import AlignmentMethod, align_english
+from videorender.pipeline.script import Sentence
+
+
+def _alignment(
+    starts: list[int | None], ends: list[int | None], score: float = -1.5
+) -> WordAlignment:
+    return WordAlignment(tuple(starts), tuple(ends), score, 1000, len(starts), 1, 0)
+
+
+def test_unplaced_words_are_laid_over_the_speech_between_their_neighbours() -> None:
+    speech = np.zeros(300, dtype=bool)  # 6 s
+    speech[50:100] = speech[150:200] = True  # speech 1-2 s and 3-4 s
+    found = _alignment([1000, None, None, 3500], [1400, None, None, 4000])
+    starts, ends = fill_gaps(found, [1, 6, 5, 1], speech)
+    # The gap 1.4-3.5 s holds 1100 ms of speech: 600 ms at 1.4-2.0 s, 500 ms at 3.0-3.5 s.
+    # The words get 600 and 500 ms of it; the second starts where speech resumes.
+    assert starts == [1000, 1400, 3000, 3500] and ends == [1400, 3000, 3500, 4000]
+    starts, _ = fill_gaps(found, [1, 1, 1, 1], speech)
+    assert starts[2] == 1940  # 550 ms of speech after 1.4 s (on the 20 ms grid)
+
+
+def test_unplaced_words_at_the_edges_use_the_first_and_last_speech() -> None:
+    speech = np.zeros(300, dtype=bool)
+    speech[50:250] = True  # 1-5 s
+    found = _alignment([None, 2000, None], [None, 2500, None])
+    starts, ends = fill_gaps(found, [1, 1, 1], speech)
+    assert (starts, ends) == ([1000, 2000, 2500], [2000, 2500, 5000])
+
+
+def test_confidence_is_the_lesser_of_fit_and_words_placed() -> None:
+    assert _alignment([0, 10], [10, 20], score=-1.0).confidence == 1.0
+    assert _alignment([0, 10], [10, 20], score=-4.0).confidence == 0.0
+    assert _alignment([0, 10], [10, 20], score=-2.5).confidence == pytest.approx(0.5)
+    half = _alignment([0, None, None, 10], [10, None, None, 20], score=-1.0)
+    assert half.confidence == 0.0  # half of the words placed
+    assert _alignment([], [], score=-1.0).confidence == 0.0
+    assert 0 < MIN_CONFIDENCE < 1
+
+
+def test_decoded_words_map_back_to_the_text_with_skipped_sentences() -> None:
+    keys = "the keeper slept . the gulls sang . the sea rose".split()
+    sentence_starts = [0, 4, 8, len(keys)]
+    assert _units(keys, ["keeper", "slept"], [0, 1], sentence_starts) == [1, 2]
+    # "the gulls sang ." skipped: from the start of sentence 2 to the first word of sentence 3.
+    assert _units(keys, [".", "the", "sea"], [3], sentence_starts) == [3, 8, 9]
+    assert _units(keys, ["the", "sea"], [4], sentence_starts) == [8, 9]
+    assert _units(keys, ["gulls", "rose"], [5], sentence_starts) is None
+
+
+def test_a_skipped_sentence_leaves_the_others_aligned(tmp_path: Path) -> None:
+    texts = sentences_of(SCRIPT)
+    said = texts[:4] + texts[5:]  # the narrator skipped the fifth sentence
+    recording = make_recording(
+        said, espeak_speaker(165, "en-gb+m3"), tmp_path / "skip.wav",
+        pauses_ms=human_pauses(len(said) - 1),
+    )  # fmt: skip
+    sentences = [Sentence(i, t) for i, t in enumerate(texts)]
+    result = align_english(sentences, recording.path, workdir=tmp_path, timeout_s=120)
+    assert result.method is AlignmentMethod.ACOUSTIC
+    got = [s.start_ms for k, s in enumerate(result.sentences) if k != 4]
+    errors = np.abs(np.array(got) - recording.starts_ms)
+    assert errors.max() <= 100, errors  # measured: 35 ms at worst
+    # The skipped sentence sits between its neighbours, not over them.
+    assert result.sentences[3].end_ms <= result.sentences[4].start_ms + 2 * HOP_MS
