@@ -120,29 +120,9 @@ function setupMedia(fieldset) {
     const chosen = file.files[0];
     if (!chosen) return;
     clearErrors();
-    const form = new FormData();
-    form.append("kind", kind);
-    form.append("file", chosen, chosen.name);
-    const request = new XMLHttpRequest();
-    request.open("POST", "/uploads");
-    for (const [name, value] of Object.entries(studio.headers())) request.setRequestHeader(name, value);
-    bar.hidden = false;
-    bar.value = 0;
     state.textContent = `Uploading ${chosen.name}…`;
-    $("render").disabled = true;
-    request.upload.onprogress = (event) => {
-      if (event.lengthComputable) bar.value = Math.round((100 * event.loaded) / event.total);
-    };
-    request.onloadend = () => {
-      $("render").disabled = false;
-      bar.hidden = true;
-      let body = null;
-      try {
-        body = JSON.parse(request.responseText);
-      } catch (err) {
-        body = null;
-      }
-      if (request.status === 201 && body) {
+    upload(chosen, kind, bar, $("render"), (status, body) => {
+      if (status === 201 && body) {
         hidden.value = body.url;
         clear.hidden = false;
         state.textContent = `Uploaded ${chosen.name} · ${body.duration_seconds.toFixed(1)} s`;
@@ -150,15 +130,8 @@ function setupMedia(fieldset) {
       }
       file.value = "";
       state.textContent = nothing;
-      const message =
-        request.status === 0
-          ? "the upload did not reach the service"
-          : request.status === 413
-            ? "the file is over the service's size limit"
-            : studio.problems(body)[0].message;
-      showError(key, message);
-    };
-    request.send(form);
+      showError(key, uploadProblem(status, body));
+    });
   });
 }
 
@@ -192,31 +165,10 @@ function uploadScene() {
   if (!chosen) return;
   clearErrors();
   sceneUpload = null;
-  const form = new FormData();
-  form.append("kind", "scene");
-  form.append("file", chosen, chosen.name);
-  const request = new XMLHttpRequest();
-  request.open("POST", "/uploads");
-  for (const [name, value] of Object.entries(studio.headers())) request.setRequestHeader(name, value);
-  const bar = $("scene_progress");
   const state = $("scene_state");
-  bar.hidden = false;
-  bar.value = 0;
   state.textContent = `Uploading ${chosen.name}…`;
-  $("insert-scene").disabled = true;
-  request.upload.onprogress = (event) => {
-    if (event.lengthComputable) bar.value = Math.round((100 * event.loaded) / event.total);
-  };
-  request.onloadend = () => {
-    $("insert-scene").disabled = false;
-    bar.hidden = true;
-    let body = null;
-    try {
-      body = JSON.parse(request.responseText);
-    } catch (err) {
-      body = null;
-    }
-    if (request.status === 201 && body) {
+  upload(chosen, "scene", $("scene_progress"), $("insert-scene"), (status, body) => {
+    if (status === 201 && body) {
       const image = body.duration_seconds === 0;
       sceneUpload = { url: body.url, image };
       $("scene_motion_field").hidden = !image; // a clip plays as it is
@@ -227,15 +179,43 @@ function uploadScene() {
     }
     $("scene_file").value = "";
     state.textContent = SCENE_HINT;
-    const message =
-      request.status === 0
-        ? "the upload did not reach the service"
-        : request.status === 413
-          ? "the file is over the service's size limit"
-          : studio.problems(body)[0].message;
-    showError("scene", message);
+    showError("scene", uploadProblem(status, body));
+  });
+}
+
+// POST /uploads with a progress bar; `busy` (a button) is disabled meanwhile. `done` gets the
+// HTTP status (0: the service was not reached) and the JSON body, or null.
+function upload(chosen, kind, bar, busy, done) {
+  const form = new FormData();
+  form.append("kind", kind);
+  form.append("file", chosen, chosen.name);
+  const request = new XMLHttpRequest();
+  request.open("POST", "/uploads");
+  for (const [name, value] of Object.entries(studio.headers())) request.setRequestHeader(name, value);
+  bar.hidden = false;
+  bar.value = 0;
+  busy.disabled = true;
+  request.upload.onprogress = (event) => {
+    if (event.lengthComputable) bar.value = Math.round((100 * event.loaded) / event.total);
+  };
+  request.onloadend = () => {
+    busy.disabled = false;
+    bar.hidden = true;
+    let body = null;
+    try {
+      body = JSON.parse(request.responseText);
+    } catch (err) {
+      body = null;
+    }
+    done(request.status, body);
   };
   request.send(form);
+}
+
+function uploadProblem(status, body) {
+  if (status === 0) return "the upload did not reach the service";
+  if (status === 413) return "the file is over the service's size limit";
+  return studio.problems(body)[0].message;
 }
 
 function insertScene() {
