@@ -284,21 +284,17 @@ class S3Storage:
     def fetch(self, location: str, dest: Path, *, max_bytes: int, field: str) -> None:
         self.check_input(location, field)
         bucket, key = parse_location(location, field)
-        try:
-            self._call(
-                f"read {field} {location}",
-                lambda: self._download(bucket, key, dest, max_bytes, field),
-            )
-        except BaseException:
-            dest.unlink(missing_ok=True)
-            raise
+        self._copy_object(bucket, key, dest, max_bytes, field)
 
     def read(self, key: str, dest: Path, *, max_bytes: int, field: str) -> None:
-        bucket, object_key = self.config.bucket, self.object_key(key)
+        self._copy_object(self.config.bucket, self.object_key(key), dest, max_bytes, field)
+
+    def _copy_object(self, bucket: str, key: str, dest: Path, max_bytes: int, field: str) -> None:
+        """Download with retries; nothing is left at `dest` when it fails."""
         try:
             self._call(
-                f"read {field} {object_key}",
-                lambda: self._download(bucket, object_key, dest, max_bytes, field),
+                f"read {field} s3://{bucket}/{key}",
+                lambda: self._download(bucket, key, dest, max_bytes, field),
             )
         except BaseException:
             dest.unlink(missing_ok=True)
