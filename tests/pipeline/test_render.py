@@ -194,6 +194,27 @@ def test_unusable_media_is_refused_before_any_work(
     assert not settings.tts_cache_dir.exists()  # refused before any speech was made
 
 
+@pytest.mark.parametrize(
+    ("base", "music", "message"),
+    [
+        ("not_media", "silent_video", "base video 'not_media.mp4'"),  # both bad: base first
+        ("base_long", "not_media", "background music 'not_media.mp4'"),
+        ("audio_only", "music", "base video 'audio_only.m4a' has no video stream"),
+    ],
+)
+def test_inputs_checked_side_by_side_report_the_base_video_first(
+    media: Media, base: str, music: str, message: str
+) -> None:
+    with pytest.raises(MediaError, match=message.replace("(", r"\(")):
+        check_inputs(getattr(media, base), getattr(media, music))
+
+
+def test_checked_inputs_describe_both_files(media: Media) -> None:
+    inputs = check_inputs(media.base_long, media.music)
+    assert inputs.base_info is not None and inputs.base_info.has_video
+    assert inputs.music == media.music
+
+
 def test_bad_script_fails_cleanly(settings: Settings, tmp_path: Path, private_tmp: Path) -> None:
     with pytest.raises(ScriptError):
         render(RenderJob("   ", tmp_path / "out"), settings.pipeline_config())

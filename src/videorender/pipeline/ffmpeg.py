@@ -207,8 +207,9 @@ def _media_info(data: dict[str, object], path: Path, what: str) -> MediaInfo:
     )
     if seconds <= 0:
         raise MediaError(f"{what} {path.name!r} has no duration (truncated or empty?)", what)
+    has_audio = any(s.get("codec_type") == "audio" for s in streams)
     if video is None:
-        return MediaInfo(duration_ms=round(seconds * 1000))
+        return MediaInfo(duration_ms=round(seconds * 1000), has_audio=has_audio)
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if _rotation(video) in (90, 270):
         width, height = height, width
@@ -217,17 +218,8 @@ def _media_info(data: dict[str, object], path: Path, what: str) -> MediaInfo:
         width=width or None,
         height=height or None,
         fps=_frame_rate(str(video.get("avg_frame_rate") or video.get("r_frame_rate") or "")),
+        has_audio=has_audio,
     )
-
-
-def has_audio_stream(path: Path, timeout_s: float = 60) -> bool:
-    """Whether ffprobe finds at least one audio stream in `path`."""
-    result = subprocess.run(
-        [FFPROBE, "-v", "error", "-select_streams", "a", "-show_entries", "stream=index",
-         "-of", "csv=p=0", str(path)],
-        capture_output=True, text=True, timeout=timeout_s, check=False,
-    )  # fmt: skip
-    return result.returncode == 0 and bool(result.stdout.strip())
 
 
 def last_packet_seconds(path: Path, from_s: float, timeout_s: float = 60) -> float | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,30 +46,39 @@ class MediaInputs:
 def check_inputs(
     base_video: Path | None, music: Path | None, limits: MediaLimits | None = None
 ) -> MediaInputs:
-    """Probe the caller's media before any work is spent on it.
+    """Probe the caller's media before any work is spent on it (the inputs side by side: each
+    check mostly waits on ffprobe).
 
     Raises:
         MediaError: naming the input that is not media, is truncated, lacks its stream, or is
-            over a limit (frame size, duration).
+            over a limit (frame size, duration); the base video's error first.
     """
     limits = limits or MediaLimits()
-    base_info = None
-    if base_video is not None:
-        base_info = checked_media(base_video, "base video", limits.max_seconds)
-        if not base_info.has_video:
-            raise MediaError(f"base video {base_video.name!r} has no video stream", "base video")
-        size = base_info.size
-        if size is not None and max(size.width, size.height) > limits.max_side:
-            raise MediaError(
-                f"base video {base_video.name!r} is {size}; the limit is {limits.max_side} "
-                "pixels a side",
-                "base video",
-            )
-    if music is not None:
-        checked_media(music, "background music", limits.max_seconds)
-        if not ffmpeg.has_audio_stream(music):
-            raise MediaError(f"background music {music.name!r} has no audio stream", "music")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        base_check = pool.submit(_checked_base_video, base_video, limits) if base_video else None
+        music_check = pool.submit(_checked_music, music, limits) if music else None
+        base_info = base_check.result() if base_check else None
+        if music_check:
+            music_check.result()
     return MediaInputs(base_video=base_video, base_info=base_info, music=music)
+
+
+def _checked_base_video(path: Path, limits: MediaLimits) -> MediaInfo:
+    info = checked_media(path, "base video", limits.max_seconds)
+    if not info.has_video:
+        raise MediaError(f"base video {path.name!r} has no video stream", "base video")
+    size = info.size
+    if size is not None and max(size.width, size.height) > limits.max_side:
+        raise MediaError(
+            f"base video {path.name!r} is {size}; the limit is {limits.max_side} pixels a side",
+            "base video",
+        )
+    return info
+
+
+def _checked_music(path: Path, limits: MediaLimits) -> None:
+    if not checked_media(path, "background music", limits.max_seconds).has_audio:
+        raise MediaError(f"background music {path.name!r} has no audio stream", "music")
 
 
 def checked_media(

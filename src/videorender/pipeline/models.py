@@ -142,6 +142,7 @@ class MediaInfo:
     width: int | None = None
     height: int | None = None
     fps: float | None = None
+    has_audio: bool = False
 
     @property
     def has_video(self) -> bool:

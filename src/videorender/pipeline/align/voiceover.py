@@ -28,7 +28,6 @@ import numpy as np
 import numpy.typing as npt
 
 from videorender.errors import MediaError
-from videorender.pipeline import ffmpeg
 from videorender.pipeline.align.acoustic import MIN_CONFIDENCE as MIN_ACOUSTIC_CONFIDENCE
 from videorender.pipeline.align.acoustic import align_words, fill_gaps
 from videorender.pipeline.align.features import (
@@ -140,8 +139,7 @@ def check_voiceover(recording: Path, limits: MediaLimits | None = None) -> None:
             MAX_VOICEOVER_SECONDS, or has no audio stream.
     """
     limits = limits or MediaLimits()
-    checked_media(recording, "voiceover", limits.max_voiceover_seconds)
-    if not ffmpeg.has_audio_stream(recording):
+    if not checked_media(recording, "voiceover", limits.max_voiceover_seconds).has_audio:
         raise MediaError(f"voiceover {recording.name!r} has no audio stream", "voiceover")
 
 
