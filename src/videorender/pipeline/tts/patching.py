@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Edits the model in place to add the duration output; raises ValueError if it cannot.
-Patch = Callable[["onnx.ModelProto"], None]
+# Edits the model in place (returning None) or returns a new one made from it; raises
+# ValueError if it cannot.
+Patch = Callable[["onnx.ModelProto"], "onnx.ModelProto | None"]
 
 
 def patched_model(source: Path, cache_dir: Path, tag: str, patch: Patch) -> Path | bytes:
@@ -46,7 +47,7 @@ def patched_model(source: Path, cache_dir: Path, tag: str, patch: Patch) -> Path
     import onnx  # noqa: PLC0415
 
     model = onnx.load(str(source))
-    patch(model)
+    model = patch(model) or model
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
