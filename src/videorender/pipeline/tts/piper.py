@@ -138,6 +138,12 @@ def _session_options(threads: int, mem_arena: bool) -> onnxruntime.SessionOption
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    # ONNX Runtime's worker threads spin between operators by default: on a busy 2-core box
+    # two spinning threads took 1.7x the CPU of one for the same speech and were slower;
+    # waiting instead, two threads cost ~15 % more CPU than one and finish sooner
+    # (docs/benchmarks.md, "Piper alone").
+    if threads > 1:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     # With ONNX Runtime's arena each sentence reuses the blocks of the last; without it
     # glibc's heap fragments over a script: measured on 12 long sentences, a ~70 MB higher
     # peak and ~15 % more CPU. The arena is shrunk after every run, so it holds nothing
