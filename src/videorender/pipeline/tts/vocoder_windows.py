@@ -3,16 +3,19 @@
 Piper's model (VITS) turns phonemes into a latent track at ~86 frames a second (text encoder,
 duration predictor, flow: cheap), then a vocoder (HiFi-GAN) turns that track into samples,
 256 per frame. Nearly all of a run's memory is the vocoder's activations, in proportion to
-the frames it is given: ~200 MB for a 20-word sentence. The vocoder is a stack of
-convolutions, so each output sample depends on only a few frames either side (12 measured on
-the bundled voice; `OVERLAP_FRAMES` keeps a margin). So the model is split where the vocoder
-starts: the first part runs once over the whole sentence, as before (the same durations, so
-the same word timings), and the vocoder runs over windows of `WINDOW_FRAMES` frames with
+the frames it is given: ~180 MB for a 23-word sentence. The vocoder is a stack of
+convolutions, so each output sample depends on only a few frames either side: 12 measured on
+the bundled (medium) voice, ~13 by the arithmetic of the larger generator of Piper's "high"
+voices; `OVERLAP_FRAMES` keeps a margin. So the model is split where the vocoder starts: the
+first part runs once over the whole sentence, as before (the same durations, so the same word
+timings), and the vocoder runs over equal windows of at most `WINDOW_FRAMES` frames with
 `OVERLAP_FRAMES` of context on each side, whose middles are joined. The joined samples are
-those of one run (a rare sample differs by one step of 16 bits, -90 dBFS: the arithmetic
-is summed in another order for another length), so nothing is audible at a join and the word
-timings are the same; the activation peak becomes a window's (~1.7 s of speech) instead of
-the sentence's (docs/benchmarks.md).
+those of one run (none of the bench scripts' 5.2 million differed; the tests allow one step
+of 16 bits, as float sums made in another order could round a sample apart), so nothing is
+audible at a join; the activation peak becomes a window's (~1.7 s of speech) instead of the
+sentence's: J3's peak went from 353-356 to 290 MB (docs/benchmarks.md). A voice whose
+vocoder also reads a speaker embedding (multi-speaker) or is not named like Piper's exports is
+run whole, as before.
 """
 
 from __future__ import annotations
