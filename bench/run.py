@@ -266,7 +266,8 @@ def _settings_summary(settings: Settings) -> dict[str, object]:
         "VIDEO_CRF": settings.video_crf,
         "FFMPEG_THREADS": settings.ffmpeg_threads,
         "FFMPEG_LOOKAHEAD": settings.ffmpeg_lookahead,
-        "PIPER_THREADS": settings.piper_threads,
+        # `auto` resolved as the bench's renders resolve it (the CLI's one job: every core).
+        "PIPER_THREADS": f"{settings.piper_threads} ({settings.speech_threads})",
         "PIPER_MEM_ARENA": settings.piper_mem_arena,
         "TTS_KEEP_LOADED": settings.tts_keep_loaded,
     }

@@ -19,6 +19,7 @@ def _variant(**env: str) -> Variant:
 VARIANTS: tuple[Variant, ...] = (
     Variant("defaults"),
     _variant(PIPER_MEM_ARENA="false"),
+    _variant(PIPER_THREADS="1"),
     _variant(PIPER_THREADS="2"),
     _variant(FFMPEG_THREADS="1"),
     _variant(FFMPEG_LOOKAHEAD="10"),

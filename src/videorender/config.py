@@ -20,6 +20,22 @@ from videorender.pipeline.models import Encoder
 from videorender.pipeline.stage_config import PipelineConfig, RenderConfig, TTSConfig
 
 
+def usable_cores() -> int:
+    """The CPUs this process may run on: its affinity, capped by a cgroup v2 CPU quota (a
+    container started with `--cpus`)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text(encoding="ascii").split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, int(quota) // int(period)))
+    except (OSError, ValueError):  # no cgroup v2 quota to read
+        pass
+    return max(1, cores)
+
+
 def _default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "videorender"
@@ -44,8 +60,13 @@ class Settings(BaseSettings):
     piper_config_path: Path | None = Field(
         default=None, description="Piper voice .onnx.json; default: model path + '.json'."
     )
-    # One ONNX Runtime thread measured faster than two on a loaded 2-core box (FIELD-NOTES).
-    piper_threads: int = Field(default=1, ge=1, le=64)
+    # ONNX Runtime threads for Piper. `auto`: every core this process may use where speech
+    # runs alone (the CLI's one job, a worker running one job at a time), else 1, so that a
+    # voice never competes with other jobs' encodes for the cores (docs/benchmarks.md).
+    piper_threads: int | Literal["auto"] = Field(
+        default="auto",
+        description="ONNX Runtime threads for Piper: a number (1-64), or auto.",
+    )
     # ONNX Runtime's memory arena, shrunk after every sentence: on peaks ~70 MB lower than off
     # (glibc's heap fragments across sentences) and holds nothing between them.
     piper_mem_arena: bool = True
@@ -235,6 +256,20 @@ class Settings(BaseSettings):
             return field.get_default(call_default_factory=True)
         return value
 
+    @field_validator("piper_threads", mode="before")
+    @classmethod
+    def _threads(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            if value == "auto":
+                return value
+            if not value.isdigit():
+                raise ValueError(f"a number of threads (1-64) or auto, not {value!r}")
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and not 1 <= value <= 64:
+            raise ValueError(f"a number of threads from 1 to 64 (or auto), not {value}")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _uppercase_level(cls, value: object) -> object:
@@ -250,6 +285,16 @@ class Settings(BaseSettings):
         """The job store's SQLAlchemy URL."""
         return self.database_url or f"sqlite:///{(self.data_dir / 'jobs.db').resolve()}"
 
+    @property
+    def speech_threads(self) -> int:
+        """Piper's thread count: `PIPER_THREADS`, with `auto` resolved. Speech runs alone in
+        the CLI's one job (`TTS_KEEP_LOADED` unset: no service or batch has set it) and in a
+        worker that runs one job at a time (`MAX_CONCURRENT_JOBS=1`)."""
+        if isinstance(self.piper_threads, int):
+            return self.piper_threads
+        alone = self.tts_keep_loaded is None or self.max_concurrent_jobs == 1
+        return usable_cores() if alone else 1
+
     def pipeline_config(self) -> PipelineConfig:
         """The few values the pipeline's stages use, and nothing else of the settings."""
         return PipelineConfig(
@@ -257,7 +302,7 @@ class Settings(BaseSettings):
                 provider=self.tts_provider,
                 piper_model_path=self.piper_model_path,
                 piper_config_path=self.piper_config_path,
-                piper_threads=self.piper_threads,
+                piper_threads=self.speech_threads,
                 piper_mem_arena=self.piper_mem_arena,
                 kokoro_model_path=self.kokoro_model_path,
                 kokoro_voices_path=self.kokoro_voices_path,

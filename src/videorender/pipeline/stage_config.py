@@ -21,7 +21,7 @@ class TTSConfig:
     provider: str = "piper"
     piper_model_path: Path | None = None  # None: the bundled voice
     piper_config_path: Path | None = None
-    piper_threads: int = 1
+    piper_threads: int = 1  # PIPER_THREADS with `auto` resolved (`Settings.speech_threads`)
     piper_mem_arena: bool = True
     kokoro_model_path: Path | None = None
     kokoro_voices_path: Path | None = None

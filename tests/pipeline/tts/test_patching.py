@@ -72,3 +72,29 @@ def test_a_model_without_the_tensor_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="0 candidate duration tensors"):
         add_duration_output(model)
+
+
+def test_a_refused_patch_is_remembered(tmp_path: Path) -> None:
+    source = tmp_path / "model.onnx"
+    onnx.save(
+        helper.make_model(
+            helper.make_graph(
+                [helper.make_node("Relu", ["x"], ["y"])],
+                "plain",
+                [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])],
+            )
+        ),
+        str(source),
+    )
+    calls = []
+
+    def patch(model: onnx.ModelProto) -> None:
+        calls.append(model)
+        add_duration_output(model)
+
+    for _ in range(2):
+        with pytest.raises(ValueError, match="0 candidate duration tensors"):
+            patched_model(source, tmp_path / "cache", "duration", patch)
+    assert len(calls) == 1  # the second load knew without parsing the model
+    assert [p.suffix for p in (tmp_path / "cache").iterdir()] == [".refused"]

@@ -1,14 +1,17 @@
-"""Patched copies of ONNX voice models that also output their phoneme durations.
+"""Patched copies of ONNX voice models that also output their phoneme durations (and, for
+Piper, the model cut in two where its vocoder starts: `vocoder_windows.py`).
 
 Both engines compute how many frames each phoneme lasts, but their published models do not
 output it. Marking that tensor as a graph output gives word timings from the same run as the
 audio at no extra cost. The user's file is never modified: the patched copy is written once
 into the cache folder (keyed by the source's path, size and modification time) and reused
-by every later load. Where the cache cannot be written, the patched model is kept in memory.
+by every later load; a model the patch cannot be applied to is remembered there too. Where the
+cache cannot be written, the patched model is kept in memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -22,8 +25,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Edits the model in place to add the duration output; raises ValueError if it cannot.
-Patch = Callable[["onnx.ModelProto"], None]
+# Edits the model in place (returning None) or returns a new one made from it; raises
+# ValueError if it cannot.
+Patch = Callable[["onnx.ModelProto"], "onnx.ModelProto | None"]
 
 
 def patched_model(source: Path, cache_dir: Path, tag: str, patch: Patch) -> Path | bytes:
@@ -31,7 +35,8 @@ def patched_model(source: Path, cache_dir: Path, tag: str, patch: Patch) -> Path
     as bytes if it cannot be cached.
 
     Raises:
-        ValueError: `patch` found nothing to expose in this model.
+        ValueError: `patch` cannot be applied to this model (remembered in the cache, so that
+            later loads do not parse the model again to find out).
         OSError: `source` cannot be read.
     """
     stat = source.stat()
@@ -39,14 +44,23 @@ def patched_model(source: Path, cache_dir: Path, tag: str, patch: Patch) -> Path
         f"{source.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\0{tag}".encode()
     ).hexdigest()[:16]
     target = cache_dir / f"{source.stem}.{tag}.{key}.onnx"
+    refused = target.with_suffix(".refused")
     if target.is_file():
         return target
+    if refused.is_file():
+        raise ValueError(refused.read_text(encoding="utf-8", errors="replace"))
     # Imported only to patch: `onnx` adds ~20 MB to every process that imports it, and once
     # the patched copy is cached no process needs it.
     import onnx  # noqa: PLC0415
 
     model = onnx.load(str(source))
-    patch(model)
+    try:
+        model = patch(model) or model
+    except ValueError as exc:
+        with contextlib.suppress(OSError):  # unremembered, it is only found out again
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            refused.write_text(str(exc), encoding="utf-8")
+        raise
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")

@@ -1,7 +1,8 @@
 """Piper, in-process through the `piper-tts` package (no binary, no subprocess).
 
 The voice is loaded from a patched copy of its model that also outputs how many samples each
-phoneme lasts (`patching.py`), so every sentence comes with its word spans.
+phoneme lasts (`patching.py`), so every sentence comes with its word spans, split in two so
+that its vocoder runs over windows of a sentence, not all of it at once (`vocoder_windows.py`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from videorender.errors import ConfigError, JobTimeoutError, TTSError
 from videorender.pipeline import deadline
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.patching import patched_model
+from videorender.pipeline.tts.vocoder_windows import (
+    WINDOW_FRAMES,
+    WindowedSession,
+    front_part,
+    vocoder_part,
+)
 from videorender.pipeline.tts.word_spans import VERSION as ALIGNMENT_VERSION
 from videorender.pipeline.tts.word_spans import TimedPhoneme, align_words
 from videorender.pipeline.word_split import split_words
@@ -50,27 +57,16 @@ class PiperEngine(TTSEngine):
         config_path: Path,
         threads: int,
         model_cache: Path | None = None,
+        *,
         mem_arena: bool = True,
+        window: int = WINDOW_FRAMES,
     ) -> None:
+        """`window`: frames the vocoder gets per run (`vocoder_windows.py`); 0 runs the whole
+        model at once (the figures in docs/benchmarks.md compare the two)."""
         try:
             config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
-            model = _aligned_model(model_path, model_cache) if model_cache else None
-            # PiperVoice.load takes no session options, so build the session here to set threads.
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-            # With ONNX Runtime's arena each sentence reuses the blocks of the last; without
-            # it glibc's heap fragments over a script: measured on 12 long sentences, a
-            # ~70 MB higher peak and ~15 % more CPU. The arena is shrunk after every run, so
-            # it holds nothing between sentences or through the render (docs/benchmarks.md).
-            options.enable_cpu_mem_arena = mem_arena
-            # Pre-planned buffers for repeated shapes: Piper's shapes vary with every sentence,
-            # so they only added ~25 MB to the synthesis peak (same speed).
-            options.enable_mem_pattern = False
-            session = (_ShrinkingSession if mem_arena else onnxruntime.InferenceSession)(
-                model if model is not None else str(model_path),
-                sess_options=options,
-                providers=["CPUExecutionProvider"],
+            session, aligned = _open_session(
+                model_path, model_cache, _session_options(threads, mem_arena), mem_arena, window
             )
             voice = PiperVoice(session=session, config=config)
         except Exception as exc:  # onnxruntime and json raise many kinds for a bad file
@@ -80,7 +76,8 @@ class PiperEngine(TTSEngine):
             ) from exc
         self._voice = voice
         self._config = SynthesisConfig()
-        self._aligned = len(session.get_outputs()) > 1
+        self._aligned = aligned
+        self.threads = threads
         self.sample_rate = int(voice.config.sample_rate)
         stat = model_path.stat()
         self._identity = (
@@ -136,18 +133,84 @@ class PiperEngine(TTSEngine):
         return align_words(words, phonemes, stream) or ()
 
 
+def _session_options(threads: int, mem_arena: bool) -> onnxruntime.SessionOptions:
+    # PiperVoice.load takes no session options, so the sessions are built here.
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # ONNX Runtime's worker threads spin between operators by default: on a busy 2-core box
+    # two spinning threads took 1.7x the CPU of one for the same speech and were slower;
+    # waiting instead, two threads cost ~15 % more CPU than one and finish sooner
+    # (docs/benchmarks.md, "Piper alone").
+    if threads > 1:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # With ONNX Runtime's arena each sentence reuses the blocks of the last; without it
+    # glibc's heap fragments over a script: measured on 12 long sentences, a ~70 MB higher
+    # peak and ~15 % more CPU. The arena is shrunk after every run, so it holds nothing
+    # between sentences or through the render (docs/benchmarks.md).
+    options.enable_cpu_mem_arena = mem_arena
+    # Pre-planned buffers for repeated shapes: Piper's shapes vary with every sentence, so
+    # they only added ~25 MB to the synthesis peak (same speed).
+    options.enable_mem_pattern = False
+    return options
+
+
+def _shrink_options() -> onnxruntime.RunOptions:
+    """Run options that give the arena's free memory back after the run."""
+    options = onnxruntime.RunOptions()
+    options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+    return options
+
+
+def _open_session(
+    model_path: Path,
+    model_cache: Path | None,
+    options: onnxruntime.SessionOptions,
+    mem_arena: bool,
+    window: int,
+) -> tuple[Any, bool]:
+    """The session `PiperVoice` runs, and whether it gives phoneme durations: the model in
+    two parts with the vocoder run by windows where it can be split, else the whole model
+    (alignment-patched where it can be)."""
+    shrink = _shrink_options() if mem_arena else None
+    parts = _split_model(model_path, model_cache) if model_cache and window else None
+    if parts is not None:
+        front, vocoder = (
+            onnxruntime.InferenceSession(part, sess_options=options, providers=_CPU)
+            for part in parts
+        )
+        return WindowedSession(front, vocoder, shrink, window), True
+    model = _aligned_model(model_path, model_cache) if model_cache else None
+    session = (_ShrinkingSession if mem_arena else onnxruntime.InferenceSession)(
+        model if model is not None else str(model_path), sess_options=options, providers=_CPU
+    )
+    return session, len(session.get_outputs()) > 1
+
+
+_CPU = ["CPUExecutionProvider"]
+
+
 class _ShrinkingSession(onnxruntime.InferenceSession):  # type: ignore[misc]  # untyped
     """An inference session that gives its arena's free memory back after every run (Piper
     calls `run` with no options of its own)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._shrink = onnxruntime.RunOptions()
-        self._shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        self._shrink = _shrink_options()
 
     def run(self, output_names: Any, input_feed: Any, run_options: Any = None) -> list[Any]:
         outputs: list[Any] = super().run(output_names, input_feed, run_options or self._shrink)
         return outputs
+
+
+def _split_model(model_path: Path, cache: Path) -> tuple[str | bytes, str | bytes] | None:
+    try:
+        front = patched_model(model_path, cache, "front", _front_part)
+        vocoder = patched_model(model_path, cache, "vocoder", vocoder_part)
+    except ValueError as exc:  # not shaped like Piper's usual (single-speaker) exports
+        log.info("Piper voice %s is run whole: %s", model_path.name, exc)
+        return None
+    return _model_source(front), _model_source(vocoder)
 
 
 def _aligned_model(model_path: Path, cache: Path) -> str | bytes | None:
@@ -156,7 +219,18 @@ def _aligned_model(model_path: Path, cache: Path) -> str | bytes | None:
     except ValueError as exc:  # a voice exported without the durations tensor
         log.warning("Piper voice %s gives no word timings: %s", model_path.name, exc)
         return None
+    return _model_source(patched)
+
+
+def _model_source(patched: Path | bytes) -> str | bytes:
     return str(patched) if isinstance(patched, Path) else patched
+
+
+def _front_part(model: onnx.ModelProto) -> onnx.ModelProto:
+    # It imports `onnx`, needed only while patching (see patching.patched_model).
+    from piper.patch_voice_with_alignment import add_alignment_output  # noqa: PLC0415
+
+    return front_part(model, add_alignment_output(model))
 
 
 def _add_alignment(model: onnx.ModelProto) -> None:
@@ -206,7 +280,7 @@ def _load_piper(
             f"PIPER_CONFIG_PATH: voice config {config_path} does not exist "
             "(Piper needs the .onnx.json file beside the model)"
         )
-    return PiperEngine(model_path, config_path, threads, model_cache, mem_arena)
+    return PiperEngine(model_path, config_path, threads, model_cache, mem_arena=mem_arena)
 
 
 def unload_piper() -> None:
