@@ -279,6 +279,7 @@ def build_render_argv(plan: RenderPlan) -> list[str]:
     """One FFmpeg run: base video (or a background), subtitles burned in, voice mixed with
     ducked music, loudness normalised, H.264 + AAC in a fast-start MP4 of exact duration."""
     video_input, video_filter = _video_source(plan)
+    video_filter, thumbnail = _thumbnail_branch(video_filter, plan.thumbnail, plan.thumbnail_frame)
     graph = ";".join([video_filter, _audio_graph(plan, music_input=2, final=True)])
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
@@ -294,7 +295,19 @@ def build_render_argv(plan: RenderPlan) -> list[str]:
         "-movflags", "+faststart",
         "-progress", "pipe:1", "-nostats",
         str(plan.output),
+        *thumbnail,
     ]  # fmt: skip
+
+
+def _thumbnail_branch(chain: str, thumbnail: Path | None, frame: int) -> tuple[str, list[str]]:
+    """The video chain (ending in `[v]`) split so that its frame number `frame` also goes
+    to a JPEG: the thumbnail made from the frames being encoded, with no second decode. The
+    filter chain and the output's arguments; unchanged and none without a thumbnail."""
+    if thumbnail is None:
+        return chain, []
+    split = f",split=2[v][thumbsrc];[thumbsrc]trim=start_frame={frame}:end_frame={frame + 1}[thumb]"
+    output = ["-map", "[thumb]", "-frames:v", "1", "-q:v", "3", "-update", "1", str(thumbnail)]
+    return chain.removesuffix("[v]") + split, output
 
 
 def build_loudness_scan_argv(plan: RenderPlan) -> list[str]:

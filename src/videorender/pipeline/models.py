@@ -384,3 +384,6 @@ class RenderPlan:
     encoder: Encoder = field(default_factory=Encoder)
     # Scenes: the video arrives as raw frames on FFmpeg's stdin (see render.render_scenes).
     video_feed: bool = False
+    # The thumbnail as a second output of the run that encodes its frame (None: none made).
+    thumbnail: Path | None = None
+    thumbnail_frame: int = 0  # its frame number in the output

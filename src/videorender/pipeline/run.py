@@ -41,7 +41,7 @@ from videorender.pipeline.render import (
 from videorender.pipeline.scenes import Scene, scene_sentences, scene_timings, spoken_text
 from videorender.pipeline.script import Sentence, process_script
 from videorender.pipeline.stage_config import PipelineConfig, TTSConfig
-from videorender.pipeline.thumbnail import make_thumbnail
+from videorender.pipeline.thumbnail import finish_thumbnail
 from videorender.pipeline.tts import choose_job_voice, create_engine, unload_engines
 from videorender.pipeline.tts.cache import SpeechCache
 from videorender.pipeline.voice import synthesize_voice, write_word_timings
@@ -178,6 +178,7 @@ def render(
                 size=size,
                 config=config.render,
                 music_volume=job.options.music_volume,
+                thumbnail=work / THUMBNAIL_NAME,
             )
             timeout_s = config.render.ffmpeg_timeout_s
             if job.scenes:
@@ -188,7 +189,7 @@ def render(
             else:
                 render_video(plan, timeout_s=timeout_s, on_progress=clock.report)
         with clock.stage(Stage.THUMBNAIL):
-            thumbnail = make_thumbnail(
+            thumbnail = finish_thumbnail(
                 plan.output,
                 plan.duration_ms,
                 work / THUMBNAIL_NAME,
