@@ -142,6 +142,9 @@ class MediaInfo:
     width: int | None = None
     height: int | None = None
     fps: float | None = None
+    constant_rate: bool = False  # the video's nominal and average frame rates agree
+    has_audio: bool = False
+    frames: int | None = None  # the video stream's frame count, where the container says
 
     @property
     def has_video(self) -> bool:

@@ -112,7 +112,7 @@ def render_video(
     # The scans report the render at its start: no progress to show, but each report is a
     # point where a cancelled job stops (and its FFmpeg is killed).
     try:
-        gain = _loudness_gain(plan, timeout_s, on_scan=lambda _fraction: report(0.0))
+        gain = loudness_gain(plan, timeout_s, on_scan=lambda _fraction: report(0.0))
     except BaseException:
         if stdin is not None:
             os.close(stdin)
@@ -243,7 +243,7 @@ class _SegmentFeeder:
             os.close(self._fd)
 
 
-def _loudness_gain(
+def loudness_gain(
     plan: RenderPlan, timeout_s: float, on_scan: Callable[[float], None] | None = None
 ) -> float:
     """Measure the mix through the final gain and limiter, and correct the gain until the
