@@ -66,7 +66,8 @@ PLACEHOLDER = re.compile(r"\{([A-Z0-9_]+)\}")
 
 
 def _figures(results: Results) -> dict[str, str]:
-    """This run's figures by placeholder name: `{JOB}_RATIO` (ours / floor), `{JOB}_MOVIEPY`
+    """This run's figures by placeholder name: `{JOB}_RATIO` (ours / floor, wall),
+    `{JOB}_CPU_RATIO` (the same for CPU seconds), `{JOB}_MOVIEPY`
     (MoviePy / ours), `{JOB}_PEAK` (our peak MB), `{JOB}_WALL`, `{JOB}_TTS` (our TTS stage s),
     `{JOB}_FLOOR_SHARE` (floor wall / ours, %), `{JOB}_MOVIEPY_FLOOR` (MoviePy / floor),
     `{JOB}_FLOOR_PEAK`, `{JOB}_MOVIEPY_PEAK` and `GROWTH` (J4 vs J1 per video second)."""
@@ -78,6 +79,9 @@ def _figures(results: Results) -> dict[str, str]:
         moviepy = _med(results.runs(job, "moviepy"), "wall_s")
         figures |= {
             f"{job}_RATIO": _fmt(ours / floor, 2),
+            f"{job}_CPU_RATIO": _fmt(
+                _med(ours_runs, "cpu_s") / _med(results.runs(job, "floor"), "cpu_s"), 2
+            ),
             f"{job}_MOVIEPY": _fmt(moviepy / ours, 1),
             f"{job}_MOVIEPY_FLOOR": _fmt(moviepy / floor, 1),
             f"{job}_FLOOR_SHARE": _fmt(100 * floor / ours, 0),
