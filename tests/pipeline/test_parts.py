@@ -16,13 +16,28 @@ import psutil
 import pysubs2
 import pytest
 
+from tests.conftest import Media
 from tests.decode import gray_frame, streams
 from videorender.config import Settings, load_settings
 from videorender.errors import JobCancelledError
+from videorender.pipeline import ffmpeg
+from videorender.pipeline.captions.fonts import prepare_fonts_dir
+from videorender.pipeline.captions.subtitles import build_subtitles, write_subtitles
 from videorender.pipeline.clock import StageClock
-from videorender.pipeline.models import Progress, RenderOptions, Size, Stage
+from videorender.pipeline.media import check_inputs
+from videorender.pipeline.models import (
+    MediaInfo,
+    Progress,
+    RenderOptions,
+    RenderPlan,
+    Size,
+    Stage,
+)
+from videorender.pipeline.parts import can_render_in_parts, overlap_allowed
+from videorender.pipeline.render import plan_render, render_video
 from videorender.pipeline.run import RenderJob, render
 from videorender.pipeline.scenes import frame_count
+from videorender.pipeline.stage_config import RenderConfig
 from videorender.pipeline.thumbnail import thumbnail_frame
 
 # ~75 words (over parts.MIN_WORDS), ~25 s of speech: longer than the 8 s base, which loops.
@@ -171,3 +186,60 @@ def test_cancel_while_a_part_encodes_kills_its_ffmpeg_and_leaves_nothing(
     assert _ffmpeg_children() == []
     assert not out.exists()
     assert list(private_tmp.iterdir()) == []
+
+
+def test_the_one_pass_render_writes_the_thumbnail_itself(tmp_path: Path, media: Media) -> None:
+    voice = tmp_path / "voice.wav"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=22050:cl=mono", "-t", "3",
+         str(voice)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    fonts = tmp_path / "fonts"
+    family = prepare_fonts_dir("Captions", fonts)
+    write_subtitles(build_subtitles([], SIZE, family), tmp_path / "subs.ass")
+    plan = plan_render(
+        inputs=check_inputs(media.base_long, None), voice=voice, voice_ms=3000,
+        subtitles=tmp_path / "subs.ass", fonts_dir=fonts, output=tmp_path / "out.mp4",
+        size=SIZE, config=RenderConfig(), thumbnail=tmp_path / "thumb.jpg",
+    )  # fmt: skip
+    render_video(plan, timeout_s=120)
+    # No second decode: the JPEG came out of the render, and it is the frame at 10 % (1 s).
+    assert plan.thumbnail_frame == thumbnail_frame(4000, 0.10, Fraction(FPS)) == FPS
+    picture = gray_frame(tmp_path / "thumb.jpg", 0, SIZE.width, SIZE.height).astype(int)
+    frames = _frames(plan.output)
+    closest = min(range(20, 41), key=lambda n: np.abs(picture - frames[n].astype(int)).mean())
+    assert closest == FPS
+
+
+def _plan(info: MediaInfo | None, *, feed: bool = False) -> RenderPlan:
+    return RenderPlan(
+        voice=Path("v.wav"), subtitles=Path("s.ass"), fonts_dir=Path("f"), output=Path("o.mp4"),
+        size=SIZE, fps=30.0, duration_ms=10_000, base_video=Path("b.mp4") if info else None,
+        base_info=info, video_feed=feed,
+    )  # fmt: skip
+
+
+def test_parts_only_where_their_frames_are_the_one_pass_frames() -> None:
+    cfr = MediaInfo(8000, 320, 180, 30.0, constant_rate=True)
+    assert can_render_in_parts(_plan(None))  # a plain background
+    assert can_render_in_parts(_plan(cfr))
+    assert not can_render_in_parts(_plan(MediaInfo(8000, 320, 180, 30.0)))  # variable rate
+    assert not can_render_in_parts(_plan(MediaInfo(8000, 320, 180, 25.0, constant_rate=True)))
+    # With audio beside it, the base's length in frames must come from the container.
+    with_audio = MediaInfo(8000, 320, 180, 30.0, constant_rate=True, has_audio=True)
+    assert not can_render_in_parts(_plan(with_audio))
+    assert can_render_in_parts(_plan(MediaInfo(8000, 320, 180, 30.0, True, True, frames=240)))
+    assert not can_render_in_parts(_plan(None, feed=True))  # scenes: one pass
+    assert overlap_allowed("on") and not overlap_allowed("off")
+
+
+def test_a_part_seeks_to_its_frame_and_draws_captions_at_whole_video_times() -> None:
+    plan = _plan(MediaInfo(8000, 320, 180, 30.0, constant_rate=True, frames=240))
+    argv = ffmpeg.build_video_part_argv(
+        plan, first=250, frames=30, subtitles=Path("p.ass"), output=Path("p.mp4")
+    )
+    joined = " ".join(argv)
+    assert "-ss 0.325000 -i b.mp4" in joined  # frame 10 of the base's second pass
+    assert "setpts=PTS-STARTPTS+250,ass=p.ass" in joined and "-frames:v 30" in joined
+    assert "-stream_loop" not in joined and "-an" in argv
