@@ -13,9 +13,10 @@ does with later sentences).
 
 Only where it pays and the frames are certain to be the one-pass render's: a narrated job
 without scenes, long enough (`MIN_WORDS`), on a plain background or a base video of
-constant frame rate equal to the output's; and where the machine has the memory for speech
-and an encode at once (`overlap_allowed`): the two together peak at roughly the sum of
-their peaks (~380 + ~270 MB at 1080p, measured in `docs/benchmarks.md`).
+constant frame rate equal to the output's; and where the machine has a core free for speech
+beside the encode and the memory for both at once (`overlap_allowed`): the two together
+peak at roughly the sum of their peaks (610-630 MB on J1 at 1080p against 396 MB one after
+the other, measured in `docs/benchmarks.md`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ MIN_WORDS = 60  # ~20 s of speech: below it, speech takes ~2 s and parts would n
 MIN_PART_MS = 4000  # a part's process start and seek are worth it from about here
 # Speech (~380 MB) and a 1080p encode (~270 MB) at once, with room for the system.
 OVERLAP_MIN_MEMORY_MB = 1536
+# x264 (FFMPEG_THREADS=2) keeps 2 vCPUs busy: speech beside it only pays where a core is free.
+# Measured on 2 shared vCPUs: no gain (J1 at 640x360: 32.9 vs 35.0 s, 50.2 vs 48.1 s; J1 and J3
+# in docs/benchmarks.md), +2 CPU s and +230 MB; so `auto` needs more than 2.
+OVERLAP_MIN_CPUS = 4
 POLL_S = 0.25
 
 CaptionMaker = Callable[[Sequence[SentenceTiming], int | None], Captions]
@@ -72,11 +77,12 @@ class Part:
 
 def overlap_allowed(setting: str) -> bool:
     """RENDER_OVERLAP: "on", "off", or "auto": on where the machine (or the cgroup the
-    process runs in) has OVERLAP_MIN_MEMORY_MB and at least two CPUs."""
+    process runs in) has OVERLAP_MIN_MEMORY_MB and OVERLAP_MIN_CPUS."""
     if setting != "auto":
         return setting == "on"
     memory = memory_limit_mb()
-    return memory is not None and memory >= OVERLAP_MIN_MEMORY_MB and _cpus() >= 2
+    enough_memory = memory is not None and memory >= OVERLAP_MIN_MEMORY_MB
+    return enough_memory and _cpus() >= OVERLAP_MIN_CPUS
 
 
 def memory_limit_mb() -> int | None:
