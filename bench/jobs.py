@@ -54,6 +54,7 @@ class Run:
     inputs: Inputs
     out_dir: Path  # fresh for every run
     duration_ms: int  # of our output for this job: the floor encodes exactly this much
+    voice: Path | None = None  # our narration for this job: the floor muxes it as AAC
 
 
 def ours_argv(run: Run) -> list[str]:
@@ -77,7 +78,8 @@ def moviepy_argv(run: Run) -> list[str]:
 
 def floor_argv(run: Run, base_info: MediaInfo, settings: Settings) -> list[str]:
     """A bare encode of the base to the job's frame size and duration: crop and scale as ours
-    does, the same x264 settings (from the same settings), no subtitles, no audio at all."""
+    does, the same x264 settings (from the same settings), no subtitles; our voice (when the
+    run has it) muxed as AAC at our audio settings, with no mix, ducking or loudness work."""
     assert base_info.size is not None
     size, encoder = run.job.size, settings.pipeline_config().render.encoder
     crop = cover_crop(base_info.size, size)
@@ -88,9 +90,18 @@ def floor_argv(run: Run, base_info: MediaInfo, settings: Settings) -> list[str]:
     loop = ["-stream_loop", "-1"] if base_info.duration_ms < run.duration_ms else []
     return [
         *_nice(), _ffmpeg(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        *loop, "-i", str(run.inputs.base), "-vf", ",".join(steps), "-an",
+        *loop, "-i", str(run.inputs.base), *_voice_args(run, encoder), "-vf", ",".join(steps),
         *x264_args(encoder), "-t", f"{run.duration_ms / 1000:.3f}", "-movflags", "+faststart",
         str(run.out_dir / "final.mp4"),
+    ]  # fmt: skip
+
+
+def _voice_args(run: Run, encoder: Encoder) -> list[str]:
+    if run.voice is None:
+        return ["-an"]
+    return [
+        "-i", str(run.voice), "-map", "0:v", "-map", "1:a",
+        "-c:a", "aac", "-b:a", encoder.audio_bitrate, "-ar", "48000", "-ac", "2",
     ]  # fmt: skip
 
 

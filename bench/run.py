@@ -57,6 +57,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _variants(specs: Sequence[str]) -> list[Variant]:
+    variants = []
+    for spec in specs:
+        env = dict(item.split("=", 1) for item in spec.split(",") if "=" in item)
+        variants.append(Variant(" ".join(f"{k}={v}" for k, v in env.items()), env))
+    return variants
+
+
 def _load(path: Path) -> Results | None:
     return Results.load(path) if path.is_file() else None
 
@@ -74,6 +82,14 @@ def _parser() -> argparse.ArgumentParser:
         "--add",
         action="store_true",
         help="keep the saved results and add this run's (e.g. a job an earlier run lacked)",
+    )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE[,NAME=VALUE]",
+        help="also run ours with these settings in every round (repeatable), e.g. "
+        "RENDER_OVERLAP=off",
     )
     parser.add_argument("--report-only", action="store_true", help="rewrite the report")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "work")
@@ -101,6 +117,7 @@ def _run(args: argparse.Namespace, work: Path, command: str) -> Results:
             contenders=tuple(contenders),
             reps=reps,
             long_moviepy_reps=args.long_moviepy_reps or reps,
+            variants=(Variant("defaults"), *_variants(args.variant)),
         )
     inputs = prepare_inputs(work / "inputs", QUICK_SPEC if args.quick else InputSpec())
     results_path = work / ("sweep.json" if args.sweep else "results.json")
@@ -142,19 +159,20 @@ def run_jobs(
     base_info = ffmpeg.probe(inputs.base, what="base video")
     models = _patched_models(runs_dir)
     for job in plan.jobs:
-        duration_ms = 0
+        duration_ms, voice = 0, None
         for rep in range(plan.reps):
             for variant in plan.variants:
                 for contender in plan.contenders:
-                    if _skipped(plan, job, contender, rep):
+                    if _skipped(plan, job, contender, rep, variant):
                         continue
                     out = runs_dir / f"{job.name}-{contender.value}-{variant.name}-{rep}"
-                    run = Run(job, inputs, out, duration_ms)
+                    run = Run(job, inputs, out, duration_ms, voice)
                     record = _measure_run(
                         contender, run, base_info, settings, models, variant=variant, rep=rep
                     )
                     if contender is Contender.OURS:
                         duration_ms = round(record.video_s * 1000)
+                        voice = out / "voice.wav" if (out / "voice.wav").is_file() else None
                     print(_progress_line(record), flush=True)
                     on_record(record)
 
@@ -168,7 +186,9 @@ def _patched_models(runs_dir: Path) -> Path:
     return models
 
 
-def _skipped(plan: Plan, job: Job, contender: Contender, rep: int) -> bool:
+def _skipped(plan: Plan, job: Job, contender: Contender, rep: int, variant: Variant) -> bool:
+    if variant.env and contender is not Contender.OURS:
+        return True  # a variant of our settings: the others run once per round
     return contender is Contender.MOVIEPY and job.name == "J4" and rep >= plan.long_moviepy_reps
 
 
@@ -270,6 +290,7 @@ def _settings_summary(settings: Settings) -> dict[str, object]:
         "PIPER_THREADS": f"{settings.piper_threads} ({settings.speech_threads})",
         "PIPER_MEM_ARENA": settings.piper_mem_arena,
         "TTS_KEEP_LOADED": settings.tts_keep_loaded,
+        "RENDER_OVERLAP": settings.render_overlap,
     }
 
 

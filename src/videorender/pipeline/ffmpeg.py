@@ -213,12 +213,15 @@ def _media_info(data: dict[str, object], path: Path, what: str) -> MediaInfo:
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if _rotation(video) in (90, 270):
         width, height = height, width
+    average, nominal = str(video.get("avg_frame_rate") or ""), str(video.get("r_frame_rate") or "")
     return MediaInfo(
         duration_ms=round(seconds * 1000),
         width=width or None,
         height=height or None,
-        fps=_frame_rate(str(video.get("avg_frame_rate") or video.get("r_frame_rate") or "")),
+        fps=_frame_rate(average or nominal),
+        constant_rate=bool(average) and _frame_rate(average) == _frame_rate(nominal),
         has_audio=has_audio,
+        frames=int(str(video.get("nb_frames"))) if str(video.get("nb_frames")).isdigit() else None,
     )
 
 
@@ -271,6 +274,7 @@ def build_render_argv(plan: RenderPlan) -> list[str]:
     """One FFmpeg run: base video (or a background), subtitles burned in, voice mixed with
     ducked music, loudness normalised, H.264 + AAC in a fast-start MP4 of exact duration."""
     video_input, video_filter = _video_source(plan)
+    video_filter, thumbnail = _thumbnail_branch(video_filter, plan.thumbnail, plan.thumbnail_frame)
     graph = ";".join([video_filter, _audio_graph(plan, music_input=2, final=True)])
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
@@ -286,7 +290,19 @@ def build_render_argv(plan: RenderPlan) -> list[str]:
         "-movflags", "+faststart",
         "-progress", "pipe:1", "-nostats",
         str(plan.output),
+        *thumbnail,
     ]  # fmt: skip
+
+
+def _thumbnail_branch(chain: str, thumbnail: Path | None, frame: int) -> tuple[str, list[str]]:
+    """The video chain (ending in `[v]`) split so that its frame number `frame` also goes
+    to a JPEG: the thumbnail made from the frames being encoded, with no second decode. The
+    filter chain and the output's arguments; unchanged and none without a thumbnail."""
+    if thumbnail is None:
+        return chain, []
+    split = f",split=2[v][thumbsrc];[thumbsrc]trim=start_frame={frame}:end_frame={frame + 1}[thumb]"
+    output = ["-map", "[thumb]", "-frames:v", "1", "-q:v", "3", "-update", "1", str(thumbnail)]
+    return chain.removesuffix("[v]") + split, output
 
 
 def build_loudness_scan_argv(plan: RenderPlan) -> list[str]:
@@ -364,23 +380,112 @@ def build_voice_wav_argv(source: Path, output: Path) -> list[str]:
 
 
 def _video_source(plan: RenderPlan) -> tuple[list[str], str]:
-    size = plan.size
-    subtitles = (
-        f"ass={_filter_value(str(plan.subtitles))}:fontsdir={_filter_value(str(plan.fonts_dir))}"
-    )
+    subtitles = _burn(plan.subtitles, plan.fonts_dir)
     if plan.video_feed:  # scenes: finished raw frames arrive on stdin
-        return build_feed_input(size, plan.fps), f"[0:v]{subtitles}[v]"
+        return build_feed_input(plan.size, plan.fps), f"[0:v]{subtitles}[v]"
     if plan.base_video is None or plan.base_info is None or plan.base_info.size is None:
-        source = f"color=c={plan.background_color}:s={size}:r={_rate(plan.fps)}"
-        return ["-f", "lavfi", "-i", source], f"[0:v]format=yuv420p,{subtitles}[v]"
+        return _background(plan), f"[0:v]format=yuv420p,{subtitles}[v]"
+    loop = plan.base_info.duration_ms < plan.duration_ms
+    video_input = (["-stream_loop", "-1"] if loop else []) + ["-i", str(plan.base_video)]
+    return video_input, "[0:v]" + ",".join([*_base_steps(plan), subtitles]) + "[v]"
+
+
+def _burn(subtitles: Path, fonts_dir: Path) -> str:
+    return f"ass={_filter_value(str(subtitles))}:fontsdir={_filter_value(str(fonts_dir))}"
+
+
+def _background(plan: RenderPlan) -> list[str]:
+    source = f"color=c={plan.background_color}:s={plan.size}:r={_rate(plan.fps)}"
+    return ["-f", "lavfi", "-i", source]
+
+
+def _base_steps(plan: RenderPlan) -> list[str]:
+    """The base video's frames to the output's size, shape and rate."""
+    assert plan.base_info is not None and plan.base_info.size is not None
+    size = plan.size
     crop = cover_crop(plan.base_info.size, size)
     steps = [] if crop == plan.base_info.size else [f"crop={crop.width}:{crop.height}"]
     if crop != size:
         steps.append(f"scale={size.width}:{size.height}:flags=bicubic")
-    steps += ["setsar=1", f"fps={_rate(plan.fps)}", "format=yuv420p", subtitles]
-    loop = plan.base_info.duration_ms < plan.duration_ms
-    video_input = (["-stream_loop", "-1"] if loop else []) + ["-i", str(plan.base_video)]
-    return video_input, "[0:v]" + ",".join(steps) + "[v]"
+    return [*steps, "setsar=1", f"fps={_rate(plan.fps)}", "format=yuv420p"]
+
+
+def build_video_part_argv(
+    plan: RenderPlan,
+    *,
+    first: int,
+    frames: int,
+    subtitles: Path,
+    output: Path,
+    thumbnail_frame: int | None = None,
+) -> list[str]:
+    """Frames `first` to `first + frames - 1` of the render's video, captions from
+    `subtitles` drawn at their times in the whole video, encoded on their own with the
+    render's x264 settings into `output` (MP4, video only). Parts made one after another
+    and joined by `build_join_argv` hold the one-pass render's frames. The caller keeps a
+    part inside one pass of a base that loops (`render.part_breaks`): it seeks, never loops.
+    `thumbnail_frame` (counted in the whole video) is also written to `plan.thumbnail`."""
+    if plan.base_video is None or plan.base_info is None or plan.base_info.size is None:
+        video_input, head = _background(plan), "format=yuv420p"
+    else:
+        start = first % base_frames(plan)
+        # A quarter of a frame early: the seek keeps the frame at `start` whatever the
+        # rounding, and `fps` still maps every frame to its own slot.
+        seek = ["-ss", f"{(start - 0.25) / plan.fps:.6f}"] if start else []
+        video_input = [*seek, "-i", str(plan.base_video)]
+        head = ",".join(_base_steps(plan))
+    # After `fps` (or the colour source) a frame's PTS counts frames: the captions see the
+    # frame's time in the whole video, the encoder a part that starts at zero.
+    burn = _burn(subtitles, plan.fonts_dir)
+    chain = f"[0:v]{head},setpts=PTS-STARTPTS+{first},{burn},setpts=PTS-STARTPTS[v]"
+    thumbnail = plan.thumbnail if thumbnail_frame is not None else None
+    chain, thumb = _thumbnail_branch(chain, thumbnail, (thumbnail_frame or first) - first)
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        *video_input,
+        "-filter_complex", chain,
+        "-map", "[v]", "-frames:v", str(frames),
+        *_x264_args(plan), "-an",
+        "-progress", "pipe:1", "-nostats",
+        str(output),
+        *thumb,
+    ]  # fmt: skip
+
+
+def base_frames(plan: RenderPlan) -> int:
+    """Frames in one pass of the base video at the output's rate."""
+    assert plan.base_info is not None
+    if plan.base_info.frames:
+        return plan.base_info.frames
+    return max(1, round(plan.base_info.duration_ms * plan.fps / 1000))
+
+
+def concat_list(parts: Sequence[Path]) -> str:
+    """The concat demuxer's list of `parts`, in order."""
+    return "".join(f"file {_concat_quote(str(part))}\n" for part in parts)
+
+
+def _concat_quote(path: str) -> str:
+    return "'" + path.replace("'", "'\\''") + "'"
+
+
+def build_join_argv(plan: RenderPlan, parts_list: Path) -> list[str]:
+    """The final MP4: the video parts listed in `parts_list` joined by stream copy (no
+    frame encoded again), with the render's audio (voice, ducked music, loudness) encoded
+    once beside them; the same duration and fast start as `build_render_argv`."""
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-f", "concat", "-safe", "0", "-i", str(parts_list),
+        "-i", str(plan.voice),
+        *(_looped(plan.music) if plan.music else []),
+        "-filter_complex", _audio_graph(plan, music_input=2, final=True),
+        "-map", "0:v", "-map", "[a]",
+        "-c:v", "copy", *_aac_args(plan),
+        "-t", _seconds(plan.duration_ms),
+        "-movflags", "+faststart",
+        "-progress", "pipe:1", "-nostats",
+        str(plan.output),
+    ]  # fmt: skip
 
 
 def cover_crop(source: Size, target: Size) -> Size:
@@ -427,12 +532,19 @@ def _normalise(loudness: Loudness, final: bool) -> str:
 
 
 def _encoder_args(plan: RenderPlan) -> list[str]:
+    return [*_x264_args(plan), *_aac_args(plan)]
+
+
+def _x264_args(plan: RenderPlan) -> list[str]:
     enc = plan.encoder
     return [
         "-c:v", "libx264", "-preset", enc.preset, "-crf", str(enc.crf),
         "-pix_fmt", "yuv420p", "-threads", str(enc.threads), "-rc-lookahead", str(enc.lookahead),
-        "-c:a", "aac", "-b:a", enc.audio_bitrate, "-ar", str(AUDIO_RATE), "-ac", "2",
     ]  # fmt: skip
+
+
+def _aac_args(plan: RenderPlan) -> list[str]:
+    return ["-c:a", "aac", "-b:a", plan.encoder.audio_bitrate, "-ar", str(AUDIO_RATE), "-ac", "2"]
 
 
 def _looped(path: Path) -> list[str]:

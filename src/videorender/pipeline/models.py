@@ -142,7 +142,9 @@ class MediaInfo:
     width: int | None = None
     height: int | None = None
     fps: float | None = None
+    constant_rate: bool = False  # the video's nominal and average frame rates agree
     has_audio: bool = False
+    frames: int | None = None  # the video stream's frame count, where the container says
 
     @property
     def has_video(self) -> bool:
@@ -385,3 +387,6 @@ class RenderPlan:
     encoder: Encoder = field(default_factory=Encoder)
     # Scenes: the video arrives as raw frames on FFmpeg's stdin (see render.render_scenes).
     video_feed: bool = False
+    # The thumbnail as a second output of the run that encodes its frame (None: none made).
+    thumbnail: Path | None = None
+    thumbnail_frame: int = 0  # its frame number in the output

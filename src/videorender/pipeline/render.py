@@ -28,6 +28,7 @@ from videorender.pipeline.models import (
 )
 from videorender.pipeline.scenes import SceneTiming, Segment, Visual, frame_count, plan_segments
 from videorender.pipeline.stage_config import RenderConfig
+from videorender.pipeline.thumbnail import thumbnail_frame
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +63,22 @@ def plan_render(
     size: Size,
     config: RenderConfig,
     music_volume: float | None = None,
+    thumbnail: Path | None = None,
 ) -> RenderPlan:
-    """Everything the render needs; `music_volume` is the job's own (default: the config's)."""
+    """Everything the render needs; `music_volume` is the job's own (default: the config's);
+    `thumbnail`: where the render also writes the thumbnail's frame as a JPEG."""
     base_fps = inputs.base_info.fps if inputs.base_info else None
+    fps = min(base_fps or MAX_FPS, MAX_FPS)
+    duration_ms = voice_ms + config.tail_ms
+    rate = Fraction(ffmpeg.frame_rate_text(fps))
     return RenderPlan(
         voice=voice,
         subtitles=subtitles,
         fonts_dir=fonts_dir,
         output=output,
         size=size,
-        fps=min(base_fps or MAX_FPS, MAX_FPS),
-        duration_ms=voice_ms + config.tail_ms,
+        fps=fps,
+        duration_ms=duration_ms,
         base_video=inputs.base_video,
         base_info=inputs.base_info,
         music=inputs.music,
@@ -80,6 +86,8 @@ def plan_render(
         music_fade_out_ms=config.music_fade_out_ms,
         loudness=Loudness(integrated_lufs=config.target_lufs),
         encoder=config.encoder,
+        thumbnail=thumbnail,
+        thumbnail_frame=thumbnail_frame(duration_ms, config.thumbnail_fraction, rate),
     )
 
 
@@ -104,7 +112,7 @@ def render_video(
     # The scans report the render at its start: no progress to show, but each report is a
     # point where a cancelled job stops (and its FFmpeg is killed).
     try:
-        gain = _loudness_gain(plan, timeout_s, on_scan=lambda _fraction: report(0.0))
+        gain = loudness_gain(plan, timeout_s, on_scan=lambda _fraction: report(0.0))
     except BaseException:
         if stdin is not None:
             os.close(stdin)
@@ -235,7 +243,7 @@ class _SegmentFeeder:
             os.close(self._fd)
 
 
-def _loudness_gain(
+def loudness_gain(
     plan: RenderPlan, timeout_s: float, on_scan: Callable[[float], None] | None = None
 ) -> float:
     """Measure the mix through the final gain and limiter, and correct the gain until the

@@ -12,7 +12,7 @@ import gc
 import logging
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,15 +21,31 @@ from videorender.pipeline import ffmpeg
 from videorender.pipeline.align import AlignmentResult, check_voiceover, timings_for_voiceover
 from videorender.pipeline.captions import get_style
 from videorender.pipeline.captions.fonts import installed_family, prepare_fonts_dir
-from videorender.pipeline.captions.subtitles import build_captions, write_sidecars, write_subtitles
+from videorender.pipeline.captions.subtitles import (
+    Captions,
+    build_captions,
+    write_sidecars,
+    write_subtitles,
+)
 from videorender.pipeline.clock import StageClock
 from videorender.pipeline.languages import ENGLISH, Language, get_language
-from videorender.pipeline.media import check_inputs, check_scene_visuals
+from videorender.pipeline.media import MediaInputs, check_inputs, check_scene_visuals
 from videorender.pipeline.models import (
+    Progress,
     RenderOptions,
+    RenderPlan,
     RenderResult,
+    SentenceTiming,
+    Size,
     Stage,
     VoiceTrack,
+)
+from videorender.pipeline.parts import (
+    MIN_WORDS,
+    CaptionMaker,
+    PartRenderer,
+    can_render_in_parts,
+    overlap_allowed,
 )
 from videorender.pipeline.render import (
     output_size,
@@ -41,10 +57,11 @@ from videorender.pipeline.render import (
 from videorender.pipeline.scenes import Scene, scene_sentences, scene_timings, spoken_text
 from videorender.pipeline.script import Sentence, process_script
 from videorender.pipeline.stage_config import PipelineConfig, TTSConfig
-from videorender.pipeline.thumbnail import make_thumbnail
+from videorender.pipeline.thumbnail import finish_thumbnail
 from videorender.pipeline.tts import choose_job_voice, create_engine, unload_engines
 from videorender.pipeline.tts.cache import SpeechCache
 from videorender.pipeline.voice import synthesize_voice, write_word_timings
+from videorender.pipeline.word_split import split_words
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +144,7 @@ def render(
         JobCancelledError: the clock's `cancel` was set.
     """
     clock = clock or StageClock()
-    with job_workdir(job.work_dir) as work:
+    with job_workdir(job.work_dir) as work, contextlib.ExitStack() as stack:
         with clock.stage(Stage.SCRIPT):
             language = _language(job.options, config.tts, narrated=job.voiceover is None)
             sentences, scene_firsts = job.sentences(language)
@@ -138,12 +155,19 @@ def render(
             if job.voiceover is not None:
                 check_voiceover(job.voiceover, config.media)
             size = output_size(job.options.size, inputs, config.render.max_long_side)
+            font = prepare_fonts_dir(job.spoken_text, work / "fonts", job.options.captions.font)
+        captions_for = _caption_maker(job.options, size, font, language)
+        template = _plan(job, config, inputs, size, work, voice_ms=0)
+        parts = _part_renderer(job, config, template, sentences, captions=captions_for, work=work)
+        if parts is not None:  # the video's first parts encode while the voice is spoken
+            stack.enter_context(parts)
         if job.voiceover is None:
             alignment = None
             with clock.stage(Stage.TTS):
                 voice = _speak(
-                    sentences, work / VOICE_NAME, config.tts, job.options, clock, language=language
-                )
+                    sentences, work / VOICE_NAME, config.tts, job.options, clock,
+                    language=language, on_sentence=parts.spoken if parts else None,
+                )  # fmt: skip
         else:
             with clock.stage(Stage.ALIGN):
                 voice, alignment = _provided_voice(
@@ -152,33 +176,14 @@ def render(
         if on_voice is not None:
             on_voice(voice)
         with clock.stage(Stage.SUBTITLES):
-            font = prepare_fonts_dir(job.spoken_text, work / "fonts", job.options.captions.font)
-            captions = build_captions(
-                voice.sentences,
-                size,
-                font,
-                style=job.options.subtitle_style,
-                options=job.options.captions,
-                end_limit_ms=voice.duration_ms + config.render.tail_ms,
-                rules=language.captions,
-            )
+            end_ms = voice.duration_ms + config.render.tail_ms
+            captions = captions_for(voice.sentences, end_ms)
             write_subtitles(captions.ass, work / SUBTITLES_NAME)
             write_sidecars(captions.cues, work / SRT_NAME, work / VTT_NAME)
-            end_ms = voice.duration_ms + config.render.tail_ms
             scenes = scene_timings(scene_firsts, voice.sentences, end_ms) if job.scenes else ()
             write_word_timings(voice, work / WORDS_NAME, scenes)
         with clock.stage(Stage.RENDER):
-            plan = plan_render(
-                inputs=inputs,
-                voice=voice.path,
-                voice_ms=voice.duration_ms,
-                subtitles=work / SUBTITLES_NAME,
-                fonts_dir=work / "fonts",
-                output=work / VIDEO_NAME,
-                size=size,
-                config=config.render,
-                music_volume=job.options.music_volume,
-            )
+            plan = _plan(job, config, inputs, size, work, voice_ms=voice.duration_ms)
             timeout_s = config.render.ffmpeg_timeout_s
             if job.scenes:
                 segments = scene_segments(plan, scenes, visuals)
@@ -186,9 +191,9 @@ def render(
                     plan, segments, visuals, timeout_s=timeout_s, on_progress=clock.report
                 )
             else:
-                render_video(plan, timeout_s=timeout_s, on_progress=clock.report)
+                _render_video(plan, parts, captions, clock, timeout_s=timeout_s)
         with clock.stage(Stage.THUMBNAIL):
-            thumbnail = make_thumbnail(
+            thumbnail = finish_thumbnail(
                 plan.output,
                 plan.duration_ms,
                 work / THUMBNAIL_NAME,
@@ -211,6 +216,79 @@ def render(
         words=out / WORDS_NAME,
         warnings=alignment.warnings if alignment else (),
         alignment_confidence=alignment.confidence if alignment else None,
+    )
+
+
+def _render_video(
+    plan: RenderPlan,
+    parts: PartRenderer | None,
+    captions: Captions,
+    clock: StageClock,
+    *,
+    timeout_s: float,
+) -> None:
+    """The video without scenes: its last parts and the join, or the one FFmpeg run."""
+    if parts is not None:
+        parts.finish(plan, captions, lambda f: clock.report(Progress(Stage.RENDER, f)))
+    else:
+        render_video(plan, timeout_s=timeout_s, on_progress=clock.report)
+
+
+def _caption_maker(
+    options: RenderOptions, size: Size, font: str, language: Language
+) -> CaptionMaker:
+    """The job's captions for the sentences spoken so far (`end_limit_ms`: None until the
+    voice is finished)."""
+
+    def captions(timings: Sequence[SentenceTiming], end_limit_ms: int | None) -> Captions:
+        return build_captions(
+            timings,
+            size,
+            font,
+            style=options.subtitle_style,
+            options=options.captions,
+            end_limit_ms=end_limit_ms,
+            rules=language.captions,
+        )
+
+    return captions
+
+
+def _plan(
+    job: RenderJob, config: PipelineConfig, inputs: MediaInputs, size: Size, work: Path,
+    *, voice_ms: int,
+) -> RenderPlan:  # fmt: skip
+    return plan_render(
+        inputs=inputs,
+        voice=work / VOICE_NAME,
+        voice_ms=voice_ms,
+        subtitles=work / SUBTITLES_NAME,
+        fonts_dir=work / "fonts",
+        output=work / VIDEO_NAME,
+        size=size,
+        config=config.render,
+        music_volume=job.options.music_volume,
+        thumbnail=work / THUMBNAIL_NAME,
+    )
+
+
+def _part_renderer(
+    job: RenderJob,
+    config: PipelineConfig,
+    template: RenderPlan,
+    sentences: list[Sentence],
+    *,
+    captions: CaptionMaker,
+    work: Path,
+) -> PartRenderer | None:
+    """A renderer of parts where overlapping speech and the encode pays and is allowed."""
+    words = sum(len(split_words(sentence.text)) for sentence in sentences)
+    if job.voiceover is not None or job.scenes or words < MIN_WORDS:
+        return None
+    if not can_render_in_parts(template) or not overlap_allowed(config.render.overlap):
+        return None
+    return PartRenderer(
+        template, captions, work / "parts", timeout_s=config.render.ffmpeg_timeout_s
     )
 
 
@@ -272,6 +350,7 @@ def _speak(
     clock: StageClock,
     *,
     language: Language,
+    on_sentence: Callable[[SentenceTiming], None] | None = None,
 ) -> VoiceTrack:
     cache = SpeechCache(tts.cache_dir, tts.cache_max_mb * 1024 * 1024)
     try:
@@ -288,6 +367,7 @@ def _speak(
             pause_ms=tts.sentence_pause_ms,
             cache=cache,
             on_progress=clock.report,
+            on_sentence=on_sentence,
         )
     finally:
         if not tts.keep_loaded:  # unset (the CLI's one job) unloads too

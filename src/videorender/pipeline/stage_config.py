@@ -52,6 +52,7 @@ class RenderConfig:
     target_lufs: float = -14.0
     thumbnail_fraction: float = 0.10
     ffmpeg_timeout_s: float = 3600.0
+    overlap: str = "auto"  # RENDER_OVERLAP: "auto", "on" or "off" (see pipeline/parts.py)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import wave
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +47,10 @@ def synthesize_voice(
     pause_ms: int,
     cache: SpeechCache | None = None,
     on_progress: ProgressCallback | None = None,
+    on_sentence: Callable[[SentenceTiming], None] | None = None,
 ) -> VoiceTrack:
-    """Speak `sentences` one by one into the mono WAV file `output`.
+    """Speak `sentences` one by one into the mono WAV file `output`; `on_sentence` receives
+    each sentence's timing as soon as it is written (an exception it raises fails the stage).
 
     Raises:
         TTSError: the engine failed on a sentence.
@@ -89,6 +91,8 @@ def synthesize_voice(
                     words_estimated=estimated,
                 )
             )
+            if on_sentence:
+                on_sentence(timings[-1])
             if on_progress:
                 on_progress(Progress(Stage.TTS, (number + 1) / len(sentences)))
     if cache:
