@@ -169,6 +169,10 @@ def _patched_models(runs_dir: Path) -> Path:
 
 
 def _skipped(plan: Plan, job: Job, contender: Contender, rep: int) -> bool:
+    if contender is Contender.MOVIEPY and job.scenes:  # bench.moviepy_job has no scenes
+        return True
+    if contender is Contender.FLOOR and job.name == "J6":  # J6 has a memory target only
+        return True
     return contender is Contender.MOVIEPY and job.name == "J4" and rep >= plan.long_moviepy_reps
 
 

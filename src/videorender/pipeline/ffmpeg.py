@@ -522,7 +522,9 @@ def _visual_input(
     if visual.kind == "color" or visual.path is None:
         return ["-f", "lavfi", "-i", f"color=c={background_color}:s={size}:r={_rate(fps)}"]
     if visual.kind == "image":
-        return ["-f", f"{visual.image_format}_pipe", "-i", str(visual.path)]
+        # FFmpeg 5.1 turns a JPEG by its EXIF orientation itself, older ones do not: ours
+        # (`_ORIENT`) is the only turn, whatever the version.
+        return ["-autorotate", "0", "-f", f"{visual.image_format}_pipe", "-i", str(visual.path)]
     loop = ["-stream_loop", "-1"] if visual.options.loop else []
     return ["-threads", str(threads), *loop, "-i", str(visual.path)]
 
