@@ -13,6 +13,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
+
 from videorender.pipeline.models import Size
 
 SCRIPTS_DIR = Path(__file__).parent / "scripts"
@@ -147,17 +149,13 @@ def clip_argv(size: str, fps: int, seconds: float, seed: int) -> list[str]:
 
 
 def _set_orientation(path: Path, orientation: int) -> None:
-    from PIL import Image
-
     with Image.open(path) as image:
         exif = image.getexif()
         exif[0x0112] = orientation
         image.save(path, exif=exif, quality=90)
 
 
-def scene_script(
-    path: Path, text: str, visuals: list[Path], scenes: int, words: int
-) -> Path:
+def scene_script(path: Path, text: str, visuals: list[Path], scenes: int, words: int) -> Path:
     """A script of `scenes` marker-led scenes over the first `words` words of `text` (in
     equal runs, each closed by a full stop), the visuals in turn, options varied."""
     chosen = text.split()[:words]

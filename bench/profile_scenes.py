@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.inputs import InputSpec, prepare_inputs
+from bench.measure import MB, TreeMemorySampler
 from videorender.pipeline import ffmpeg
 from videorender.pipeline.media import MediaInputs, check_scene_visuals
 from videorender.pipeline.models import Size
@@ -31,17 +32,23 @@ FPS = 30.0
 class Cost:
     wall_s: float
     cpu_s: float
+    peak_mb: float = 0.0
 
 
 def run_discarding(argv: list[str]) -> Cost:
     """Run a segment's FFmpeg, its raw frames thrown away; CPU of the child only."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
+    with (
+        subprocess.Popen(argv, stdout=subprocess.DEVNULL) as proc,
+        TreeMemorySampler(proc.pid) as sampler,
+    ):
+        if proc.wait() != 0:
+            raise subprocess.CalledProcessError(proc.returncode, argv)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Cost(wall, cpu)
+    return Cost(wall, cpu, sampler.peak_bytes / MB)
 
 
 def segment_argv(segment: Segment, visuals: Sequence[Visual], size: Size) -> list[str]:
@@ -66,16 +73,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         media = [p for p in media if p.name.startswith(tuple(args.only.split(",")))]
     frames = round(args.seconds * FPS)
     total = Cost(0.0, 0.0)
-    print(f"{'visual':<28} {'options':<26} {'wall s':>7} {'CPU s':>7} {'CPU/out s':>9}")
+    print(f"{'visual':<28} {'options':<26} {'wall s':>7} {'CPU s':>7} {'CPU/out s':>9} {'MB':>5}")
     for path in media:
         for options in _variants(path):
             visual = check_scene_visuals([Scene("x", path, options)], _no_base())[0]
             cost = run_discarding(segment_argv(_single(frames), [visual], args.size))
-            total = Cost(total.wall_s + cost.wall_s, total.cpu_s + cost.cpu_s)
+            total = Cost(
+                total.wall_s + cost.wall_s,
+                total.cpu_s + cost.cpu_s,
+                max(total.peak_mb, cost.peak_mb),
+            )
             label = " ".join(f"{k}={v}" for k, v in options.to_mapping().items()) or "defaults"
             print(
                 f"{path.name:<28} {label:<26} {cost.wall_s:7.2f} {cost.cpu_s:7.2f} "
-                f"{cost.cpu_s / args.seconds:9.2f}",
+                f"{cost.cpu_s / args.seconds:9.2f} {cost.peak_mb:5.0f}",
                 flush=True,
             )
     if len(media) >= 2 and not args.only:
@@ -85,9 +96,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         half = round(0.2 * FPS)
         fade = Segment(0, 2 * half, Shot(0, frames - half, frames), Shot(1, 0, frames), "fade")
         cost = run_discarding(segment_argv(fade, pair, args.size))
-        print(f"{'xfade ' + str(2 * half) + ' frames':<55} {cost.wall_s:7.2f} {cost.cpu_s:7.2f}")
+        print(
+            f"{'xfade ' + str(2 * half) + ' frames':<55} {cost.wall_s:7.2f} {cost.cpu_s:7.2f}"
+            f" {'':9} {cost.peak_mb:5.0f}"
+        )
         one = run_discarding(segment_argv(_single(1), pair[:1], args.size))
-        print(f"{'one frame (start-up + decode)':<55} {one.wall_s:7.2f} {one.cpu_s:7.2f}")
+        print(
+            f"{'one frame (start-up + decode)':<55} {one.wall_s:7.2f} {one.cpu_s:7.2f}"
+            f" {'':9} {one.peak_mb:5.0f}"
+        )
     print(f"total: {total.wall_s:.2f} s wall, {total.cpu_s:.2f} CPU s")
     return 0
 

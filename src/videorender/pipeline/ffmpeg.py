@@ -285,6 +285,7 @@ def build_render_argv(plan: RenderPlan) -> list[str]:
         *video_input,
         "-i", str(plan.voice),
         *(_looped(plan.music) if plan.music else []),
+        *(_raw_sound(plan.clip_sound) if plan.clip_sound else []),
         "-filter_complex", graph,
         "-map", "[v]", "-map", "[a]",
         *_encoder_args(plan),
@@ -303,6 +304,7 @@ def build_loudness_scan_argv(plan: RenderPlan) -> list[str]:
         FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "info",
         "-i", str(plan.voice),
         *(_looped(plan.music) if plan.music else []),
+        *(_raw_sound(plan.clip_sound) if plan.clip_sound else []),
         "-filter_complex", _audio_graph(plan, music_input=1, final=False),
         "-map", "[a]", "-t", _seconds(plan.duration_ms),
         "-progress", "pipe:1", "-nostats",
@@ -405,20 +407,47 @@ def _audio_graph(plan: RenderPlan, *, music_input: int, final: bool) -> str:
     voice_input = music_input - 1
     stereo = f"aformat=sample_fmts=fltp:sample_rates={AUDIO_RATE}:channel_layouts=stereo"
     finish = f"{_normalise(plan.loudness, final)},aresample={AUDIO_RATE},{stereo}[a]"
-    if plan.music is None:
+    beds = _beds(plan, music_input, stereo)
+    if not beds:
         return f"[{voice_input}:a]{stereo},apad[mix];[mix]{finish}"
-    fade_start = max(0, plan.duration_ms - plan.music_fade_out_ms)
+    if len(beds) > 1:  # music and the clips' sound, under the voice together
+        beds.append(
+            f"{''.join(_labels(beds))}amix=inputs={len(beds)}:duration=first:normalize=0[bed]"
+        )
     return ";".join(
         [
             f"[{voice_input}:a]{stereo},apad,asplit=2[voice][key]",
-            f"[{music_input}:a]{stereo},volume={plan.music_volume:.3f}"
-            f",afade=t=out:st={_seconds(fade_start)}:d={_seconds(plan.music_fade_out_ms)}[music]",
-            # Duck the music further while the voice speaks.
-            "[music][key]sidechaincompress=threshold=0.03:ratio=4:attack=15:release=350[ducked]",
+            *beds,
+            # Duck the music (and the clips' sound) further while the voice speaks.
+            f"{_labels(beds)[-1]}[key]"
+            "sidechaincompress=threshold=0.03:ratio=4:attack=15:release=350[ducked]",
             "[voice][ducked]amix=inputs=2:duration=first:normalize=0[mix]",
             f"[mix]{finish}",
         ]
     )
+
+
+CLIP_SOUND_VOLUME = 0.5  # a clip's own sound under the voice, before ducking
+
+
+def _beds(plan: RenderPlan, music_input: int, stereo: str) -> list[str]:
+    """The chains of what plays under the voice: the music, the clips' sound (inputs after
+    the voice, in that order), each ending in its label."""
+    beds = []
+    if plan.music is not None:
+        fade_start = max(0, plan.duration_ms - plan.music_fade_out_ms)
+        beds.append(
+            f"[{music_input}:a]{stereo},volume={plan.music_volume:.3f}"
+            f",afade=t=out:st={_seconds(fade_start)}:d={_seconds(plan.music_fade_out_ms)}[music]"
+        )
+    if plan.clip_sound is not None:
+        clips_input = music_input + (1 if plan.music is not None else 0)
+        beds.append(f"[{clips_input}:a]{stereo},volume={CLIP_SOUND_VOLUME},apad[clips]")
+    return beds
+
+
+def _labels(chains: list[str]) -> list[str]:
+    return [chain[chain.rindex("[") :] for chain in chains]
 
 
 def _normalise(loudness: Loudness, final: bool) -> str:
@@ -441,6 +470,11 @@ def _encoder_args(plan: RenderPlan) -> list[str]:
         "-pix_fmt", "yuv420p", "-threads", str(enc.threads), "-rc-lookahead", str(enc.lookahead),
         "-c:a", "aac", "-b:a", enc.audio_bitrate, "-ar", str(AUDIO_RATE), "-ac", "2",
     ]  # fmt: skip
+
+
+def _raw_sound(path: Path) -> list[str]:
+    """A raw track as `build_clip_sound_argv` writes it."""
+    return ["-f", "s16le", "-ar", str(AUDIO_RATE), "-ac", "2", "-i", str(path)]
 
 
 def _looped(path: Path) -> list[str]:
@@ -608,3 +642,19 @@ def _motion(motion: str, shot: Shot, size: Size) -> str:
 
 def _even(value: float) -> int:
     return max(2, int(value) // 2 * 2)
+
+
+def build_clip_sound_argv(clip: Path, *, loop: bool, start_s: float, samples: int) -> list[str]:
+    """Exactly `samples` of a clip's sound from `start_s` into it (looped like its picture,
+    or silence once it ends), as raw s16le stereo at the mix rate on stdout."""
+    loop_args = ["-stream_loop", "-1"] if loop else []
+    chain = (
+        f"atrim=start={start_s:.6f},asetpts=PTS-STARTPTS,aresample={AUDIO_RATE},"
+        f"aformat=sample_fmts=s16:sample_rates={AUDIO_RATE}:channel_layouts=stereo,"
+        f"apad=whole_len={samples},atrim=end_sample={samples}"
+    )
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error",
+        *loop_args, "-vn", "-i", str(clip), "-map", "0:a:0", "-af", chain,
+        "-f", "s16le", "-ac", "2", "-ar", str(AUDIO_RATE), "pipe:1",
+    ]  # fmt: skip

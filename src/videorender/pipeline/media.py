@@ -121,7 +121,25 @@ def check_scene_visuals(
             continue
         visual = _probe_image(scene.media, scene.options, where, limits)
         visuals.append(visual or _probe_clip(scene.media, scene.options, where, limits))
+    for number, visual in enumerate(visuals):
+        if visual.options.clip_audio:
+            _check_sound(visual, f"scenes[{number}].clip_audio")
     return tuple(visuals)
+
+
+def _check_sound(visual: Visual, where: str) -> None:
+    """A scene asking for its clip's sound has a clip with an audio stream.
+
+    Raises:
+        MediaError: naming `where`: a still image, no visual at all, or a silent clip.
+    """
+    if visual.path is None or visual.kind == "color":
+        raise MediaError(f"{where}: the scene has no clip to take sound from", where)
+    name = visual.path.name
+    if visual.kind == "image":
+        raise MediaError(f"{where}: {name!r} is a still image; it has no sound", where)
+    if not ffmpeg.has_audio_stream(visual.path):
+        raise MediaError(f"{where}: {name!r} has no sound (no audio stream)", where)
 
 
 def _probe_image(

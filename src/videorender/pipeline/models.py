@@ -384,3 +384,6 @@ class RenderPlan:
     encoder: Encoder = field(default_factory=Encoder)
     # Scenes: the video arrives as raw frames on FFmpeg's stdin (see render.render_scenes).
     video_feed: bool = False
+    # Scenes with clip_audio: their clips' sound as one raw track of the video's length
+    # (s16le, stereo, 48 kHz; see render.render_scenes), mixed under the voice and ducked.
+    clip_sound: Path | None = None

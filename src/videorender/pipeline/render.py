@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
+from typing import BinaryIO
 
 from videorender.errors import FFmpegError
 from videorender.pipeline import ffmpeg
@@ -161,7 +162,11 @@ def render_scenes(
         )
         for segment in segments
     ]
-    plan = replace(plan, video_feed=True)
+    clip_sound = None
+    if any(v.options.clip_audio for v in visuals):
+        clip_sound = plan.output.with_name(CLIP_SOUND_NAME)
+        write_clip_sound(clip_sound, plan.fps, segments, visuals, timeout_s=timeout_s)
+    plan = replace(plan, video_feed=True, clip_sound=clip_sound)
     read_fd, write_fd = os.pipe()
     feeder = _SegmentFeeder(argvs, write_fd, timeout_s)
     try:
@@ -174,13 +179,101 @@ def render_scenes(
         raise
     finally:
         feeder.stop()
+        if clip_sound is not None:
+            clip_sound.unlink(missing_ok=True)
     if feeder.error is not None and not feeder.broken_pipe:
         raise feeder.error
 
 
+CLIP_SOUND_NAME = "clip-sound.pcm"
+_SAMPLE_BYTES = 4  # s16le stereo
+
+
+def write_clip_sound(
+    path: Path,
+    fps: float,
+    segments: Sequence[Segment],
+    visuals: Sequence[Visual],
+    *,
+    timeout_s: float,
+) -> None:
+    """The sound of the scenes with `clip_audio`, as one raw track as long as the video
+    (silence elsewhere), written piece by piece: one FFmpeg at a time, whatever the number
+    of scenes. A scene's sound plays from its cut to the next (a transition's middle), in
+    step with its picture (looped or cut with it).
+
+    Raises:
+        FFmpegError: naming the scene whose clip could not be read.
+    """
+    rate = Fraction(ffmpeg.frame_rate_text(fps))
+
+    def sample(frame: int) -> int:
+        return round(Fraction(frame) * ffmpeg.AUDIO_RATE / rate)
+
+    with path.open("wb") as track:
+        for scene, first, end, offset in _sound_runs(segments):
+            samples = sample(end) - sample(first)
+            visual = visuals[scene]
+            if not visual.options.clip_audio or visual.path is None:
+                _write_silence(track, samples)
+                continue
+            track.flush()
+            argv = ffmpeg.build_clip_sound_argv(
+                visual.path,
+                loop=visual.options.loop,
+                start_s=float(offset / rate),
+                samples=samples,
+            )
+            ffmpeg.run_ffmpeg_into(
+                argv,
+                track.fileno(),
+                stage=f"render (scene {scene} sound)",
+                timeout_s=timeout_s,
+                niceness=FFMPEG_NICENESS,
+            )
+            track.seek(0, os.SEEK_END)
+
+
+def _sound_runs(segments: Sequence[Segment]) -> list[tuple[int, int, int, int]]:
+    """(scene, first frame, end frame, the scene's own frame at `first`) runs covering the
+    video: a transition's first half belongs to the scene before it, its second to the next."""
+    runs: list[tuple[int, int, int, int]] = []
+    for segment in segments:
+        end = segment.start_frame + segment.frames
+        if segment.into is None:
+            pieces = [(segment.shot.scene, segment.start_frame, end, segment.shot.first)]
+        else:
+            middle = segment.start_frame + segment.frames // 2
+            into = segment.into
+            pieces = [
+                (segment.shot.scene, segment.start_frame, middle, segment.shot.first),
+                (into.scene, middle, end, into.first + middle - segment.start_frame),
+            ]
+        for scene, first, stop, offset in pieces:
+            if runs and runs[-1][0] == scene and runs[-1][2] == first:
+                runs[-1] = (scene, runs[-1][1], stop, runs[-1][3])
+            elif stop > first:
+                runs.append((scene, first, stop, offset))
+    return runs
+
+
+def _write_silence(track: BinaryIO, samples: int) -> None:
+    chunk = bytes(min(samples, 48_000) * _SAMPLE_BYTES)
+    left = samples * _SAMPLE_BYTES
+    while left > 0:
+        track.write(chunk[: min(left, len(chunk))])
+        left -= len(chunk)
+
+
 class _SegmentFeeder:
-    """Runs the segments' FFmpeg one after another on a thread, each writing into `fd`,
-    which is closed at the end so the encoder sees the end of its input."""
+    """Runs the segments' FFmpeg in order on a thread, copying each one's frames into `fd`,
+    which is closed at the end so the encoder sees the end of its input.
+
+    The next segment's FFmpeg starts while the current one streams (it starts up, opens and
+    probes its inputs and decodes up to its pipe's capacity), so the encoder never waits for a
+    start-up at a cut: at most two segments' FFmpeg are alive at once, whatever the number of
+    scenes. Frames move from pipe to pipe with splice(2), never through Python's memory.
+    """
 
     def __init__(self, argvs: list[tuple[str, list[str]]], fd: int, timeout_s: float) -> None:
         self._argvs = argvs
@@ -188,14 +281,17 @@ class _SegmentFeeder:
         self._timeout_s = timeout_s
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-        self._current: subprocess.Popen[bytes] | None = None
+        self._procs: set[subprocess.Popen[bytes]] = set()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self._reader_gone = False
         self.error: FFmpegError | None = None
 
     @property
     def broken_pipe(self) -> bool:
         """The failure was the reader going away (its own error is the one to report)."""
-        return self.error is not None and "Broken pipe" in self.error.stderr_tail
+        return self._reader_gone or (
+            self.error is not None and "Broken pipe" in self.error.stderr_tail
+        )
 
     def start(self) -> None:
         self._thread.start()
@@ -203,36 +299,107 @@ class _SegmentFeeder:
     def stop(self) -> None:
         self._stopping.set()
         with self._lock:
-            if self._current is not None and self._current.poll() is None:
-                self._current.kill()
+            for proc in self._procs:
+                if proc.poll() is None:
+                    proc.kill()
         self._thread.join()
 
-    def _started(self, proc: subprocess.Popen[bytes]) -> None:
-        with self._lock:
-            self._current = proc
-        if self._stopping.is_set():
-            proc.kill()
-
     def _run(self) -> None:
+        ahead: _Running | None = None
         try:
-            for stage, argv in self._argvs:
-                if self._stopping.is_set():
+            ahead = self._launch(0)
+            for number in range(len(self._argvs)):
+                current, ahead = ahead, self._launch(number + 1)
+                if current is None or not self._pump(current):
                     return
+        finally:
+            os.close(self._fd)
+            if ahead is not None:  # stopped early: the one started ahead sees a broken pipe
+                self._finish(ahead)
+
+    def _launch(self, number: int) -> _Running | None:
+        """Start segment `number` writing into a pipe of its own (None: past the end, or
+        stopping)."""
+        if number >= len(self._argvs) or self._stopping.is_set():
+            return None
+        stage, argv = self._argvs[number]
+        read_fd, write_fd = os.pipe()
+        running = _Running(read_fd)
+
+        def started(proc: subprocess.Popen[bytes]) -> None:
+            os.close(write_fd)  # the child has its copy: EOF reaches us when it exits
+            with self._lock:
+                self._procs.add(proc)
+            running.proc = proc
+            if self._stopping.is_set():
+                proc.kill()
+
+        def run() -> None:
+            try:
                 ffmpeg.run_ffmpeg_into(
                     argv,
-                    self._fd,
+                    write_fd,
                     stage=stage,
                     timeout_s=self._timeout_s,
                     niceness=FFMPEG_NICENESS,
-                    on_start=self._started,
+                    on_start=started,
                 )
-        except FFmpegError as exc:
-            if not self._stopping.is_set():
-                self.error = exc
-        except Exception as exc:  # e.g. the job's time limit: the encoder reports it too
-            log.warning("scene feed stopped: %s", exc)
+            except Exception as exc:  # reported by `_pump`: FFmpegError, the job's time limit
+                running.error = exc
+            finally:
+                if running.proc is None:  # never started: close our end of its pipe
+                    os.close(write_fd)
+
+        running.thread = threading.Thread(target=run, daemon=True)
+        running.thread.start()
+        return running
+
+    def _pump(self, running: _Running) -> bool:
+        """Copy one segment's frames into the encoder's pipe; False: stop feeding."""
+        try:
+            while not self._stopping.is_set():
+                try:
+                    moved = _move(running.read_fd, self._fd)
+                except BrokenPipeError:  # the encoder stopped: its error is the one to report
+                    self._reader_gone = True
+                    return False
+                if moved == 0:
+                    break
         finally:
-            os.close(self._fd)
+            self._finish(running)
+        if isinstance(running.error, FFmpegError) and not self._stopping.is_set():
+            self.error = running.error
+            return False
+        if running.error is not None:
+            log.warning("scene feed stopped: %s", running.error)
+            return False
+        return not self._stopping.is_set()
+
+    def _finish(self, running: _Running) -> None:
+        os.close(running.read_fd)  # a segment still writing sees a broken pipe and stops
+        assert running.thread is not None
+        running.thread.join()
+        if running.proc is not None:
+            with self._lock:
+                self._procs.discard(running.proc)
+
+
+class _Running:
+    """One segment's FFmpeg, started: the pipe its frames come out of."""
+
+    def __init__(self, read_fd: int) -> None:
+        self.read_fd = read_fd
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.error: Exception | None = None
+        self.thread: threading.Thread | None = None
+
+
+_CHUNK = 1 << 20
+
+
+def _move(source: int, target: int) -> int:
+    """Move up to a chunk of bytes from pipe `source` to pipe `target`; 0 at the end."""
+    return os.splice(source, target, _CHUNK)
 
 
 def _loudness_gain(
