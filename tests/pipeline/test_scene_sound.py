@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from videorender.cli import main
+from videorender.cli import _scenes, main
 from videorender.config import load_settings
 from videorender.errors import InputError, MediaError
 from videorender.pipeline.media import MediaInputs, MediaLimits, check_scene_visuals
@@ -105,3 +105,19 @@ def test_clip_audio_without_sound_is_refused_naming_the_scene(
         check_scene_visuals(scenes, MediaInputs(), MediaLimits())
     assert caught.value.field == "scenes[1].clip_audio"
     assert message in str(caught.value)
+
+
+def test_the_cli_gives_media_dir_clips_their_sound(
+    media: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "media"
+    folder.mkdir()
+    for name in ("red.jpg", "tone.mp4", "mute.mp4"):
+        (folder / name).write_bytes((media / name).read_bytes())
+    script = "One sentence here. Another one there. A third one now. And a fourth. Then a fifth. The end."
+    scenes = _scenes(script, "-", folder, clip_audio=True)
+    sound = {scene.media.name: scene.options.clip_audio for scene in scenes if scene.media}
+    assert sound == {"mute.mp4": False, "red.jpg": False, "tone.mp4": True}
+    (tmp_path / "s.txt").write_text(script)
+    assert main(["render", str(tmp_path / "s.txt"), "--clip-audio", "-o", str(tmp_path)]) == 2
+    assert "--clip-audio is for --media-dir" in capsys.readouterr().err
