@@ -63,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", type=Size.parse, default=Size(1080, 1920))
     parser.add_argument("--only", default="", help="e.g. i02,c07 (name prefixes)")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "work" / "full")
+    parser.add_argument(
+        "--decode-stills", action="store_true", help="segments decode stills themselves"
+    )
     args = parser.parse_args(argv)
     inputs = prepare_inputs(args.work / "inputs", InputSpec())
     assert inputs.scenes_script is not None
@@ -77,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for path in media:
         for options in _variants(path):
             visual = check_scene_visuals([Scene("x", path, options)], _no_base())[0]
+            if visual.kind == "image" and not args.decode_stills:  # as render_scenes does
+                visual = _prepared(visual, args.size, args.work)
             cost = run_discarding(segment_argv(_single(frames), [visual], args.size))
             total = Cost(
                 total.wall_s + cost.wall_s,
@@ -93,6 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         pair = [
             check_scene_visuals([Scene("x", p, SceneOptions())], _no_base())[0] for p in media[:2]
         ]
+        pair = [
+            _prepared(v, args.size, args.work)
+            if v.kind == "image" and not args.decode_stills
+            else v
+            for v in pair
+        ]
         half = round(0.2 * FPS)
         fade = Segment(0, 2 * half, Shot(0, frames - half, frames), Shot(1, 0, frames), "fade")
         cost = run_discarding(segment_argv(fade, pair, args.size))
@@ -107,6 +118,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     print(f"total: {total.wall_s:.2f} s wall, {total.cpu_s:.2f} CPU s")
     return 0
+
+
+def _prepared(visual: Visual, size: Size, work: Path) -> Visual:
+    """The still decoded and fitted once (its cost printed), as `render_scenes` does."""
+    folder = work / "profile-stills"
+    folder.mkdir(parents=True, exist_ok=True)
+    assert visual.path is not None
+    output = folder / f"{visual.path.stem}-{ffmpeg.still_canvas(visual, size)}.yuv"
+    cost = run_discarding(ffmpeg.build_still_argv(visual, size, output))
+    print(
+        f"{'  (decode + fit once)':<55} {cost.wall_s:7.2f} {cost.cpu_s:7.2f} {'':9} "
+        f"{cost.peak_mb:5.0f}"
+    )
+    return replace(visual, prepared=output)
 
 
 def _single(frames: int) -> Segment:

@@ -510,8 +510,9 @@ _ORIENT = {2: "hflip", 3: "hflip,vflip", 4: "vflip", 5: "transpose=0", 6: "trans
 
 def build_feed_input(size: Size, fps: float) -> list[str]:
     """The render's video input when scenes are fed to it as raw frames on its stdin."""
+    # A queue of 2 raw frames, not FFmpeg's 8 (25 MB at 1080x1920): the feed keeps up anyway.
     return ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", str(size),
-            "-framerate", _rate(fps), "-i", "pipe:0"]  # fmt: skip
+            "-framerate", _rate(fps), "-thread_queue_size", "2", "-i", "pipe:0"]  # fmt: skip
 
 
 def build_segment_argv(
@@ -555,6 +556,10 @@ def _visual_input(
 ) -> list[str]:
     if visual.kind == "color" or visual.path is None:
         return ["-f", "lavfi", "-i", f"color=c={background_color}:s={size}:r={_rate(fps)}"]
+    if visual.kind == "image" and visual.prepared is not None:
+        canvas = still_canvas(visual, size)
+        return ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", str(canvas),
+                "-i", str(visual.prepared)]  # fmt: skip
     if visual.kind == "image":
         # FFmpeg 5.1 turns a JPEG by its EXIF orientation itself, older ones do not: ours
         # (`_ORIENT`) is the only turn, whatever the version.
@@ -576,14 +581,39 @@ def _visual_chain(visual: Visual, shot: Shot, number: int, size: Size, fps: floa
         head += f",trim=start_frame={shot.first},setpts=PTS-STARTPTS"
         return head + _fit(visual.options.fit, visual.size, size, f"c{number}") + "," + finish
     motion = visual.options.motion
-    room = 1.0 if motion == "none" else MOTION_ZOOM
-    canvas = Size(_even(size.width * room), _even(size.height * room))
-    orient = _ORIENT.get(visual.orientation)
-    head = f"[{number}:v]" + (f"{orient}," if orient else "") + "setsar=1"
-    still = head + _fit(visual.options.fit, visual.size, canvas, f"c{number}")
+    if visual.prepared is not None:  # already turned and fitted (`build_still_argv`)
+        still = f"[{number}:v]setsar=1"
+    else:
+        still = _still_fitted(visual, number, still_canvas(visual, size))
     # The still is decoded and fitted once; only the cheap motion runs on every frame.
     still += f",format=yuv420p,loop=loop=-1:size=1,setpts=N/({rate}*TB)"
     return still + _motion(motion, shot, size) + "," + finish
+
+
+def still_canvas(visual: Visual, size: Size) -> Size:
+    """The size a still is fitted to: the frame's, or MOTION_ZOOM times it for its motion."""
+    room = 1.0 if visual.options.motion == "none" else MOTION_ZOOM
+    return Size(_even(size.width * room), _even(size.height * room))
+
+
+def _still_fitted(visual: Visual, number: int, canvas: Size) -> str:
+    assert visual.size is not None
+    orient = _ORIENT.get(visual.orientation)
+    head = f"[{number}:v]" + (f"{orient}," if orient else "") + "setsar=1"
+    return head + _fit(visual.options.fit, visual.size, canvas, f"c{number}")
+
+
+def build_still_argv(visual: Visual, size: Size, output: Path) -> list[str]:
+    """A still image decoded, turned and fitted once, for every segment it appears in: one
+    raw yuv420p frame of `still_canvas(visual, size)` into `output`."""
+    assert visual.path is not None
+    graph = _still_fitted(visual, 0, still_canvas(visual, size)) + ",format=yuv420p[v]"
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        *_visual_input(visual, size, 30.0, "black", 1),
+        "-filter_complex", graph, "-filter_complex_threads", "1",
+        "-map", "[v]", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", str(output),
+    ]  # fmt: skip
 
 
 def _fit(fit: str, source: Size, target: Size, label: str) -> str:

@@ -143,6 +143,9 @@ class Visual:
     size: Size | None = None
     image_format: str = ""
     orientation: int = 1
+    # An image decoded, turned and fitted once before the render: one raw yuv420p frame of
+    # the size its motion works on (see render.prepare_stills); None: not yet.
+    prepared: Path | None = None
 
 
 def has_markers(script: str) -> bool:
