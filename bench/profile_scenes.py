@@ -53,7 +53,7 @@ def run_discarding(argv: list[str]) -> Cost:
 
 def segment_argv(segment: Segment, visuals: Sequence[Visual], size: Size) -> list[str]:
     return ffmpeg.build_segment_argv(
-        segment, visuals, size=size, fps=FPS, background_color="0x1b2a4e", threads=2
+        segment, visuals, size=size, fps=FPS, background_color="0x1b2a4e", threads=1
     )
 
 

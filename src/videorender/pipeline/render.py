@@ -321,18 +321,9 @@ def _write_silence(track: BinaryIO, samples: int) -> None:
         left -= len(chunk)
 
 
-SEGMENT_OVERLAP = os.environ.get("VR_SEGMENT_OVERLAP", "1") == "1"  # TEMPORARY A/B
-
-
 class _SegmentFeeder:
-    """Runs the segments' FFmpeg in order on a thread, copying each one's frames into `fd`,
-    which is closed at the end so the encoder sees the end of its input.
-
-    The next segment's FFmpeg starts while the current one streams (it starts up, opens and
-    probes its inputs and decodes up to its pipe's capacity), so the encoder never waits for a
-    start-up at a cut: at most two segments' FFmpeg are alive at once, whatever the number of
-    scenes. Frames move from pipe to pipe with splice(2), never through Python's memory.
-    """
+    """Runs the segments' FFmpeg one after another on a thread, each writing into `fd`,
+    which is closed at the end so the encoder sees the end of its input."""
 
     def __init__(self, argvs: list[tuple[str, list[str]]], fd: int, timeout_s: float) -> None:
         self._argvs = argvs
@@ -340,17 +331,14 @@ class _SegmentFeeder:
         self._timeout_s = timeout_s
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-        self._procs: set[subprocess.Popen[bytes]] = set()
+        self._current: subprocess.Popen[bytes] | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
-        self._reader_gone = False
         self.error: FFmpegError | None = None
 
     @property
     def broken_pipe(self) -> bool:
         """The failure was the reader going away (its own error is the one to report)."""
-        return self._reader_gone or (
-            self.error is not None and "Broken pipe" in self.error.stderr_tail
-        )
+        return self.error is not None and "Broken pipe" in self.error.stderr_tail
 
     def start(self) -> None:
         self._thread.start()
@@ -358,109 +346,36 @@ class _SegmentFeeder:
     def stop(self) -> None:
         self._stopping.set()
         with self._lock:
-            for proc in self._procs:
-                if proc.poll() is None:
-                    proc.kill()
+            if self._current is not None and self._current.poll() is None:
+                self._current.kill()
         self._thread.join()
 
+    def _started(self, proc: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._current = proc
+        if self._stopping.is_set():
+            proc.kill()
+
     def _run(self) -> None:
-        ahead: _Running | None = None
         try:
-            ahead = self._launch(0)
-            for number in range(len(self._argvs)):
-                current, ahead = ahead, self._launch(number + 1) if SEGMENT_OVERLAP else None
-                if current is None or not self._pump(current):
+            for stage, argv in self._argvs:
+                if self._stopping.is_set():
                     return
-                if not SEGMENT_OVERLAP:
-                    ahead = self._launch(number + 1)
-        finally:
-            os.close(self._fd)
-            if ahead is not None:  # stopped early: the one started ahead sees a broken pipe
-                self._finish(ahead)
-
-    def _launch(self, number: int) -> _Running | None:
-        """Start segment `number` writing into a pipe of its own (None: past the end, or
-        stopping)."""
-        if number >= len(self._argvs) or self._stopping.is_set():
-            return None
-        stage, argv = self._argvs[number]
-        read_fd, write_fd = os.pipe()
-        running = _Running(read_fd)
-
-        def started(proc: subprocess.Popen[bytes]) -> None:
-            os.close(write_fd)  # the child has its copy: EOF reaches us when it exits
-            with self._lock:
-                self._procs.add(proc)
-            running.proc = proc
-            if self._stopping.is_set():
-                proc.kill()
-
-        def run() -> None:
-            try:
                 ffmpeg.run_ffmpeg_into(
                     argv,
-                    write_fd,
+                    self._fd,
                     stage=stage,
                     timeout_s=self._timeout_s,
                     niceness=FFMPEG_NICENESS,
-                    on_start=started,
+                    on_start=self._started,
                 )
-            except Exception as exc:  # reported by `_pump`: FFmpegError, the job's time limit
-                running.error = exc
-            finally:
-                if running.proc is None:  # never started: close our end of its pipe
-                    os.close(write_fd)
-
-        running.thread = threading.Thread(target=run, daemon=True)
-        running.thread.start()
-        return running
-
-    def _pump(self, running: _Running) -> bool:
-        """Copy one segment's frames into the encoder's pipe; False: stop feeding."""
-        try:
-            while not self._stopping.is_set():
-                try:
-                    moved = _move(running.read_fd, self._fd)
-                except BrokenPipeError:  # the encoder stopped: its error is the one to report
-                    self._reader_gone = True
-                    return False
-                if moved == 0:
-                    break
+        except FFmpegError as exc:
+            if not self._stopping.is_set():
+                self.error = exc
+        except Exception as exc:  # e.g. the job's time limit: the encoder reports it too
+            log.warning("scene feed stopped: %s", exc)
         finally:
-            self._finish(running)
-        if isinstance(running.error, FFmpegError) and not self._stopping.is_set():
-            self.error = running.error
-            return False
-        if running.error is not None:
-            log.warning("scene feed stopped: %s", running.error)
-            return False
-        return not self._stopping.is_set()
-
-    def _finish(self, running: _Running) -> None:
-        os.close(running.read_fd)  # a segment still writing sees a broken pipe and stops
-        assert running.thread is not None
-        running.thread.join()
-        if running.proc is not None:
-            with self._lock:
-                self._procs.discard(running.proc)
-
-
-class _Running:
-    """One segment's FFmpeg, started: the pipe its frames come out of."""
-
-    def __init__(self, read_fd: int) -> None:
-        self.read_fd = read_fd
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.error: Exception | None = None
-        self.thread: threading.Thread | None = None
-
-
-_CHUNK = 1 << 20
-
-
-def _move(source: int, target: int) -> int:
-    """Move up to a chunk of bytes from pipe `source` to pipe `target`; 0 at the end."""
-    return os.splice(source, target, _CHUNK)
+            os.close(self._fd)
 
 
 def _loudness_gain(
