@@ -55,3 +55,31 @@ def test_an_exif_turned_jpeg_is_shown_upright(
     # 6: turn 90 degrees clockwise to display (the stored left side on top); 8: the other way.
     bright, dark = (top, bottom) if top_is_bright else (bottom, top)
     assert bright > 200 and dark < 60, (top, bottom)
+
+
+@pytest.mark.parametrize("transition", ["fade", "wipe"])
+def test_a_body_and_its_transition_out_made_together_are_the_same_frames(
+    tmp_path: Path, transition: str
+) -> None:
+    clip, still = tmp_path / "clip.mp4", tmp_path / "still.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=240x136:r=25:d=2",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(clip)],
+                   check=True)  # fmt: skip
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=400x300",
+                    "-frames:v", "1", str(still)], check=True)  # fmt: skip
+    scenes = [Scene("One.", clip), Scene("Two.", still, SceneOptions(transition=transition))]
+    visuals = prepare_stills(check_scene_visuals(scenes, MediaInputs()), SIZE, tmp_path,
+                             timeout_s=60)  # fmt: skip
+    # Scene 0 from its 7th frame (after a transition in), 40 frames, then 10 into scene 1.
+    body = Segment(0, 40, Shot(0, 6, 51))
+    out = Segment(40, 10, Shot(0, 46, 51), Shot(1, 0, 30), transition)
+    common = {"size": SIZE, "fps": 30.0, "background_color": "0x000000", "threads": 1}
+
+    def frames(argv: list[str]) -> bytes:
+        return subprocess.run(argv, capture_output=True, check=True).stdout
+
+    apart = frames(ffmpeg.build_segment_argv(body, visuals, **common))  # type: ignore[arg-type]
+    apart += frames(ffmpeg.build_segment_argv(out, visuals, **common))  # type: ignore[arg-type]
+    together = frames(ffmpeg.build_joined_argv(body, out, visuals, **common))  # type: ignore[arg-type]
+    assert len(apart) == 50 * SIZE.width * SIZE.height * 3 // 2
+    assert together == apart

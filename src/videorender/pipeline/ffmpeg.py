@@ -551,6 +551,50 @@ def build_segment_argv(
     ]  # fmt: skip
 
 
+def build_joined_argv(
+    body: Segment,
+    transition: Segment,
+    visuals: Sequence[Visual],
+    *,
+    size: Size,
+    fps: float,
+    background_color: str,
+    threads: int,
+) -> list[str]:
+    """A scene's `body` segment and the `transition` out of it, made by one FFmpeg: the
+    scene's frames run on into the transition, so they are decoded once, not decoded again
+    from the clip's start up to the transition (and one start-up is saved).
+
+    The frames are exactly those of the two segments' `build_segment_argv`, in order.
+    """
+    assert transition.into is not None and transition.shot.scene == body.shot.scene
+    outgoing, incoming = visuals[body.shot.scene], visuals[transition.into.scene]
+    inputs = [
+        *_visual_input(outgoing, size, fps, background_color, threads),
+        *_visual_input(incoming, size, fps, background_color, threads),
+    ]
+    seconds = f"{transition.frames / fps:.6f}"
+    kind = _XFADE.get(transition.transition, "fade")
+    graph = ";".join(
+        [
+            _visual_chain(outgoing, body.shot, 0, size, fps),
+            _visual_chain(incoming, transition.into, 1, size, fps),
+            "[s0]split[body][tail]",
+            f"[body]trim=end_frame={body.frames}[b]",
+            f"[tail]trim=start_frame={body.frames},setpts=PTS-STARTPTS[t]",
+            f"[t][s1]xfade=transition={kind}:duration={seconds}:offset=0[x]",
+            "[b][x]concat=n=2:v=1:a=0,format=yuv420p[v]",
+        ]
+    )
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error",
+        *inputs,
+        "-filter_complex", graph, "-filter_complex_threads", "1",
+        "-map", "[v]", "-frames:v", str(body.frames + transition.frames),
+        "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1",
+    ]  # fmt: skip
+
+
 def _visual_input(
     visual: Visual, size: Size, fps: float, background_color: str, threads: int
 ) -> list[str]:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypedDict
 
 from videorender.errors import FFmpegError
 from videorender.pipeline import ffmpeg
@@ -202,22 +202,7 @@ def _render_segments(
     timeout_s: float,
     on_progress: ProgressCallback | None,
 ) -> None:
-    argvs = [
-        (
-            f"render (scene {segment.shot.scene})",
-            ffmpeg.build_segment_argv(
-                segment,
-                visuals,
-                size=plan.size,
-                fps=plan.fps,
-                background_color=plan.background_color,
-                # One decoding thread: ~13 MB less per segment at the same CPU time; the
-                # encoder keeps the other core busy (bench.profile_scenes).
-                threads=1,
-            ),
-        )
-        for segment in segments
-    ]
+    argvs = segment_argvs(plan, segments, visuals)
     clip_sound = None
     if any(v.options.clip_audio for v in visuals):
         clip_sound = plan.output.with_name(CLIP_SOUND_NAME)
@@ -239,6 +224,52 @@ def _render_segments(
             clip_sound.unlink(missing_ok=True)
     if feeder.error is not None and not feeder.broken_pipe:
         raise feeder.error
+
+
+class _SegmentArgs(TypedDict):
+    size: Size
+    fps: float
+    background_color: str
+    threads: int
+
+
+def segment_argvs(
+    plan: RenderPlan, segments: Sequence[Segment], visuals: Sequence[Visual]
+) -> list[tuple[str, list[str]]]:
+    """The FFmpeg runs that make the segments' frames, in order, each with its stage name:
+    a scene's body and the transition out of it share one run (`ffmpeg.build_joined_argv`:
+    the outgoing clip is decoded once, not again from its start up to the transition)."""
+    common: _SegmentArgs = {
+        "size": plan.size,
+        "fps": plan.fps,
+        "background_color": plan.background_color,
+        # One decoding thread: ~13 MB less per segment at the same CPU time; the encoder
+        # keeps the other core busy (bench.profile_scenes).
+        "threads": 1,
+    }
+    argvs = []
+    number = 0
+    while number < len(segments):
+        segment = segments[number]
+        after = segments[number + 1] if number + 1 < len(segments) else None
+        stage = f"render (scene {segment.shot.scene})"
+        if segment.into is None and after is not None and _leaves(segment, after):
+            argv = ffmpeg.build_joined_argv(segment, after, visuals, **common)
+            number += 2
+        else:
+            argv = ffmpeg.build_segment_argv(segment, visuals, **common)
+            number += 1
+        argvs.append((stage, argv))
+    return argvs
+
+
+def _leaves(body: Segment, transition: Segment) -> bool:
+    """Whether `transition` is the way out of the scene `body` shows, right after it."""
+    return (
+        transition.into is not None
+        and transition.shot.scene == body.shot.scene
+        and transition.shot.first == body.shot.first + body.frames
+    )
 
 
 CLIP_SOUND_NAME = "clip-sound.pcm"
