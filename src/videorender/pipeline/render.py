@@ -237,8 +237,9 @@ def segment_argvs(
     plan: RenderPlan, segments: Sequence[Segment], visuals: Sequence[Visual]
 ) -> list[tuple[str, list[str]]]:
     """The FFmpeg runs that make the segments' frames, in order, each with its stage name:
-    a scene's body and the transition out of it share one run (`ffmpeg.build_joined_argv`:
-    the outgoing clip is decoded once, not again from its start up to the transition)."""
+    a clip scene's body and the transition out of it share one run
+    (`ffmpeg.build_joined_argv`: the clip is decoded once, not again from its start up to the
+    transition)."""
     common: _SegmentArgs = {
         "size": plan.size,
         "fps": plan.fps,
@@ -253,7 +254,10 @@ def segment_argvs(
         segment = segments[number]
         after = segments[number + 1] if number + 1 < len(segments) else None
         stage = f"render (scene {segment.shot.scene})"
-        if segment.into is None and after is not None and _leaves(segment, after):
+        # Only a clip pays for reaching its tail (stills and colour start anywhere for free);
+        # the joined run holds both visuals' decoders for longer (~+20 MB at its peak).
+        joined = visuals[segment.shot.scene].kind == "clip"
+        if joined and segment.into is None and after is not None and _leaves(segment, after):
             argv = ffmpeg.build_joined_argv(segment, after, visuals, **common)
             number += 2
         else:
