@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -110,7 +110,8 @@ def check_scene_visuals(
             cut short, or over the size, pixel or duration limits.
     """
     limits = limits or MediaLimits()
-    visuals = []
+    visuals: list[Visual] = []
+    probed: dict[Path, Visual] = {}  # a file shown by several scenes is probed once
     for number, scene in enumerate(scenes):
         where = f"scenes[{number}].media_url"
         if scene.media is None:
@@ -119,11 +120,18 @@ def check_scene_visuals(
             size = inputs.base_info.size if inputs.base_info else None
             visuals.append(Visual(kind, scene.options, base, size))
             continue
+        if scene.media in probed:
+            visuals.append(replace(probed[scene.media], options=scene.options))
+            continue
         visual = _probe_image(scene.media, scene.options, where, limits)
-        visuals.append(visual or _probe_clip(scene.media, scene.options, where, limits))
+        visual = visual or _probe_clip(scene.media, scene.options, where, limits)
+        probed[scene.media] = visual
+        visuals.append(visual)
+    sounding: set[Path | None] = set()
     for number, visual in enumerate(visuals):
-        if visual.options.clip_audio:
+        if visual.options.clip_audio and visual.path not in sounding:
             _check_sound(visual, f"scenes[{number}].clip_audio")
+            sounding.add(visual.path)
     return tuple(visuals)
 
 
