@@ -33,8 +33,13 @@ class Job:
     title: str
     size: Size
     long_script: bool = False
+    scenes: int = 0  # J5/J6: a script of this many scenes (markers), the visuals beside it
 
     def script(self, inputs: Inputs) -> Path:
+        if self.scenes:
+            script = inputs.scenes_script if self.scenes <= 20 else inputs.many_scenes_script
+            assert script is not None
+            return script
         return inputs.long_script if self.long_script else inputs.short_script
 
 
@@ -43,6 +48,8 @@ JOBS: tuple[Job, ...] = (
     Job("J2", "short script, vertical 1080x1920 (crop)", Size(1080, 1920)),
     Job("J3", "short script, 1280x720", Size(1280, 720)),
     Job("J4", "long script (~600 words), 1920x1080", Size(1920, 1080), long_script=True),
+    Job("J5", "~60 s in 20 scenes (10 stills, 10 clips), 1080x1920", Size(1080, 1920), scenes=20),
+    Job("J6", "200 scenes (~600 words), 1080x1920", Size(1080, 1920), scenes=200),
 )
 
 

@@ -23,10 +23,12 @@ JOB_TITLES = {
     "J2": "J2 short script, 1080x1920 (crop)",
     "J3": "J3 short script, 1280x720",
     "J4": "J4 long script, 1920x1080",
+    "J5": "J5 20 scenes (stills + clips), 1080x1920",
+    "J6": "J6 200 scenes, 1080x1920",
 }
-PEAK_TARGET_MB = {"J1": 400, "J2": 400, "J3": 300, "J4": 400}
+PEAK_TARGET_MB = {"J1": 400, "J2": 400, "J3": 300, "J4": 400, "J5": 500, "J6": 600}
 # Issue 22: our wall time over the floor's (the floor muxes our voice as AAC), per job.
-WALL_TARGET = {"J1": 1.15, "J2": 1.15, "J3": 1.25, "J4": 1.10}
+WALL_TARGET = {"J1": 1.15, "J2": 1.15, "J3": 1.25, "J4": 1.10, "J5": 1.25}
 CPU_TARGET = {"J1": 1.15}
 PSNR_TARGET_DB = 45.0
 
@@ -226,12 +228,13 @@ def _targets(results: Results) -> str:
         ours = _med(results.runs(job, "ours"), "wall_s")
         floor = _med(results.runs(job, "floor"), "wall_s")
         moviepy = _med(results.runs(job, "moviepy"), "wall_s")
-        limit_ratio = WALL_TARGET.get(job, 1.15)
-        target = f"ours / floor wall <= {limit_ratio:.2f}"
-        if busy:
-            rows.append(f"| {target} | {job} | {_fmt(ours / floor, 2)} | not judged ({busy}) |")
-        else:
-            add(target, job, ours / floor, ours / floor <= limit_ratio)
+        if job in WALL_TARGET:  # J6 has a memory target only
+            limit_ratio = WALL_TARGET[job]
+            target = f"ours / floor wall <= {limit_ratio:.2f}"
+            if busy:
+                rows.append(f"| {target} | {job} | {_fmt(ours / floor, 2)} | not judged ({busy}) |")
+            else:
+                add(target, job, ours / floor, ours / floor <= limit_ratio)
         if job in CPU_TARGET:
             cpu = _med(results.runs(job, "ours"), "cpu_s") / _med(
                 results.runs(job, "floor"), "cpu_s"

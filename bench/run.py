@@ -29,7 +29,14 @@ from videorender.pipeline.models import MediaInfo
 from videorender.pipeline.tts.piper import load_piper, unload_piper
 
 REPO = Path(__file__).resolve().parent.parent
-QUICK_SPEC = InputSpec(base_seconds=12, music_seconds=20, short_words=30, long_words=60)
+QUICK_SPEC = InputSpec(
+    base_seconds=12,
+    music_seconds=20,
+    short_words=30,
+    long_words=60,
+    scene_words=60,
+    many_scene_words=200,
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="short media, 1 repetition")
     parser.add_argument("--reps", type=int, help="repetitions (default 3, quick 1)")
     parser.add_argument("--long-moviepy-reps", type=int, help="MoviePy repetitions on J4")
-    parser.add_argument("--jobs", default="J1,J2,J3,J4", help="comma-separated job names")
+    parser.add_argument(
+        "--jobs",
+        default="J1,J2,J3,J4",
+        help="comma-separated job names; J5 and J6 (scenes) only when named",
+    )
     parser.add_argument("--no-moviepy", action="store_true", help="skip the MoviePy baseline")
     parser.add_argument("--no-tts", action="store_true", help="skip the Piper-alone runs")
     parser.add_argument("--sweep", action="store_true", help="compare settings (ours only)")
@@ -189,6 +200,10 @@ def _patched_models(runs_dir: Path) -> Path:
 def _skipped(plan: Plan, job: Job, contender: Contender, rep: int, variant: Variant) -> bool:
     if variant.env and contender is not Contender.OURS:
         return True  # a variant of our settings: the others run once per round
+    if contender is Contender.MOVIEPY and job.scenes:  # bench.moviepy_job has no scenes
+        return True
+    if contender is Contender.FLOOR and job.name == "J6":  # J6 has a memory target only
+        return True
     return contender is Contender.MOVIEPY and job.name == "J4" and rep >= plan.long_moviepy_reps
 
 

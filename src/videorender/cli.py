@@ -27,6 +27,7 @@ from videorender.errors import ConfigError, InputError, VideoRenderError
 from videorender.pipeline import models
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
 from videorender.pipeline.clock import StageClock
+from videorender.pipeline.ffmpeg import has_audio_stream
 from videorender.pipeline.models import (
     CAPTION_POSITIONS,
     CaptionOptions,
@@ -36,7 +37,13 @@ from videorender.pipeline.models import (
     Size,
 )
 from videorender.pipeline.run import RenderJob, render, voiceover
-from videorender.pipeline.scenes import Scene, group_sentences, has_markers, parse_scenes
+from videorender.pipeline.scenes import (
+    Scene,
+    SceneOptions,
+    group_sentences,
+    has_markers,
+    parse_scenes,
+)
 from videorender.pipeline.script import process_script
 from videorender.pipeline.tts import ENGINES
 
@@ -93,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="images and clips shown in name order over a script without scene markers, "
         "each over a similar share of the sentences",
+    )
+    render_cmd.add_argument(
+        "--clip-audio",
+        action="store_true",
+        help="with --media-dir: the clips' own sound under the voice, ducked like the music "
+        "(clips without sound stay silent; in a script with markers write {clip_audio=true})",
     )
     _voice_arguments(render_cmd)
     captions = render_cmd.add_argument_group("captions")
@@ -256,7 +269,7 @@ def _render(args: argparse.Namespace) -> int:
     _check_file(args.voice, "voice model")
     _check_file(args.voiceover, "voiceover")
     _check_output_dir(args.output)
-    scenes = _scenes(script, args.script, args.media_dir)
+    scenes = _scenes(script, args.script, args.media_dir, clip_audio=args.clip_audio)
     settings = load_settings()
     options = RenderOptions(
         size=args.size,
@@ -312,15 +325,23 @@ def _render(args: argparse.Namespace) -> int:
 
 
 MEDIA_SUFFIXES = frozenset(".jpg .jpeg .png .webp .mp4 .mov .m4v .mkv .webm".split())
+IMAGE_SUFFIXES = frozenset(".jpg .jpeg .png .webp".split())
 
 
-def _scenes(script: str, source: str, media_dir: Path | None) -> tuple[Scene, ...]:
+def _scenes(
+    script: str, source: str, media_dir: Path | None, *, clip_audio: bool = False
+) -> tuple[Scene, ...]:
     """The scenes of the script: from its marker lines (paths relative to the script's
-    folder), or its sentences spread over the images and clips of `media_dir`.
+    folder), or its sentences spread over the images and clips of `media_dir` (with
+    `clip_audio`, each clip that has sound plays it).
 
     Raises:
-        InputError: a bad marker or option, a missing file, or markers with `--media-dir`.
+        InputError: a bad marker or option, a missing file, markers with `--media-dir`, or
+            `--clip-audio` without it.
     """
+    if clip_audio and media_dir is None:
+        message = "--clip-audio is for --media-dir (in a script, write {clip_audio=true})"
+        raise InputError(message, "clip_audio")
     if has_markers(script):
         if media_dir is not None:
             raise InputError("--media-dir is for a script without scene markers", "media_dir")
@@ -339,9 +360,19 @@ def _scenes(script: str, source: str, media_dir: Path | None) -> tuple[Scene, ..
     if not files:
         raise InputError(f"media folder {str(media_dir)!r} has no images or clips", "media_dir")
     runs = group_sentences(process_script(script), len(files))
+    sound = SceneOptions(clip_audio=True)
     return tuple(
-        Scene(" ".join(s.text for s in run), path) for run, path in zip(runs, files, strict=False)
+        Scene(
+            " ".join(s.text for s in run),
+            path,
+            sound if clip_audio and _sounding_clip(path) else SceneOptions(),
+        )
+        for run, path in zip(runs, files, strict=False)
     )
+
+
+def _sounding_clip(path: Path) -> bool:
+    return path.suffix.lower() not in IMAGE_SUFFIXES and has_audio_stream(path)
 
 
 def _scene_file(media: str | None, folder: Path, number: int) -> Path | None:

@@ -114,6 +114,12 @@ class SceneBody(BaseModel):
         description="A clip shorter than its scene loops (default), or holds "
         "its last frame (false).",
     )
+    clip_audio: bool | None = Field(
+        default=None,
+        description="The clip's own sound, mixed under the voice and ducked like the music "
+        "while the scene is on screen (default false: dropped). A clip without sound, or "
+        "a still image, is refused.",
+    )
 
     @field_validator("text")
     @classmethod

@@ -281,6 +281,7 @@ def build_render_argv(plan: RenderPlan) -> list[str]:
         *video_input,
         "-i", str(plan.voice),
         *(_looped(plan.music) if plan.music else []),
+        *(_raw_sound(plan.clip_sound) if plan.clip_sound else []),
         "-filter_complex", graph,
         "-map", "[v]", "-map", "[a]",
         *_encoder_args(plan),
@@ -311,6 +312,7 @@ def build_loudness_scan_argv(plan: RenderPlan) -> list[str]:
         FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "info",
         "-i", str(plan.voice),
         *(_looped(plan.music) if plan.music else []),
+        *(_raw_sound(plan.clip_sound) if plan.clip_sound else []),
         "-filter_complex", _audio_graph(plan, music_input=1, final=False),
         "-map", "[a]", "-t", _seconds(plan.duration_ms),
         "-progress", "pipe:1", "-nostats",
@@ -502,20 +504,47 @@ def _audio_graph(plan: RenderPlan, *, music_input: int, final: bool) -> str:
     voice_input = music_input - 1
     stereo = f"aformat=sample_fmts=fltp:sample_rates={AUDIO_RATE}:channel_layouts=stereo"
     finish = f"{_normalise(plan.loudness, final)},aresample={AUDIO_RATE},{stereo}[a]"
-    if plan.music is None:
+    beds = _beds(plan, music_input, stereo)
+    if not beds:
         return f"[{voice_input}:a]{stereo},apad[mix];[mix]{finish}"
-    fade_start = max(0, plan.duration_ms - plan.music_fade_out_ms)
+    if len(beds) > 1:  # music and the clips' sound, under the voice together
+        beds.append(
+            f"{''.join(_labels(beds))}amix=inputs={len(beds)}:duration=first:normalize=0[bed]"
+        )
     return ";".join(
         [
             f"[{voice_input}:a]{stereo},apad,asplit=2[voice][key]",
-            f"[{music_input}:a]{stereo},volume={plan.music_volume:.3f}"
-            f",afade=t=out:st={_seconds(fade_start)}:d={_seconds(plan.music_fade_out_ms)}[music]",
-            # Duck the music further while the voice speaks.
-            "[music][key]sidechaincompress=threshold=0.03:ratio=4:attack=15:release=350[ducked]",
+            *beds,
+            # Duck the music (and the clips' sound) further while the voice speaks.
+            f"{_labels(beds)[-1]}[key]"
+            "sidechaincompress=threshold=0.03:ratio=4:attack=15:release=350[ducked]",
             "[voice][ducked]amix=inputs=2:duration=first:normalize=0[mix]",
             f"[mix]{finish}",
         ]
     )
+
+
+CLIP_SOUND_VOLUME = 0.5  # a clip's own sound under the voice, before ducking
+
+
+def _beds(plan: RenderPlan, music_input: int, stereo: str) -> list[str]:
+    """The chains of what plays under the voice: the music, the clips' sound (inputs after
+    the voice, in that order), each ending in its label."""
+    beds = []
+    if plan.music is not None:
+        fade_start = max(0, plan.duration_ms - plan.music_fade_out_ms)
+        beds.append(
+            f"[{music_input}:a]{stereo},volume={plan.music_volume:.3f}"
+            f",afade=t=out:st={_seconds(fade_start)}:d={_seconds(plan.music_fade_out_ms)}[music]"
+        )
+    if plan.clip_sound is not None:
+        clips_input = music_input + (1 if plan.music is not None else 0)
+        beds.append(f"[{clips_input}:a]{stereo},volume={CLIP_SOUND_VOLUME},apad[clips]")
+    return beds
+
+
+def _labels(chains: list[str]) -> list[str]:
+    return [chain[chain.rindex("[") :] for chain in chains]
 
 
 def _normalise(loudness: Loudness, final: bool) -> str:
@@ -545,6 +574,11 @@ def _x264_args(plan: RenderPlan) -> list[str]:
 
 def _aac_args(plan: RenderPlan) -> list[str]:
     return ["-c:a", "aac", "-b:a", plan.encoder.audio_bitrate, "-ar", str(AUDIO_RATE), "-ac", "2"]
+
+
+def _raw_sound(path: Path) -> list[str]:
+    """A raw track as `build_clip_sound_argv` writes it."""
+    return ["-f", "s16le", "-ar", str(AUDIO_RATE), "-ac", "2", "-i", str(path)]
 
 
 def _looped(path: Path) -> list[str]:
@@ -580,8 +614,9 @@ _ORIENT = {2: "hflip", 3: "hflip,vflip", 4: "vflip", 5: "transpose=0", 6: "trans
 
 def build_feed_input(size: Size, fps: float) -> list[str]:
     """The render's video input when scenes are fed to it as raw frames on its stdin."""
+    # A queue of 2 raw frames, not FFmpeg's 8 (25 MB at 1080x1920): the feed keeps up anyway.
     return ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", str(size),
-            "-framerate", _rate(fps), "-i", "pipe:0"]  # fmt: skip
+            "-framerate", _rate(fps), "-thread_queue_size", "2", "-i", "pipe:0"]  # fmt: skip
 
 
 def build_segment_argv(
@@ -620,13 +655,63 @@ def build_segment_argv(
     ]  # fmt: skip
 
 
+def build_joined_argv(
+    body: Segment,
+    transition: Segment,
+    visuals: Sequence[Visual],
+    *,
+    size: Size,
+    fps: float,
+    background_color: str,
+    threads: int,
+) -> list[str]:
+    """A scene's `body` segment and the `transition` out of it, made by one FFmpeg: the
+    scene's frames run on into the transition, so they are decoded once, not decoded again
+    from the clip's start up to the transition (and one start-up is saved).
+
+    The frames are exactly those of the two segments' `build_segment_argv`, in order.
+    """
+    assert transition.into is not None and transition.shot.scene == body.shot.scene
+    outgoing, incoming = visuals[body.shot.scene], visuals[transition.into.scene]
+    inputs = [
+        *_visual_input(outgoing, size, fps, background_color, threads),
+        *_visual_input(incoming, size, fps, background_color, threads),
+    ]
+    seconds = f"{transition.frames / fps:.6f}"
+    kind = _XFADE.get(transition.transition, "fade")
+    graph = ";".join(
+        [
+            _visual_chain(outgoing, body.shot, 0, size, fps),
+            _visual_chain(incoming, transition.into, 1, size, fps),
+            "[s0]split[body][tail]",
+            f"[body]trim=end_frame={body.frames}[b]",
+            f"[tail]trim=start_frame={body.frames},setpts=PTS-STARTPTS[t]",
+            f"[t][s1]xfade=transition={kind}:duration={seconds}:offset=0[x]",
+            "[b][x]concat=n=2:v=1:a=0,format=yuv420p[v]",
+        ]
+    )
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error",
+        *inputs,
+        "-filter_complex", graph, "-filter_complex_threads", "1",
+        "-map", "[v]", "-frames:v", str(body.frames + transition.frames),
+        "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1",
+    ]  # fmt: skip
+
+
 def _visual_input(
     visual: Visual, size: Size, fps: float, background_color: str, threads: int
 ) -> list[str]:
     if visual.kind == "color" or visual.path is None:
         return ["-f", "lavfi", "-i", f"color=c={background_color}:s={size}:r={_rate(fps)}"]
+    if visual.kind == "image" and visual.prepared is not None:
+        canvas = still_canvas(visual, size)
+        return ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", str(canvas),
+                "-i", str(visual.prepared)]  # fmt: skip
     if visual.kind == "image":
-        return ["-f", f"{visual.image_format}_pipe", "-i", str(visual.path)]
+        # FFmpeg 5.1 turns a JPEG by its EXIF orientation itself, older ones do not: ours
+        # (`_ORIENT`) is the only turn, whatever the version.
+        return ["-autorotate", "0", "-f", f"{visual.image_format}_pipe", "-i", str(visual.path)]
     loop = ["-stream_loop", "-1"] if visual.options.loop else []
     return ["-threads", str(threads), *loop, "-i", str(visual.path)]
 
@@ -644,14 +729,39 @@ def _visual_chain(visual: Visual, shot: Shot, number: int, size: Size, fps: floa
         head += f",trim=start_frame={shot.first},setpts=PTS-STARTPTS"
         return head + _fit(visual.options.fit, visual.size, size, f"c{number}") + "," + finish
     motion = visual.options.motion
-    room = 1.0 if motion == "none" else MOTION_ZOOM
-    canvas = Size(_even(size.width * room), _even(size.height * room))
-    orient = _ORIENT.get(visual.orientation)
-    head = f"[{number}:v]" + (f"{orient}," if orient else "") + "setsar=1"
-    still = head + _fit(visual.options.fit, visual.size, canvas, f"c{number}")
+    if visual.prepared is not None:  # already turned and fitted (`build_still_argv`)
+        still = f"[{number}:v]setsar=1"
+    else:
+        still = _still_fitted(visual, number, still_canvas(visual, size))
     # The still is decoded and fitted once; only the cheap motion runs on every frame.
     still += f",format=yuv420p,loop=loop=-1:size=1,setpts=N/({rate}*TB)"
     return still + _motion(motion, shot, size) + "," + finish
+
+
+def still_canvas(visual: Visual, size: Size) -> Size:
+    """The size a still is fitted to: the frame's, or MOTION_ZOOM times it for its motion."""
+    room = 1.0 if visual.options.motion == "none" else MOTION_ZOOM
+    return Size(_even(size.width * room), _even(size.height * room))
+
+
+def _still_fitted(visual: Visual, number: int, canvas: Size) -> str:
+    assert visual.size is not None
+    orient = _ORIENT.get(visual.orientation)
+    head = f"[{number}:v]" + (f"{orient}," if orient else "") + "setsar=1"
+    return head + _fit(visual.options.fit, visual.size, canvas, f"c{number}")
+
+
+def build_still_argv(visual: Visual, size: Size, output: Path) -> list[str]:
+    """A still image decoded, turned and fitted once, for every segment it appears in: one
+    raw yuv420p frame of `still_canvas(visual, size)` into `output`."""
+    assert visual.path is not None
+    graph = _still_fitted(visual, 0, still_canvas(visual, size)) + ",format=yuv420p[v]"
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        *_visual_input(visual, size, 30.0, "black", 1),
+        "-filter_complex", graph, "-filter_complex_threads", "1",
+        "-map", "[v]", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", str(output),
+    ]  # fmt: skip
 
 
 def _fit(fit: str, source: Size, target: Size, label: str) -> str:
@@ -710,3 +820,19 @@ def _motion(motion: str, shot: Shot, size: Size) -> str:
 
 def _even(value: float) -> int:
     return max(2, int(value) // 2 * 2)
+
+
+def build_clip_sound_argv(clip: Path, *, loop: bool, start_s: float, samples: int) -> list[str]:
+    """Exactly `samples` of a clip's sound from `start_s` into it (looped like its picture,
+    or silence once it ends), as raw s16le stereo at the mix rate on stdout."""
+    loop_args = ["-stream_loop", "-1"] if loop else []
+    chain = (
+        f"atrim=start={start_s:.6f},asetpts=PTS-STARTPTS,aresample={AUDIO_RATE},"
+        f"aformat=sample_fmts=s16:sample_rates={AUDIO_RATE}:channel_layouts=stereo,"
+        f"apad=whole_len={samples},atrim=end_sample={samples}"
+    )
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error",
+        *loop_args, "-vn", "-i", str(clip), "-map", "0:a:0", "-af", chain,
+        "-f", "s16le", "-ac", "2", "-ar", str(AUDIO_RATE), "pipe:1",
+    ]  # fmt: skip

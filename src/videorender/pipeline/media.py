@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -120,7 +120,8 @@ def check_scene_visuals(
             cut short, or over the size, pixel or duration limits.
     """
     limits = limits or MediaLimits()
-    visuals = []
+    visuals: list[Visual] = []
+    probed: dict[Path, Visual] = {}  # a file shown by several scenes is probed once
     for number, scene in enumerate(scenes):
         where = f"scenes[{number}].media_url"
         if scene.media is None:
@@ -129,9 +130,34 @@ def check_scene_visuals(
             size = inputs.base_info.size if inputs.base_info else None
             visuals.append(Visual(kind, scene.options, base, size))
             continue
+        if scene.media in probed:
+            visuals.append(replace(probed[scene.media], options=scene.options))
+            continue
         visual = _probe_image(scene.media, scene.options, where, limits)
-        visuals.append(visual or _probe_clip(scene.media, scene.options, where, limits))
+        visual = visual or _probe_clip(scene.media, scene.options, where, limits)
+        probed[scene.media] = visual
+        visuals.append(visual)
+    sounding: set[Path | None] = set()
+    for number, visual in enumerate(visuals):
+        if visual.options.clip_audio and visual.path not in sounding:
+            _check_sound(visual, f"scenes[{number}].clip_audio")
+            sounding.add(visual.path)
     return tuple(visuals)
+
+
+def _check_sound(visual: Visual, where: str) -> None:
+    """A scene asking for its clip's sound has a clip with an audio stream.
+
+    Raises:
+        MediaError: naming `where`: a still image, no visual at all, or a silent clip.
+    """
+    if visual.path is None or visual.kind == "color":
+        raise MediaError(f"{where}: the scene has no clip to take sound from", where)
+    name = visual.path.name
+    if visual.kind == "image":
+        raise MediaError(f"{where}: {name!r} is a still image; it has no sound", where)
+    if not ffmpeg.has_audio_stream(visual.path):
+        raise MediaError(f"{where}: {name!r} has no sound (no audio stream)", where)
 
 
 def _probe_image(

@@ -390,3 +390,6 @@ class RenderPlan:
     # The thumbnail as a second output of the run that encodes its frame (None: none made).
     thumbnail: Path | None = None
     thumbnail_frame: int = 0  # its frame number in the output
+    # Scenes with clip_audio: their clips' sound as one raw track of the video's length
+    # (s16le, stereo, 48 kHz; see render.render_scenes), mixed under the voice and ducked.
+    clip_sound: Path | None = None

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
+from typing import BinaryIO, TypedDict
 
 from videorender.errors import FFmpegError
 from videorender.pipeline import ffmpeg
@@ -155,21 +156,66 @@ def render_scenes(
     Raises:
         FFmpegError: the render, or a segment naming its scene, failed or timed out.
     """
-    argvs = [
-        (
-            f"render (scene {segment.shot.scene})",
-            ffmpeg.build_segment_argv(
-                segment,
-                visuals,
-                size=plan.size,
-                fps=plan.fps,
-                background_color=plan.background_color,
-                threads=plan.encoder.threads,
-            ),
-        )
-        for segment in segments
-    ]
-    plan = replace(plan, video_feed=True)
+    work = plan.output.parent
+    visuals = prepare_stills(visuals, plan.size, work, timeout_s=timeout_s)
+    try:
+        _render_segments(plan, segments, visuals, timeout_s=timeout_s, on_progress=on_progress)
+    finally:
+        for visual in visuals:
+            if visual.prepared is not None:
+                visual.prepared.unlink(missing_ok=True)
+
+
+def prepare_stills(
+    visuals: Sequence[Visual], size: Size, folder: Path, *, timeout_s: float
+) -> tuple[Visual, ...]:
+    """Each still image decoded, turned and fitted once, into a raw frame in `folder` that
+    its segments read (no segment decodes a 12-megapixel JPEG again: less memory and CPU
+    time per segment). One FFmpeg at a time; a still shown twice alike is made once.
+
+    Raises:
+        FFmpegError: naming the scene whose image could not be decoded.
+    """
+    made: dict[tuple[object, ...], Path] = {}
+    prepared = []
+    for number, visual in enumerate(visuals):
+        if visual.kind != "image" or visual.path is None:
+            prepared.append(visual)
+            continue
+        canvas = ffmpeg.still_canvas(visual, size)
+        key = (visual.path, visual.orientation, visual.options.fit, canvas)
+        if key not in made:
+            output = folder / f"still-{len(made)}.yuv"
+            try:
+                ffmpeg.run_ffmpeg(
+                    ffmpeg.build_still_argv(visual, size, output),
+                    stage=f"render (scene {number})",
+                    timeout_s=timeout_s,
+                    niceness=FFMPEG_NICENESS,
+                )
+            except BaseException:
+                for path in [*made.values(), output]:
+                    path.unlink(missing_ok=True)
+                raise
+            made[key] = output
+        prepared.append(replace(visual, prepared=made[key]))
+    return tuple(prepared)
+
+
+def _render_segments(
+    plan: RenderPlan,
+    segments: Sequence[Segment],
+    visuals: Sequence[Visual],
+    *,
+    timeout_s: float,
+    on_progress: ProgressCallback | None,
+) -> None:
+    argvs = segment_argvs(plan, segments, visuals)
+    clip_sound = None
+    if any(v.options.clip_audio for v in visuals):
+        clip_sound = plan.output.with_name(CLIP_SOUND_NAME)
+        write_clip_sound(clip_sound, plan.fps, segments, visuals, timeout_s=timeout_s)
+    plan = replace(plan, video_feed=True, clip_sound=clip_sound)
     read_fd, write_fd = os.pipe()
     feeder = _SegmentFeeder(argvs, write_fd, timeout_s)
     try:
@@ -182,8 +228,140 @@ def render_scenes(
         raise
     finally:
         feeder.stop()
+        if clip_sound is not None:
+            clip_sound.unlink(missing_ok=True)
     if feeder.error is not None and not feeder.broken_pipe:
         raise feeder.error
+
+
+class _SegmentArgs(TypedDict):
+    size: Size
+    fps: float
+    background_color: str
+    threads: int
+
+
+def segment_argvs(
+    plan: RenderPlan, segments: Sequence[Segment], visuals: Sequence[Visual]
+) -> list[tuple[str, list[str]]]:
+    """The FFmpeg runs that make the segments' frames, in order, each with its stage name:
+    a clip scene's body and the transition out of it share one run
+    (`ffmpeg.build_joined_argv`: the clip is decoded once, not again from its start up to the
+    transition)."""
+    common: _SegmentArgs = {
+        "size": plan.size,
+        "fps": plan.fps,
+        "background_color": plan.background_color,
+        # One decoding thread: ~13 MB less per segment at the same CPU time; the encoder
+        # keeps the other core busy (bench.profile_scenes).
+        "threads": 1,
+    }
+    argvs = []
+    number = 0
+    while number < len(segments):
+        segment = segments[number]
+        after = segments[number + 1] if number + 1 < len(segments) else None
+        stage = f"render (scene {segment.shot.scene})"
+        # Only a clip pays for reaching its tail (stills and colour start anywhere for free);
+        # the joined run holds both visuals' decoders for longer (~+20 MB at its peak).
+        joined = visuals[segment.shot.scene].kind == "clip"
+        if joined and segment.into is None and after is not None and _leaves(segment, after):
+            argv = ffmpeg.build_joined_argv(segment, after, visuals, **common)
+            number += 2
+        else:
+            argv = ffmpeg.build_segment_argv(segment, visuals, **common)
+            number += 1
+        argvs.append((stage, argv))
+    return argvs
+
+
+def _leaves(body: Segment, transition: Segment) -> bool:
+    """Whether `transition` is the way out of the scene `body` shows, right after it."""
+    return (
+        transition.into is not None
+        and transition.shot.scene == body.shot.scene
+        and transition.shot.first == body.shot.first + body.frames
+    )
+
+
+CLIP_SOUND_NAME = "clip-sound.pcm"
+_SAMPLE_BYTES = 4  # s16le stereo
+
+
+def write_clip_sound(
+    path: Path,
+    fps: float,
+    segments: Sequence[Segment],
+    visuals: Sequence[Visual],
+    *,
+    timeout_s: float,
+) -> None:
+    """The sound of the scenes with `clip_audio`, as one raw track as long as the video
+    (silence elsewhere), written piece by piece: one FFmpeg at a time, whatever the number
+    of scenes. A scene's sound plays from its cut to the next (a transition's middle), in
+    step with its picture (looped or cut with it).
+
+    Raises:
+        FFmpegError: naming the scene whose clip could not be read.
+    """
+    rate = Fraction(ffmpeg.frame_rate_text(fps))
+
+    def sample(frame: int) -> int:
+        return round(Fraction(frame) * ffmpeg.AUDIO_RATE / rate)
+
+    with path.open("wb") as track:
+        for scene, first, end, offset in _sound_runs(segments):
+            samples = sample(end) - sample(first)
+            visual = visuals[scene]
+            if not visual.options.clip_audio or visual.path is None:
+                _write_silence(track, samples)
+                continue
+            track.flush()
+            argv = ffmpeg.build_clip_sound_argv(
+                visual.path,
+                loop=visual.options.loop,
+                start_s=float(offset / rate),
+                samples=samples,
+            )
+            ffmpeg.run_ffmpeg_into(
+                argv,
+                track.fileno(),
+                stage=f"render (scene {scene} sound)",
+                timeout_s=timeout_s,
+                niceness=FFMPEG_NICENESS,
+            )
+            track.seek(0, os.SEEK_END)
+
+
+def _sound_runs(segments: Sequence[Segment]) -> list[tuple[int, int, int, int]]:
+    """(scene, first frame, end frame, the scene's own frame at `first`) runs covering the
+    video: a transition's first half belongs to the scene before it, its second to the next."""
+    runs: list[tuple[int, int, int, int]] = []
+    for segment in segments:
+        end = segment.start_frame + segment.frames
+        if segment.into is None:
+            pieces = [(segment.shot.scene, segment.start_frame, end, segment.shot.first)]
+        else:
+            middle = segment.start_frame + segment.frames // 2
+            into = segment.into
+            pieces = [
+                (segment.shot.scene, segment.start_frame, middle, segment.shot.first),
+                (into.scene, middle, end, into.first + middle - segment.start_frame),
+            ]
+        for scene, first, stop, offset in pieces:
+            if runs and runs[-1][0] == scene and runs[-1][2] == first:
+                runs[-1] = (scene, runs[-1][1], stop, runs[-1][3])
+            elif stop > first:
+                runs.append((scene, first, stop, offset))
+    return runs
+
+
+def _write_silence(track: BinaryIO, samples: int) -> None:
+    chunk = bytes(min(samples, 48_000) * _SAMPLE_BYTES)
+    left = samples * _SAMPLE_BYTES
+    while left > 0:
+        track.write(chunk[: min(left, len(chunk))])
+        left -= len(chunk)
 
 
 class _SegmentFeeder:

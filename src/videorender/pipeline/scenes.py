@@ -50,6 +50,7 @@ class SceneOptions:
     transition_s: float = DEFAULT_TRANSITION_MS / 1000
     fit: str = "cover"
     loop: bool = True
+    clip_audio: bool = False  # the clip's own sound, mixed under the voice and ducked
 
     @property
     def transition_ms(self) -> int:
@@ -66,11 +67,6 @@ class SceneOptions:
         parsed: dict[str, object] = {}
         for name, value in values.items():
             if value is None:
-                continue
-            if name == "clip_audio":  # not built yet: say so rather than ignore it
-                if _boolean(value, f"{where}.clip_audio"):
-                    message = f"{where}.clip_audio: a clip's own sound is not supported yet"
-                    raise InputError(message, f"{where}.clip_audio")
                 continue
             if name not in known:
                 raise InputError(f"{where}: unknown scene option {name!r}", f"{where}.{name}")
@@ -94,7 +90,7 @@ def _option_value(name: str, value: object, where: str) -> object:
         if text not in choices:
             raise InputError(f"{where}: {value!r} is not one of {', '.join(choices)}", where)
         return text
-    if name == "loop":
+    if name in ("loop", "clip_audio"):
         return _boolean(value, where)
     try:  # transition_s
         seconds = float(str(value))
@@ -147,6 +143,9 @@ class Visual:
     size: Size | None = None
     image_format: str = ""
     orientation: int = 1
+    # An image decoded, turned and fitted once before the render: one raw yuv420p frame of
+    # the size its motion works on (see render.prepare_stills); None: not yet.
+    prepared: Path | None = None
 
 
 def has_markers(script: str) -> bool:
