@@ -225,6 +225,16 @@ def _media_info(data: dict[str, object], path: Path, what: str) -> MediaInfo:
     )
 
 
+def has_audio_stream(path: Path, timeout_s: float = 60) -> bool:
+    """Whether ffprobe finds at least one audio stream in `path`."""
+    result = subprocess.run(
+        [FFPROBE, "-v", "error", "-select_streams", "a", "-show_entries", "stream=index",
+         "-of", "csv=p=0", str(path)],
+        capture_output=True, text=True, timeout=timeout_s, check=False,
+    )  # fmt: skip
+    return result.returncode == 0 and bool(result.stdout.strip())
+
+
 def last_packet_seconds(path: Path, from_s: float, timeout_s: float = 60) -> float | None:
     """The latest packet time found reading (demuxing only, no decoding) from `from_s` to the
     end: a file cut short ends before its header's duration. None: no packet at all."""
