@@ -10,14 +10,18 @@ import logging
 import os
 import subprocess
 import threading
+import wave
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO, TypedDict
 
+import numpy as np
+
 from videorender.errors import FFmpegError
 from videorender.pipeline import ffmpeg
+from videorender.pipeline.loudness import integrated_loudness
 from videorender.pipeline.media import MediaInputs
 from videorender.pipeline.models import (
     Loudness,
@@ -39,6 +43,10 @@ FFMPEG_NICENESS = 10  # renders yield the CPU to the API and other interactive w
 LOUDNESS_PASSES = 3
 LOUDNESS_TOLERANCE_LU = 0.3
 MAX_GAIN_DB = 30.0
+# What the true-peak limiter takes from Piper's speech at the usual gains (+5 to +8 dB);
+# the scans correct it for other voices.
+LIMITER_LOSS_LU = 1.2
+PREDICT_MAX_S = 600
 
 
 def output_size(requested: Size | None, inputs: MediaInputs, max_long_side: int) -> Size:
@@ -425,9 +433,13 @@ def loudness_gain(
     plan: RenderPlan, timeout_s: float, on_scan: Callable[[float], None] | None = None
 ) -> float:
     """Measure the mix through the final gain and limiter, and correct the gain until the
-    result is within LOUDNESS_TOLERANCE_LU of the target (the limiter's losses included)."""
-    gain = 0.0
-    for _ in range(LOUDNESS_PASSES):
+    result is within LOUDNESS_TOLERANCE_LU of the target (the limiter's losses included).
+    The first scan is made at the gain predicted from the voice's own loudness, so it
+    usually only confirms it; later corrections follow the slope measured so far (the
+    limiter takes more of each added decibel the louder the mix)."""
+    gain = predicted_gain(plan.voice, plan.loudness.integrated_lufs)
+    previous: tuple[float, float] | None = None
+    for scan in range(1, LOUDNESS_PASSES + 1):
         trial = replace(plan, loudness=replace(plan.loudness, gain_db=gain))
         report = ffmpeg.run_ffmpeg(
             ffmpeg.build_loudness_scan_argv(trial),
@@ -440,8 +452,38 @@ def loudness_gain(
         measured = ffmpeg.parse_loudness_scan(report)
         if measured is None:  # silence: no gain can help
             return gain
+        log.debug("loudness scan %d: %.2f LUFS at %+.2f dB", scan, measured, gain)
         error = plan.loudness.integrated_lufs - measured
-        gain = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, gain + error))
+        slope = 1.0
+        if previous is not None and abs(gain - previous[0]) > 0.05:
+            slope = min(1.0, max(0.3, (measured - previous[1]) / (gain - previous[0])))
+        previous = (gain, measured)
+        gain = _bounded_gain(gain + error / slope)
         if abs(error) <= LOUDNESS_TOLERANCE_LU:
             break
     return gain
+
+
+def predicted_gain(voice: Path, target_lufs: float) -> float:
+    """The gain that brings the mix to `target_lufs`, judged from the voice alone (the music,
+    ducked under it, adds little) and the limiter's usual loss. 0 dB where the track cannot
+    be judged cheaply (unreadable, silent, or longer than PREDICT_MAX_S, which would mean
+    holding it all in memory)."""
+    try:
+        with wave.open(str(voice), "rb") as track:
+            rate, frames = track.getframerate(), track.getnframes()
+            if track.getsampwidth() != 2 or track.getnchannels() != 1:
+                return 0.0
+            if frames > rate * PREDICT_MAX_S:
+                return 0.0
+            samples = np.frombuffer(track.readframes(frames), dtype=np.int16)
+    except (OSError, EOFError, wave.Error):
+        return 0.0
+    voice_lufs = integrated_loudness(samples, rate)
+    if voice_lufs is None:
+        return 0.0
+    return _bounded_gain(target_lufs - voice_lufs + LIMITER_LOSS_LU)
+
+
+def _bounded_gain(gain: float) -> float:
+    return max(-MAX_GAIN_DB, min(MAX_GAIN_DB, gain))
