@@ -127,8 +127,9 @@ def check_scene_visuals(
         if scene.media is None:
             base = inputs.base_video
             kind = "color" if base is None else "clip"
-            size = inputs.base_info.size if inputs.base_info else None
-            visuals.append(Visual(kind, scene.options, base, size))
+            info = inputs.base_info
+            size, sound = (info.size, info.has_audio) if info else (None, False)
+            visuals.append(Visual(kind, scene.options, base, size, has_sound=sound))
             continue
         if scene.media in probed:
             visuals.append(replace(probed[scene.media], options=scene.options))
@@ -156,7 +157,7 @@ def _check_sound(visual: Visual, where: str) -> None:
     name = visual.path.name
     if visual.kind == "image":
         raise MediaError(f"{where}: {name!r} is a still image; it has no sound", where)
-    if not ffmpeg.has_audio_stream(visual.path):
+    if not visual.has_sound:
         raise MediaError(f"{where}: {name!r} has no sound (no audio stream)", where)
 
 
@@ -236,7 +237,7 @@ def _probe_clip(path: Path, options: SceneOptions, where: str, limits: MediaLimi
         checked_media(path, where, limits.max_seconds, info)
     except MediaError as exc:  # "scenes[1].media_url 'x' is ..." -> "scenes[1].media_url: 'x'"
         raise MediaError(str(exc).replace(f"{where} ", f"{where}: ", 1), where) from exc
-    return Visual("clip", options, path, info.size)
+    return Visual("clip", options, path, info.size, has_sound=info.has_audio)
 
 
 def _check_frame(path: Path, size: Size, where: str, limits: MediaLimits) -> None:

@@ -143,6 +143,7 @@ class Visual:
     size: Size | None = None
     image_format: str = ""
     orientation: int = 1
+    has_sound: bool = False  # a clip with an audio stream (what clip_audio takes)
     # An image decoded, turned and fitted once before the render: one raw yuv420p frame of
     # the size its motion works on (see render.prepare_stills); None: not yet.
     prepared: Path | None = None
