@@ -3,9 +3,7 @@ kills a running FFmpeg, and nothing is left behind."""
 
 from __future__ import annotations
 
-import tempfile
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -24,12 +22,7 @@ SCRIPT = (
 )
 
 
-@pytest.fixture(autouse=True)
-def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    root = tmp_path / "tmp"
-    root.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(root))
-    yield root
+pytestmark = pytest.mark.usefixtures("private_tmp")  # see conftest.py
 
 
 def _ffmpeg_children() -> list[psutil.Process]:

@@ -4,9 +4,7 @@ real Piper voice and real FFmpeg, lossless x264 (crf 0) so that frames compare e
 from __future__ import annotations
 
 import subprocess
-import tempfile
 import threading
-from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -53,12 +51,7 @@ SIZE = Size(320, 180)
 FPS = 30
 
 
-@pytest.fixture(autouse=True)
-def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    root = tmp_path / "tmp"
-    root.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(root))
-    yield root
+pytestmark = pytest.mark.usefixtures("private_tmp")  # see conftest.py
 
 
 @pytest.fixture(scope="module")

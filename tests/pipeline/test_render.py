@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -33,13 +31,7 @@ SCRIPT = (
 SMALL = Size(320, 180)
 
 
-@pytest.fixture(autouse=True)
-def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point the job folders at a private temp dir, so leftovers can be seen."""
-    root = tmp_path / "tmp"
-    root.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(root))
-    yield root
+pytestmark = pytest.mark.usefixtures("private_tmp")  # see conftest.py
 
 
 def _voice_ms(path: Path) -> int:
