@@ -7,8 +7,6 @@ finished files are moved to the output folder only once everything has succeeded
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import gc
 import logging
 import shutil
 import tempfile
@@ -28,6 +26,7 @@ from videorender.pipeline.captions.subtitles import (
     write_subtitles,
 )
 from videorender.pipeline.clock import StageClock
+from videorender.pipeline.heap import return_freed_memory
 from videorender.pipeline.languages import ENGLISH, Language, get_language
 from videorender.pipeline.media import MediaInputs, check_inputs, check_scene_visuals
 from videorender.pipeline.models import (
@@ -372,15 +371,7 @@ def _speak(
     finally:
         if not tts.keep_loaded:  # unset (the CLI's one job) unloads too
             unload_engines()
-        _return_freed_memory()
-
-
-def _return_freed_memory() -> None:
-    """Hand the heap that synthesis freed back to the OS before FFmpeg starts: glibc keeps it
-    otherwise, and it would count against the job through the whole render (~150 MB)."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
-        ctypes.CDLL(None).malloc_trim(0)
+        return_freed_memory()  # ~150 MB that synthesis freed
 
 
 def _check_options(options: RenderOptions) -> None:
