@@ -182,7 +182,10 @@ def render(
             scenes = scene_timings(scene_firsts, voice.sentences, end_ms) if job.scenes else ()
             write_word_timings(voice, work / WORDS_NAME, scenes)
         with clock.stage(Stage.RENDER):
-            plan = _plan(job, config, inputs, size, work, voice_ms=voice.duration_ms)
+            plan = _plan(
+                job, config, inputs, size, work,
+                voice_ms=voice.duration_ms, thumbnail=parts is not None,
+            )  # fmt: skip
             timeout_s = config.render.ffmpeg_timeout_s
             if job.scenes:
                 segments = scene_segments(plan, scenes, visuals)
@@ -255,8 +258,12 @@ def _caption_maker(
 
 def _plan(
     job: RenderJob, config: PipelineConfig, inputs: MediaInputs, size: Size, work: Path,
-    *, voice_ms: int,
+    *, voice_ms: int, thumbnail: bool = True,
 ) -> RenderPlan:  # fmt: skip
+    """The render's plan; `thumbnail`: the encode also writes the thumbnail. Parts do (from
+    the part that holds its frame); one FFmpeg run does not, and the thumbnail is decoded
+    afterwards (~1 s): as a second output of the encode it costs ~11 MB more at 1080p, past
+    J1's 400 MB (docs/benchmarks.md)."""
     return plan_render(
         inputs=inputs,
         voice=work / VOICE_NAME,
@@ -267,7 +274,7 @@ def _plan(
         size=size,
         config=config.render,
         music_volume=job.options.music_volume,
-        thumbnail=work / THUMBNAIL_NAME,
+        thumbnail=work / THUMBNAIL_NAME if thumbnail else None,
     )
 
 

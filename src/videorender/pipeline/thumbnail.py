@@ -33,7 +33,7 @@ def finish_thumbnail(
     decoded from the finished video (`make_thumbnail`). Failure never fails the render."""
     if output.is_file() and output.stat().st_size > 0:
         return output
-    log.info("the render wrote no thumbnail: decoding one from the video")
+    log.debug("the render wrote no thumbnail: decoding one from the video")
     return make_thumbnail(video, duration_ms, output, fraction=fraction)
 
 
