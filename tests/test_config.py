@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from videorender.config import Settings, load_settings, usable_cores
+from videorender.config import Settings, load_settings
 from videorender.errors import ConfigError
+from videorender.machine import usable_cores
 
 ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 

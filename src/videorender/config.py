@@ -15,25 +15,11 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from videorender.errors import ConfigError
+from videorender.machine import memory_limit_mb, usable_cores
 from videorender.pipeline.media import MediaLimits
 from videorender.pipeline.models import Encoder
+from videorender.pipeline.parts import OVERLAP_MIN_CPUS, OVERLAP_MIN_MEMORY_MB
 from videorender.pipeline.stage_config import PipelineConfig, RenderConfig, TTSConfig
-
-
-def usable_cores() -> int:
-    """The CPUs this process may run on: its affinity, capped by a cgroup v2 CPU quota (a
-    container started with `--cpus`)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text(encoding="ascii").split()[:2]
-        if quota != "max":
-            cores = min(cores, max(1, int(quota) // int(period)))
-    except (OSError, ValueError):  # no cgroup v2 quota to read
-        pass
-    return max(1, cores)
 
 
 def _default_cache_dir() -> Path:
@@ -302,6 +288,16 @@ class Settings(BaseSettings):
         alone = self.tts_keep_loaded is None or self.max_concurrent_jobs == 1
         return usable_cores() if alone else 1
 
+    @property
+    def renders_in_parts(self) -> bool:
+        """`RENDER_OVERLAP` resolved: `auto` is on where this process may use
+        OVERLAP_MIN_MEMORY_MB and OVERLAP_MIN_CPUS (its cgroup's limits, else the machine's)."""
+        if self.render_overlap != "auto":
+            return self.render_overlap == "on"
+        memory = memory_limit_mb()
+        enough_memory = memory is not None and memory >= OVERLAP_MIN_MEMORY_MB
+        return enough_memory and usable_cores() >= OVERLAP_MIN_CPUS
+
     def pipeline_config(self) -> PipelineConfig:
         """The few values the pipeline's stages use, and nothing else of the settings."""
         return PipelineConfig(
@@ -336,7 +332,7 @@ class Settings(BaseSettings):
                 target_lufs=self.target_lufs,
                 thumbnail_fraction=self.thumbnail_fraction,
                 ffmpeg_timeout_s=self.ffmpeg_timeout_seconds,
-                overlap=self.render_overlap,
+                in_parts=self.renders_in_parts,
             ),
             media=MediaLimits(
                 max_side=self.max_input_side,

@@ -31,7 +31,7 @@ from videorender.pipeline.models import (
     Size,
     Stage,
 )
-from videorender.pipeline.parts import can_render_in_parts, overlap_allowed
+from videorender.pipeline.parts import can_render_in_parts
 from videorender.pipeline.render import plan_render, render_video
 from videorender.pipeline.run import RenderJob, render
 from videorender.pipeline.scenes import frame_count
@@ -224,7 +224,11 @@ def test_parts_only_where_their_frames_are_the_one_pass_frames() -> None:
     assert not can_render_in_parts(_plan(with_audio))
     assert can_render_in_parts(_plan(MediaInfo(8000, 320, 180, 30.0, True, True, frames=240)))
     assert not can_render_in_parts(_plan(None, feed=True))  # scenes: one pass
-    assert overlap_allowed("on") and not overlap_allowed("off")
+
+
+def test_render_overlap_on_and_off_reach_the_pipeline_resolved(settings: Settings) -> None:
+    assert _settings(settings, "on").pipeline_config().render.in_parts is True
+    assert _settings(settings, "off").pipeline_config().render.in_parts is False
 
 
 def test_a_part_seeks_to_its_frame_and_draws_captions_at_whole_video_times() -> None:

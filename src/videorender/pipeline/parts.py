@@ -14,18 +14,17 @@ does with later sentences).
 Only where it pays and the frames are certain to be the one-pass render's: a narrated job
 without scenes, long enough (`MIN_WORDS`), on a plain background or a base video of
 constant frame rate equal to the output's; and where the machine has a core free for speech
-beside the encode and the memory for both at once (`overlap_allowed`): the two together
-peak at roughly the sum of their peaks (610-630 MB on J1 at 1080p against 396 MB one after
-the other, measured in `docs/benchmarks.md`).
+beside the encode and the memory for both at once (`RENDER_OVERLAP`, whose `auto` config.py
+resolves with OVERLAP_MIN_CPUS and OVERLAP_MIN_MEMORY_MB): the two together peak at
+roughly the sum of their peaks (610-630 MB on J1 at 1080p against 396 MB one after the
+other, measured in `docs/benchmarks.md`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import logging
 import math
-import os
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -73,37 +72,6 @@ class Part:
     subtitles: Path
     events: tuple[Event, ...]
     thumbnail_frame: int | None = None
-
-
-def overlap_allowed(setting: str) -> bool:
-    """RENDER_OVERLAP: "on", "off", or "auto": on where the machine (or the cgroup the
-    process runs in) has OVERLAP_MIN_MEMORY_MB and OVERLAP_MIN_CPUS."""
-    if setting != "auto":
-        return setting == "on"
-    memory = memory_limit_mb()
-    enough_memory = memory is not None and memory >= OVERLAP_MIN_MEMORY_MB
-    return enough_memory and _cpus() >= OVERLAP_MIN_CPUS
-
-
-def memory_limit_mb() -> int | None:
-    """The memory this process may use: its cgroup's limit, else the machine's."""
-    for path, scale in (
-        ("/sys/fs/cgroup/memory.max", 1),  # cgroup v2
-        ("/sys/fs/cgroup/memory/memory.limit_in_bytes", 1),  # v1
-    ):
-        with contextlib.suppress(OSError, ValueError):
-            value = int(Path(path).read_text().strip()) * scale
-            if value < 1 << 50:  # "max" (ValueError) or v1's huge number: no limit
-                return value // (1024 * 1024)
-    with contextlib.suppress(OSError, ValueError):
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")) // (1024 * 1024)
-    return None
-
-
-def _cpus() -> int:
-    with contextlib.suppress(AttributeError):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def can_render_in_parts(plan: RenderPlan) -> bool:

@@ -44,7 +44,6 @@ from videorender.pipeline.parts import (
     CaptionMaker,
     PartRenderer,
     can_render_in_parts,
-    overlap_allowed,
 )
 from videorender.pipeline.render import (
     output_size,
@@ -291,7 +290,7 @@ def _part_renderer(
     words = sum(len(split_words(sentence.text)) for sentence in sentences)
     if job.voiceover is not None or job.scenes or words < MIN_WORDS:
         return None
-    if not can_render_in_parts(template) or not overlap_allowed(config.render.overlap):
+    if not can_render_in_parts(template) or not config.render.in_parts:
         return None
     return PartRenderer(
         template, captions, work / "parts", timeout_s=config.render.ffmpeg_timeout_s

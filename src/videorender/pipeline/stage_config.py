@@ -52,7 +52,7 @@ class RenderConfig:
     target_lufs: float = -14.0
     thumbnail_fraction: float = 0.10
     ffmpeg_timeout_s: float = 3600.0
-    overlap: str = "auto"  # RENDER_OVERLAP: "auto", "on" or "off" (see pipeline/parts.py)
+    in_parts: bool = False  # RENDER_OVERLAP, `auto` resolved (see pipeline/parts.py)
 
 
 @dataclass(frozen=True)
