@@ -78,7 +78,7 @@ RUN python -c "from videorender.config import load_settings; \
 from videorender.pipeline.tts import create_engine; \
 words = create_engine(load_settings().pipeline_config().tts).speak('Ready to render.').words; \
 assert [w.text for w in words] == ['Ready', 'to', 'render.'], words" \
- && ls "$TTS_CACHE_DIR/models/"*.alignment.*.onnx \
+ && ls "$TTS_CACHE_DIR/models/"*.front.*.onnx "$TTS_CACHE_DIR/models/"*.vocoder.*.onnx \
  && chmod a+r "$TTS_CACHE_DIR/models/"*.onnx \
  && chmod 1777 /var/cache/videorender "$TTS_CACHE_DIR" "$TTS_CACHE_DIR/models"
 VOLUME /data
