@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +75,13 @@ def test_a_model_without_the_tensor_is_refused(tmp_path: Path) -> None:
         add_duration_output(model)
 
 
-def test_a_refused_patch_is_remembered(tmp_path: Path) -> None:
+def _count_and_refuse(model: onnx.ModelProto) -> None:
+    with Path(os.environ["PATCH_CALLS"]).open("a") as calls:
+        calls.write("called\n")
+    add_duration_output(model)
+
+
+def test_a_refused_patch_is_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = tmp_path / "model.onnx"
     onnx.save(
         helper.make_model(
@@ -87,14 +94,37 @@ def test_a_refused_patch_is_remembered(tmp_path: Path) -> None:
         ),
         str(source),
     )
-    calls = []
-
-    def patch(model: onnx.ModelProto) -> None:
-        calls.append(model)
-        add_duration_output(model)
-
+    calls = tmp_path / "calls"
+    monkeypatch.setenv("PATCH_CALLS", str(calls))
     for _ in range(2):
         with pytest.raises(ValueError, match="0 candidate duration tensors"):
-            patched_model(source, tmp_path / "cache", "duration", patch)
-    assert len(calls) == 1  # the second load knew without parsing the model
+            patched_model(source, tmp_path / "cache", "duration", _count_and_refuse)
+    assert calls.read_text() == "called\n"  # the second load knew without parsing the model
     assert [p.suffix for p in (tmp_path / "cache").iterdir()] == [".refused"]
+
+
+def _stamp_process(model: onnx.ModelProto) -> None:
+    add_duration_output(model)
+    onnx.helper.set_model_props(model, {"patched_by": str(os.getpid())})
+
+
+def test_the_patch_runs_in_a_child_process(tmp_path: Path) -> None:
+    """Patching holds the GIL for seconds: in the service's process it stalled the API."""
+    source = tmp_path / "model.onnx"
+    _tiny_model(source)
+    patched = patched_model(source, tmp_path / "cache", "duration", _stamp_process)
+    assert isinstance(patched, Path)
+    props = {prop.key: prop.value for prop in onnx.load(str(patched)).metadata_props}
+    assert props["patched_by"].isdigit() and int(props["patched_by"]) != os.getpid()
+
+
+def _crash(model: onnx.ModelProto) -> None:
+    raise RuntimeError(f"cannot handle {model.graph.name}")
+
+
+def test_a_failing_child_is_an_os_error_naming_why(tmp_path: Path) -> None:
+    source = tmp_path / "model.onnx"
+    _tiny_model(source)
+    with pytest.raises(OSError, match=r"patching the voice model failed .*cannot handle tiny"):
+        patched_model(source, tmp_path / "cache", "duration", _crash)
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
