@@ -69,3 +69,33 @@ def test_bad_piper_threads_name_the_variable(env: pytest.MonkeyPatch, value: str
 
 def test_usable_cores_is_within_the_machines() -> None:
     assert 1 <= usable_cores() <= (os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize(
+    ("cores", "memory_mb", "keep_loaded", "jobs", "in_parts"),
+    [
+        (8, 4096, None, 3, True),  # the CLI's one job: MAX_CONCURRENT_JOBS is not its own
+        (8, 4096, True, 2, True),  # two jobs, each with 4 cores and 2048 MB
+        (8, 4096, True, 3, False),  # three jobs would share 8 cores
+        (16, 4096, True, 4, False),  # four jobs would each have 1024 MB
+        (2, 8192, None, 1, False),  # 2 cores: x264 keeps them busy already
+        (8, None, None, 1, False),  # memory unknown
+    ],
+)
+def test_render_overlap_auto_counts_what_each_job_at_once_has(
+    env: pytest.MonkeyPatch,
+    cores: int,
+    memory_mb: int | None,
+    keep_loaded: bool | None,
+    jobs: int,
+    in_parts: bool,
+) -> None:
+    env.delenv("RENDER_OVERLAP", raising=False)
+    # This machine's cores and memory are what they are: the rule is checked on others.
+    env.setattr("videorender.config.usable_cores", lambda: cores)
+    env.setattr("videorender.config.memory_limit_mb", lambda: memory_mb)
+    settings = load_settings(tts_keep_loaded=keep_loaded, max_concurrent_jobs=jobs)
+    assert settings.renders_in_parts is in_parts
+    assert settings.pipeline_config().render.in_parts is in_parts
+    for forced in ("on", "off"):
+        assert load_settings(render_overlap=forced).renders_in_parts is (forced == "on")

@@ -476,6 +476,8 @@ def _batch(args: argparse.Namespace) -> int:
     settings = load_settings()
     if settings.tts_keep_loaded is None:  # one voice load for the whole batch
         settings = settings.model_copy(update={"tts_keep_loaded": True})
+    # The batch's jobs at once, which PIPER_THREADS=auto and RENDER_OVERLAP=auto divide by.
+    settings = settings.model_copy(update={"max_concurrent_jobs": min(args.parallel, 64)})
     batch = Batch(settings, create_storage(settings), args.output, force=args.force)
     with BatchProgress(len(items)) as progress:
         results = batch.run(

@@ -285,18 +285,25 @@ class Settings(BaseSettings):
         worker that runs one job at a time (`MAX_CONCURRENT_JOBS=1`)."""
         if isinstance(self.piper_threads, int):
             return self.piper_threads
-        alone = self.tts_keep_loaded is None or self.max_concurrent_jobs == 1
-        return usable_cores() if alone else 1
+        return usable_cores() if self.jobs_at_once == 1 else 1
+
+    @property
+    def jobs_at_once(self) -> int:
+        """How many jobs this process may run together: the CLI's one job (`TTS_KEEP_LOADED`
+        unset: no service or batch has set it), else `MAX_CONCURRENT_JOBS`."""
+        return 1 if self.tts_keep_loaded is None else self.max_concurrent_jobs
 
     @property
     def renders_in_parts(self) -> bool:
-        """`RENDER_OVERLAP` resolved: `auto` is on where this process may use
-        OVERLAP_MIN_MEMORY_MB and OVERLAP_MIN_CPUS (its cgroup's limits, else the machine's)."""
+        """`RENDER_OVERLAP` resolved: `auto` is on where each job this process may run at once
+        has OVERLAP_MIN_MEMORY_MB and OVERLAP_MIN_CPUS of its own (of the cgroup's limits,
+        else the machine's)."""
         if self.render_overlap != "auto":
             return self.render_overlap == "on"
         memory = memory_limit_mb()
-        enough_memory = memory is not None and memory >= OVERLAP_MIN_MEMORY_MB
-        return enough_memory and usable_cores() >= OVERLAP_MIN_CPUS
+        jobs = self.jobs_at_once
+        enough_memory = memory is not None and memory >= OVERLAP_MIN_MEMORY_MB * jobs
+        return enough_memory and usable_cores() >= OVERLAP_MIN_CPUS * jobs
 
     def pipeline_config(self) -> PipelineConfig:
         """The few values the pipeline's stages use, and nothing else of the settings."""
