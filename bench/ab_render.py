@@ -43,8 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         "--inputs", type=Path, help="generated inputs to reuse (default: WORK/inputs)"
     )
     args = parser.parse_args(argv)
-    inputs = prepare_inputs(args.inputs or args.work / "inputs", InputSpec())
     job = next(j for j in JOBS if j.name == args.job)
+    inputs = prepare_inputs(args.inputs or args.work / "inputs", InputSpec(), scenes=job.scenes > 0)
     variants: dict[str, tuple[Path, dict[str, str]]] = {
         "before": (args.before, {}),
         "after": (REPO, {}),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image
@@ -48,8 +48,9 @@ class Inputs:
     many_scenes_script: Path | None = None  # J6: 200 scenes
 
 
-def prepare_inputs(work: Path, spec: InputSpec) -> Inputs:
-    """Generate (or reuse) the base video, the music and the scripts under `work`."""
+def prepare_inputs(work: Path, spec: InputSpec, *, scenes: bool = True) -> Inputs:
+    """Generate (or reuse) the base video, the music and the scripts under `work`; the
+    scenes' media and scripts (J5, J6) only with `scenes`."""
     work = work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     base = work / f"base-{spec.size}-{spec.fps}fps-{spec.base_seconds}s.mp4"
@@ -58,19 +59,24 @@ def prepare_inputs(work: Path, spec: InputSpec) -> Inputs:
         _generate(base_video_argv(spec), base)
     if not music.is_file():
         _generate(music_argv(spec.music_seconds), music)
-    scenes = prepare_scene_media(work / "scenes", spec)
-    long_text = (SCRIPTS_DIR / "long.txt").read_text(encoding="utf-8")
-    return Inputs(
+    inputs = Inputs(
         base=base,
         music=music,
         short_script=_script(work, "short", spec.short_words),
         long_script=_script(work, "long", spec.long_words),
+    )
+    if not scenes:
+        return inputs
+    media = prepare_scene_media(work / "scenes", spec)
+    long_text = (SCRIPTS_DIR / "long.txt").read_text(encoding="utf-8")
+    return replace(
+        inputs,
         scenes_script=scene_script(
-            work / "scenes" / f"j5-{spec.scene_words}w.md", long_text, scenes, 20,
+            work / "scenes" / f"j5-{spec.scene_words}w.md", long_text, media, 20,
             spec.scene_words,
         ),
         many_scenes_script=scene_script(
-            work / "scenes" / f"j6-{spec.many_scene_words}w.md", long_text, scenes, 200,
+            work / "scenes" / f"j6-{spec.many_scene_words}w.md", long_text, media, 200,
             spec.many_scene_words,
         ),
     )  # fmt: skip

@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "work" / "full")
     args = parser.parse_args(argv)
     settings = load_settings()
-    inputs = prepare_inputs(args.work / "inputs", InputSpec())
+    inputs = prepare_inputs(args.work / "inputs", InputSpec(), scenes=False)
     with tempfile.TemporaryDirectory(prefix="bench-parts-") as tmp:
         work = Path(tmp)
         voice = work / "voice.wav"

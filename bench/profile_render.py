@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "work" / "full")
     args = parser.parse_args(argv)
     settings = load_settings()
-    inputs = prepare_inputs(args.work / "inputs", InputSpec())
+    inputs = prepare_inputs(args.work / "inputs", InputSpec(), scenes=False)
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         work = Path(tmp)
         text = (REPO / "bench" / "scripts" / "long.txt").read_text(encoding="utf-8")

@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", default="J1")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "work" / "full")
     args = parser.parse_args(argv)
-    inputs = prepare_inputs(args.work / "inputs", InputSpec())
+    inputs = prepare_inputs(args.work / "inputs", InputSpec(), scenes=False)
     results_path = args.work / "results.json"
     for name in args.jobs.upper().split(","):
         job = next(j for j in JOBS if j.name == name)

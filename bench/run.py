@@ -50,7 +50,8 @@ class Plan:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    work: Path = args.work / ("quick" if args.quick else "full")
+    # Absolute: the renders run in their own folders, where a relative path would nest.
+    work: Path = args.work.resolve() / ("quick" if args.quick else "full")
     if not args.report_only:
         command = _command(list(argv) if argv is not None else sys.argv[1:])
         results = _run(args, work, command)
@@ -130,7 +131,8 @@ def _run(args: argparse.Namespace, work: Path, command: str) -> Results:
             long_moviepy_reps=args.long_moviepy_reps or reps,
             variants=(Variant("defaults"), *_variants(args.variant)),
         )
-    inputs = prepare_inputs(work / "inputs", QUICK_SPEC if args.quick else InputSpec())
+    spec = QUICK_SPEC if args.quick else InputSpec()
+    inputs = prepare_inputs(work / "inputs", spec, scenes=any(job.scenes for job in plan.jobs))
     results_path = work / ("sweep.json" if args.sweep else "results.json")
     if args.add and results_path.is_file():
         results = Results.load(results_path)
