@@ -354,9 +354,15 @@ def _scenes(
         return ()
     if not media_dir.is_dir():
         raise InputError(f"media folder {str(media_dir)!r} does not exist", "media_dir")
-    files = sorted(
-        p for p in media_dir.iterdir() if p.is_file() and p.suffix.lower() in MEDIA_SUFFIXES
-    )
+    found = sorted(p for p in media_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = [p for p in found if p.suffix.lower() in MEDIA_SUFFIXES]
+    if skipped := [p.name for p in found if p not in files]:
+        console.print(
+            f"[bold yellow]warning:[/] --media-dir skips {len(skipped)} file(s) that are not "
+            f"JPEG, PNG or WebP images or MP4, MOV, M4V, MKV or WebM clips: {', '.join(skipped)}",
+            highlight=False,
+            soft_wrap=True,
+        )
     if not files:
         raise InputError(f"media folder {str(media_dir)!r} has no images or clips", "media_dir")
     runs = group_sentences(process_script(script), len(files))

@@ -114,10 +114,15 @@ def test_the_cli_gives_media_dir_clips_their_sound(
     folder.mkdir()
     for name in ("red.jpg", "tone.mp4", "mute.mp4"):
         (folder / name).write_bytes((media / name).read_bytes())
+    (folder / "party.gif").write_bytes(b"GIF89a")
+    (folder / ".DS_Store").write_bytes(b"")
     script = "One sentence here. Another one there. A third one now. And a fourth. Then a fifth. The end."
     scenes = _scenes(script, "-", folder, clip_audio=True)
     sound = {scene.media.name: scene.options.clip_audio for scene in scenes if scene.media}
     assert sound == {"mute.mp4": False, "red.jpg": False, "tone.mp4": True}
+    # A file left out is said, not silently dropped (a hidden one is not worth a word).
+    warning = " ".join(capsys.readouterr().err.split())
+    assert "skips 1 file(s)" in warning and warning.endswith("clips: party.gif")
     (tmp_path / "s.txt").write_text(script)
     assert main(["render", str(tmp_path / "s.txt"), "--clip-audio", "-o", str(tmp_path)]) == 2
     assert "--clip-audio is for --media-dir" in capsys.readouterr().err
