@@ -99,3 +99,8 @@ def test_render_overlap_auto_counts_what_each_job_at_once_has(
     assert settings.pipeline_config().render.in_parts is in_parts
     for forced in ("on", "off"):
         assert load_settings(render_overlap=forced).renders_in_parts is (forced == "on")
+    # Speech beside the parts' encode leaves it the cores FFMPEG_THREADS says it uses.
+    expected = max(1, cores - settings.ffmpeg_threads) if in_parts else cores
+    if keep_loaded and jobs > 1:  # a worker's jobs share the cores: one thread each
+        expected = 1
+    assert settings.pipeline_config().tts.piper_threads == expected

@@ -282,10 +282,15 @@ class Settings(BaseSettings):
     def speech_threads(self) -> int:
         """Piper's thread count: `PIPER_THREADS`, with `auto` resolved. Speech runs alone in
         the CLI's one job (`TTS_KEEP_LOADED` unset: no service or batch has set it) and in a
-        worker that runs one job at a time (`MAX_CONCURRENT_JOBS=1`)."""
+        worker that runs one job at a time (`MAX_CONCURRENT_JOBS=1`), beside the encode's
+        `FFMPEG_THREADS` where the video is rendered in parts."""
         if isinstance(self.piper_threads, int):
             return self.piper_threads
-        return usable_cores() if self.jobs_at_once == 1 else 1
+        if self.jobs_at_once != 1:
+            return 1
+        if self.renders_in_parts:  # the video's parts are encoded while it speaks
+            return max(1, usable_cores() - self.ffmpeg_threads)
+        return usable_cores()
 
     @property
     def jobs_at_once(self) -> int:
