@@ -75,6 +75,8 @@ def _run_child(job: bytes) -> Path | bytes | ValueError:
     if done.returncode != 0:
         reason = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
         raise OSError(f"patching the voice model failed (exit {done.returncode}): {reason[0]}")
+    if said := done.stderr.decode(errors="replace").strip():  # e.g. the cache is read-only
+        log.warning("patching the voice model: %s", said)
     outcome: Path | bytes | ValueError = pickle.loads(done.stdout)
     return outcome
 
@@ -124,9 +126,11 @@ def add_output(model: onnx.ModelProto, tensor: str, name: str | None = None) -> 
 def child_main() -> None:
     """The child process of `_run_child`: a pickled job on stdin, its pickled outcome on stdout."""
     job = sys.stdin.buffer.read()
-    result = sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing a library prints may reach the pickled result
-    logging.basicConfig(level=logging.WARNING)
+    # Nothing a library prints, from Python or C, may reach the pickled result.
+    result = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
     outcome = _patch(*pickle.loads(job))
     result.write(pickle.dumps(outcome))
-    result.flush()
+    result.close()
