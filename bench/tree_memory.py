@@ -1,0 +1,66 @@
+"""Where a command's peak memory is: its process tree sampled every 50 ms, the peak of the
+summed resident sizes (what `bench.measure` reports) with each process's share at that moment,
+and the peak of the summed PSS (shared pages divided between the processes mapping them:
+closer to what the machine holds when several FFmpeg processes share their libraries).
+
+    python -m bench.tree_memory -- videorender render story.md --size 1080x1920 -o out
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import psutil
+
+from bench.measure import MB, SAMPLE_INTERVAL_S
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    command = list(sys.argv[1:] if argv is None else argv)
+    if command[:1] == ["--"]:
+        command = command[1:]
+    if not command:
+        print(__doc__, file=sys.stderr)
+        return 2
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    root = psutil.Process(proc.pid)
+    peak_rss, peak_pss = 0, 0
+    at_peak: list[tuple[int, str]] = []
+    while proc.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            break
+        shares: list[tuple[int, str]] = []
+        pss = 0
+        for process in tree:
+            try:
+                shares.append((process.memory_info().rss, " ".join(process.cmdline())[:100]))
+                pss += _pss(process.pid)
+            except (psutil.Error, OSError):  # exited between listing and reading
+                continue
+        rss = sum(size for size, _ in shares)
+        if rss > peak_rss:
+            peak_rss, at_peak = rss, shares
+        peak_pss = max(peak_pss, pss)
+        time.sleep(SAMPLE_INTERVAL_S)
+    peaks = f"peak RSS sum {peak_rss / MB:.0f} MB, peak PSS sum {peak_pss / MB:.0f} MB"
+    print(f"exit {proc.wait()}: {peaks}")
+    for size, cmdline in sorted(at_peak, reverse=True):
+        print(f"  {size / MB:6.0f} MB  {cmdline}")
+    return 0
+
+
+def _pss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
