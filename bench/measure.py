@@ -64,17 +64,21 @@ class TreeMemorySampler:
             self._stop.wait(SAMPLE_INTERVAL_S)
 
     def _tree_rss(self) -> int:
-        try:
-            processes = [self._root, *self._root.children(recursive=True)]
-        except psutil.Error:  # the root has exited
-            return 0
         total = 0
-        for process in processes:
+        for process in process_tree(self._root):
             try:
                 total += int(process.memory_info().rss)
             except psutil.Error:  # a child exited between listing and reading
                 continue
         return total
+
+
+def process_tree(root: psutil.Process) -> list[psutil.Process]:
+    """`root` and all its descendants now; none once `root` has exited."""
+    try:
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
 
 
 def measure(

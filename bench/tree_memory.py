@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.measure import MB, SAMPLE_INTERVAL_S
+from bench.measure import MB, SAMPLE_INTERVAL_S, process_tree
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,13 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     peak_rss, peak_pss = 0, 0
     at_peak: list[tuple[int, str]] = []
     while proc.poll() is None:
-        try:
-            tree = [root, *root.children(recursive=True)]
-        except psutil.Error:
-            break
         shares: list[tuple[int, str]] = []
         pss = 0
-        for process in tree:
+        for process in process_tree(root):
             try:
                 shares.append((process.memory_info().rss, " ".join(process.cmdline())[:100]))
                 pss += _pss(process.pid)
