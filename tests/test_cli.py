@@ -79,7 +79,7 @@ def test_voiceover_reads_standard_input(tmp_path: Path, monkeypatch: pytest.Monk
         (["render", "script.txt", "--language", "es"], "the Piper voice speaks en-US, not es"),
         (
             ["voiceover", "script.txt", "--engine", "kokoro", "--language", "zh"],
-            "Chinese needs the `zh` extra",
+            "Chinese needs the `zh` extra: pip install 'videorender[zh]' (no module",
         ),
         (
             ["render", "script.txt", "--engine", "kokoro", "--language", "de"],

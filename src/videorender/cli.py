@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from videorender import __version__
 from videorender.config import Settings, load_settings
@@ -56,6 +57,12 @@ if TYPE_CHECKING:
 console = Console(stderr=True)
 
 
+def say(label: str, style: str, message: str) -> None:
+    """One line to the terminal: a styled label, then `message` exactly as written (Rich
+    would take `[zh]` in `pip install 'videorender[zh]'` for markup and drop it)."""
+    console.print(Text.assemble((label, style), " ", message), highlight=False, soft_wrap=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -66,10 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except (InputError, ConfigError) as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        say("error:", "bold red", str(exc))
         return EXIT_BAD_INPUT
     except VideoRenderError as exc:
-        console.print(f"[bold red]failed:[/] {exc}", highlight=False, soft_wrap=True)
+        say("failed:", "bold red", str(exc))
         return EXIT_FAILED
     except KeyboardInterrupt:
         console.print("interrupted")
@@ -301,7 +308,8 @@ def _render(args: argparse.Namespace) -> int:
     )
     with StageProgress() as progress:
         result = render(job, settings.pipeline_config(), clock=StageClock(progress.update))
-    table = Table(title=f"Rendered {result.video}", show_header=True, title_justify="left")
+    title = Text(f"Rendered {result.video}")
+    table = Table(title=title, show_header=True, title_justify="left")
     table.add_column("stage")
     table.add_column("seconds", justify="right")
     for stage, seconds in result.stage_seconds.items():
@@ -311,14 +319,15 @@ def _render(args: argparse.Namespace) -> int:
     console.print(
         f"video {result.duration_ms / 1000:.1f} s at {result.size}; "
         f"files in {args.output}/: final.mp4, voice.wav, subs.ass, subs.srt, subs.vtt, words.json"
-        + (", thumbnail.jpg" if result.thumbnail else " (no thumbnail)")
+        + (", thumbnail.jpg" if result.thumbnail else " (no thumbnail)"),
+        markup=False,
     )
     if result.alignment_confidence is not None and not result.warnings:
         console.print(
             f"subtitles aligned to the voiceover (confidence {result.alignment_confidence:.2f})"
         )
     for warning in result.warnings:
-        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+        say("warning:", "bold yellow", warning)
     if args.json_summary:
         _write_summary(result, args.json_summary)
     return 0
@@ -357,11 +366,11 @@ def _scenes(
     found = sorted(p for p in media_dir.iterdir() if p.is_file() and not p.name.startswith("."))
     files = [p for p in found if p.suffix.lower() in MEDIA_SUFFIXES]
     if skipped := [p.name for p in found if p not in files]:
-        console.print(
-            f"[bold yellow]warning:[/] --media-dir skips {len(skipped)} file(s) that are not "
-            f"JPEG, PNG or WebP images or MP4, MOV, M4V, MKV or WebM clips: {', '.join(skipped)}",
-            highlight=False,
-            soft_wrap=True,
+        say(
+            "warning:",
+            "bold yellow",
+            f"--media-dir skips {len(skipped)} file(s) that are not JPEG, PNG or WebP images "
+            f"or MP4, MOV, M4V, MKV or WebM clips: {', '.join(skipped)}",
         )
     if not files:
         raise InputError(f"media folder {str(media_dir)!r} has no images or clips", "media_dir")
@@ -426,7 +435,8 @@ def _voiceover(args: argparse.Namespace) -> int:
             clock=StageClock(progress.update),
         )
     console.print(
-        f"wrote {track.path}: {track.duration_ms / 1000:.1f} s, {len(track.sentences)} sentences"
+        f"wrote {track.path}: {track.duration_ms / 1000:.1f} s, {len(track.sentences)} sentences",
+        markup=False,
     )
     return 0
 
@@ -449,7 +459,7 @@ def _serve(args: argparse.Namespace) -> int:
     if workers:
         check_worker_role(settings)
     app = create_app(settings, workers=workers)
-    console.print(f"[bold]Video studio:[/] {studio_address(args.host, args.port)}", highlight=False)
+    say("Video studio:", "bold", studio_address(args.host, args.port))
     uvicorn.run(app, host=args.host, port=args.port, log_config=None)
     return 0
 
@@ -489,16 +499,16 @@ def _batch(args: argparse.Namespace) -> int:
         results = batch.run(
             items, jobs=args.parallel, on_progress=progress.update, on_done=progress.done
         )
-    table = Table(title=f"Batch {args.jobs} -> {args.output}/", title_justify="left")
+    table = Table(title=Text(f"Batch {args.jobs} -> {args.output}/"), title_justify="left")
     for column in ("name", "status", "seconds", "error"):
         table.add_column(column, justify="right" if column == "seconds" else "left")
     for result in results:
         colour = "green" if result.ok else "red"
         table.add_row(
-            result.name,
-            f"[{colour}]{result.status}",
+            Text(result.name),
+            Text(result.status, style=colour),
             f"{result.seconds:.1f}",
-            result.error or "",
+            Text(result.error or ""),
         )
     console.print(table)
     failed = sum(not result.ok for result in results)
@@ -506,6 +516,7 @@ def _batch(args: argparse.Namespace) -> int:
         f"{len(results) - failed} of {len(results)} jobs done; report: "
         f"{args.output / 'report.jsonl'}",
         highlight=False,
+        markup=False,
     )
     return EXIT_FAILED if failed else 0
 
@@ -537,7 +548,9 @@ def _migrate(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = open_database(settings.database, migrations="check" if args.check else "apply")
     try:
-        console.print(f"job store at revision {current_revision(engine)} (up to date)")
+        console.print(
+            f"job store at revision {current_revision(engine)} (up to date)", markup=False
+        )
     finally:
         engine.dispose()
     return 0

@@ -19,7 +19,9 @@ ENV_BLOCKS = [
 
 
 def test_the_deploy_guide_shows_its_env_files() -> None:
-    assert len(blocks(DOCS[0].parent / "docs" / "deploy.md", "dotenv")) == 4  # one machine; every machine, API and worker machines
+    assert (
+        len(blocks(DOCS[0].parent / "docs" / "deploy.md", "dotenv")) == 4
+    )  # one machine; every machine, API and worker machines
 
 
 @pytest.mark.parametrize("block", ENV_BLOCKS)
