@@ -74,7 +74,7 @@ def test_voiceover_reads_standard_input(tmp_path: Path, monkeypatch: pytest.Monk
         (["voiceover", "binary.txt"], "is not UTF-8 text"),
         (["render", "script.txt", "--font", "No Such Font Family"], "is not installed"),
         (["render", "script.txt", "--font-size", "2"], "font size must be 8 to 400"),
-        (["render", "script.txt", "--speaker", "af_bella"], "'af_bella' is not a Piper voice here"),
+        (["render", "script.txt", "--speaker", "af_bella"], "'af_bella' is not a voice here"),
         (["render", "script.txt", "--language", "e$"], "is not a BCP-47 tag"),
         (["render", "script.txt", "--language", "es"], "the Piper voice speaks en-US, not es"),
         (

@@ -697,7 +697,13 @@ class VoiceBody(BaseModel):
 
     engine: str = Field(description="The TTS engine (`tts_provider`).")
     speaker: str = Field(description="The voice's name (`speaker`; Piper: informative only).")
-    language: str = Field(description="BCP 47 tag of the language it speaks, e.g. en-US.")
+    language: str = Field(description="BCP 47 tag of the language it was made for, e.g. en-US.")
+    languages: list[str] = Field(
+        description="Every language it narrates here, its own first (a Kokoro voice speaks "
+        "the others with its accent; a Piper voice only its own). A script written otherwise "
+        "than the job's language is refused, or, with a Kokoro voice and no `language`, "
+        "spoken in the script's own language.",
+    )
     default: bool = Field(description="Speaks when a request names no engine and no speaker.")
 
     @classmethod
@@ -706,6 +712,7 @@ class VoiceBody(BaseModel):
             engine=voice.engine,
             speaker=voice.speaker,
             language=voice.language,
+            languages=list(voice.languages),
             default=voice.default,
         )
 

@@ -144,7 +144,8 @@ def render(
     clock = clock or StageClock()
     with job_workdir(job.work_dir) as work, contextlib.ExitStack() as stack:
         with clock.stage(Stage.SCRIPT):
-            language = _language(job.options, config.tts, narrated=job.voiceover is None)
+            narrated = job.voiceover is None
+            language = _language(job.options, config.tts, job.spoken_text, narrated=narrated)
             sentences, scene_firsts = job.sentences(language)
             _check_options(job.options)
         with clock.stage(Stage.INPUTS):
@@ -316,7 +317,7 @@ def voiceover(
     with job_workdir(work_dir) as work:
         options = options or RenderOptions()
         with clock.stage(Stage.SCRIPT):
-            language = _language(options, config.tts, narrated=True)
+            language = _language(options, config.tts, script, narrated=True)
             sentences = process_script(script, language)
         with clock.stage(Stage.TTS):
             voice = _speak(
@@ -327,13 +328,14 @@ def voiceover(
     return VoiceTrack(output, voice.sample_rate, voice.duration_ms, voice.sentences, voice.engine)
 
 
-def _language(options: RenderOptions, tts: TTSConfig, *, narrated: bool) -> Language:
-    """The job's language: the one it asked for, else its voice's. For a narrated job,
-    checked against the voice before any work (an extra that is not installed, a voice of
-    another language).
+def _language(options: RenderOptions, tts: TTSConfig, text: str, *, narrated: bool) -> Language:
+    """The job's language: the one it asked for, else its voice's, or the script's where the
+    voice's is written otherwise (`tts.fit`). For a narrated job, checked against the voice
+    and the script's writing before any work (an extra that is not installed, a voice of
+    another language, a script the voice would spell out).
 
     Raises:
-        InputError: a bad tag, or an unknown voice.
+        InputError: a bad tag, an unknown voice, or a script the voice cannot read.
         LanguageUnavailableError: the language cannot be spoken here.
     """
     if not narrated:  # the caller's recording is the voice: the language is only text
@@ -344,6 +346,7 @@ def _language(options: RenderOptions, tts: TTSConfig, *, narrated: bool) -> Lang
         provider=options.tts_provider,
         speaker=options.speaker,
         language=options.language,
+        text=text,
     ).language
 
 
