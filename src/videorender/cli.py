@@ -28,6 +28,7 @@ from videorender.errors import ConfigError, InputError, VideoRenderError
 from videorender.pipeline import models
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
 from videorender.pipeline.clock import StageClock
+from videorender.pipeline.deliver import write_text_whole
 from videorender.pipeline.ffmpeg import has_audio_stream
 from videorender.pipeline.models import (
     CAPTION_POSITIONS,
@@ -411,7 +412,7 @@ def _write_summary(result: RenderResult, path: Path) -> None:
         "stage_seconds": result.stage_seconds,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    write_text_whole(path, json.dumps(summary, indent=2) + "\n")
 
 
 def _voiceover(args: argparse.Namespace) -> int:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from videorender.errors import StageError
 from videorender.pipeline import ffmpeg
 from videorender.pipeline.align import AlignmentResult, check_voiceover, timings_for_voiceover
 from videorender.pipeline.captions import get_style
@@ -26,6 +25,7 @@ from videorender.pipeline.captions.subtitles import (
     write_subtitles,
 )
 from videorender.pipeline.clock import StageClock
+from videorender.pipeline.deliver import deliver
 from videorender.pipeline.heap import return_freed_memory
 from videorender.pipeline.languages import ENGLISH, Language, get_language
 from videorender.pipeline.media import MediaInputs, check_inputs, check_scene_visuals
@@ -144,8 +144,7 @@ def render(
     clock = clock or StageClock()
     with job_workdir(job.work_dir) as work, contextlib.ExitStack() as stack:
         with clock.stage(Stage.SCRIPT):
-            narrated = job.voiceover is None
-            language = _language(job.options, config.tts, job.spoken_text, narrated=narrated)
+            language = _language(job, config.tts)
             sentences, scene_firsts = job.sentences(language)
             _check_options(job.options)
         with clock.stage(Stage.INPUTS):
@@ -202,7 +201,10 @@ def render(
                 fraction=config.render.thumbnail_fraction,
             )
         files = [VIDEO_NAME, VOICE_NAME, SUBTITLES_NAME, SRT_NAME, VTT_NAME, WORDS_NAME]
-        out = _deliver(work, files + ([THUMBNAIL_NAME] if thumbnail else []), job.output_dir)
+        out = deliver(
+            {name: work / name for name in files + [THUMBNAIL_NAME] * bool(thumbnail)},
+            job.output_dir,
+        )
         if not thumbnail:  # an earlier render's thumbnail would pass for this one's
             (out / THUMBNAIL_NAME).unlink(missing_ok=True)
     return RenderResult(
@@ -317,29 +319,40 @@ def voiceover(
     with job_workdir(work_dir) as work:
         options = options or RenderOptions()
         with clock.stage(Stage.SCRIPT):
-            language = _language(options, config.tts, script, narrated=True)
+            language = job_language(options, config.tts, script)
             sentences = process_script(script, language)
         with clock.stage(Stage.TTS):
             voice = _speak(
                 sentences, work / VOICE_NAME, config.tts, options, clock, language=language
             )
-        output.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(voice.path, output)
+        deliver({output.name: voice.path}, output.parent)
     return VoiceTrack(output, voice.sample_rate, voice.duration_ms, voice.sentences, voice.engine)
 
 
-def _language(options: RenderOptions, tts: TTSConfig, text: str, *, narrated: bool) -> Language:
-    """The job's language: the one it asked for, else its voice's, or the script's where the
-    voice's is written otherwise (`tts.fit`). For a narrated job, checked against the voice
-    and the script's writing before any work (an extra that is not installed, a voice of
-    another language, a script the voice would spell out).
+def _language(job: RenderJob, tts: TTSConfig) -> Language:
+    """The render's language (`job_language`); over the caller's recording, the voice, it is
+    only the text's: the one asked for, else English.
 
     Raises:
         InputError: a bad tag, an unknown voice, or a script the voice cannot read.
         LanguageUnavailableError: the language cannot be spoken here.
     """
-    if not narrated:  # the caller's recording is the voice: the language is only text
+    if job.voiceover is not None:
+        options = job.options
         return get_language(options.language) if options.language else ENGLISH
+    return job_language(job.options, tts, job.spoken_text)
+
+
+def job_language(options: RenderOptions, tts: TTSConfig, text: str) -> Language:
+    """A narrated job's language: the one it asked for, else its voice's, or the script's
+    where the voice's is written otherwise (`tts.fit`); checked against the voice and the
+    script's writing before any work (an extra that is not installed, a voice of another
+    language, a script the voice would spell out).
+
+    Raises:
+        InputError: a bad tag, an unknown voice, or a script the voice cannot read.
+        LanguageUnavailableError: the language cannot be spoken here.
+    """
     return choose_job_voice(
         tts,
         options.voice_model,
@@ -425,18 +438,3 @@ def _provided_voice(
         engine="voiceover",
     )
     return voice, alignment
-
-
-def _deliver(work: Path, names: list[str], output_dir: Path) -> Path:
-    """Move the finished files into `output_dir`.
-
-    Raises:
-        StageError: the output folder cannot be made or written.
-    """
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            shutil.move(work / name, output_dir / name)
-    except OSError as exc:
-        raise StageError("deliver", f"cannot write {output_dir}: {exc.strerror or exc}") from exc
-    return output_dir
