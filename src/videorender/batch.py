@@ -30,8 +30,8 @@ from videorender.config import Settings
 from videorender.errors import InputError, VideoRenderError
 from videorender.inputs import local_path
 from videorender.jobs.execute import fetch_inputs
-from videorender.pipeline.clock import StageClock
 from videorender.pipeline.run import RenderJob, job_workdir, render
+from videorender.pipeline.runtime.clock import StageClock
 from videorender.storage import Storage
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,6 @@ from videorender.config import Settings, load_settings
 from videorender.errors import ConfigError, InputError, VideoRenderError
 from videorender.pipeline import models
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
-from videorender.pipeline.clock import StageClock
-from videorender.pipeline.ffmpeg import has_audio_stream
 from videorender.pipeline.models import (
     CAPTION_POSITIONS,
     CaptionOptions,
@@ -36,15 +34,17 @@ from videorender.pipeline.models import (
     RenderResult,
     Size,
 )
-from videorender.pipeline.run import RenderJob, render, voiceover
-from videorender.pipeline.scenes import (
+from videorender.pipeline.render.ffmpeg import has_audio_stream
+from videorender.pipeline.run import RenderJob, narrate, render
+from videorender.pipeline.runtime.clock import StageClock
+from videorender.pipeline.text.scenes import (
     Scene,
     SceneOptions,
     group_sentences,
     has_markers,
     parse_scenes,
 )
-from videorender.pipeline.script import process_script
+from videorender.pipeline.text.script import process_script
 from videorender.pipeline.tts import ENGINES
 
 EXIT_FAILED = 1
@@ -138,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     voice_cmd.add_argument("script", help="text file with the script, or - for standard input")
     voice_cmd.add_argument("-o", "--output", type=Path, default=Path("voice.wav"))
     _voice_arguments(voice_cmd)
-    voice_cmd.set_defaults(handler=_voiceover)
+    voice_cmd.set_defaults(handler=_narrate)
 
     serve_cmd = commands.add_parser("serve", help="run the HTTP service (API, workers, webhooks)")
     serve_cmd.add_argument(
@@ -405,7 +405,7 @@ def _write_summary(result: RenderResult, path: Path) -> None:
     path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
 
-def _voiceover(args: argparse.Namespace) -> int:
+def _narrate(args: argparse.Namespace) -> int:
     script = _read_script(args.script)
     _check_file(args.voice, "voice model")
     if args.output.is_dir():
@@ -413,7 +413,7 @@ def _voiceover(args: argparse.Namespace) -> int:
     _check_output_dir(args.output.parent)
     settings: Settings = load_settings()
     with StageProgress() as progress:
-        track = voiceover(
+        track = narrate(
             script,
             args.output,
             settings.pipeline_config(),

@@ -16,9 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from videorender.errors import ConfigError
 from videorender.machine import memory_limit_mb, usable_cores
-from videorender.pipeline.media import MediaLimits
 from videorender.pipeline.models import Encoder
-from videorender.pipeline.parts import OVERLAP_MIN_CPUS, OVERLAP_MIN_MEMORY_MB
+from videorender.pipeline.render.media import MediaLimits
+from videorender.pipeline.render.parts import OVERLAP_MIN_CPUS, OVERLAP_MIN_MEMORY_MB
 from videorender.pipeline.stage_config import PipelineConfig, RenderConfig, TTSConfig
 
 

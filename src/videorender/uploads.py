@@ -19,9 +19,14 @@ from enum import Enum
 from pathlib import Path, PurePosixPath
 
 from videorender.errors import InputError, MediaError
-from videorender.pipeline import ffmpeg
-from videorender.pipeline.media import MediaInputs, MediaLimits, check_inputs, check_scene_visuals
-from videorender.pipeline.scenes import Scene
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.media import (
+    MediaInputs,
+    MediaLimits,
+    check_inputs,
+    check_scene_visuals,
+)
+from videorender.pipeline.text.scenes import Scene
 from videorender.storage import Storage
 
 SCHEME = "upload"

@@ -15,8 +15,8 @@ import pytest
 from videorender.cli import _scenes, main
 from videorender.config import load_settings
 from videorender.errors import InputError, MediaError
-from videorender.pipeline.media import MediaInputs, MediaLimits, check_scene_visuals
-from videorender.pipeline.scenes import Scene, SceneOptions, parse_scenes
+from videorender.pipeline.render.media import MediaInputs, MediaLimits, check_scene_visuals
+from videorender.pipeline.text.scenes import Scene, SceneOptions, parse_scenes
 
 TONE_HZ = 2500
 RATE = 48_000

@@ -21,16 +21,16 @@ from videorender.errors import InputError
 from videorender.inputs import check_url, local_file_url
 from videorender.jobs.models import Job, JobKind, JobRequest, JobStatus
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
-from videorender.pipeline.languages import get_language, require
 from videorender.pipeline.models import CAPTION_POSITIONS, CaptionOptions, RenderOptions, Size
-from videorender.pipeline.scenes import (
+from videorender.pipeline.text.languages import get_language, require
+from videorender.pipeline.text.scenes import (
     MAX_SCENES,
     SceneOptions,
     SceneSpec,
     has_markers,
     parse_scenes,
 )
-from videorender.pipeline.script import MAX_SCRIPT_CHARS
+from videorender.pipeline.text.script import MAX_SCRIPT_CHARS
 from videorender.pipeline.tts import ENGINES
 from videorender.pipeline.tts.voices import VoiceInfo
 from videorender.webhooks import utc_timestamp

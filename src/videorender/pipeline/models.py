@@ -1,5 +1,5 @@
 """Typed values passed between pipeline stages. Times are integer milliseconds throughout;
-they become seconds only where FFmpeg arguments are spelled (`ffmpeg.py`)."""
+they become seconds only where FFmpeg arguments are spelled (`render/ffmpeg/`)."""
 
 from __future__ import annotations
 

@@ -27,8 +27,8 @@ from videorender.jobs.models import Job, JobRequest, JobStatus
 from videorender.jobs.service import JobService
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
 from videorender.pipeline.models import CaptionOptions, Color, Size
-from videorender.pipeline.preview import caption_still
-from videorender.pipeline.scenes import MOTIONS, TRANSITIONS
+from videorender.pipeline.render.preview import caption_still
+from videorender.pipeline.text.scenes import MOTIONS, TRANSITIONS
 from videorender.pipeline.tts import ENGINES
 
 HERE = Path(__file__).parent

@@ -24,14 +24,14 @@ import numpy.typing as npt
 import onnxruntime
 
 from videorender.errors import ConfigError, InputError, TTSError
-from videorender.pipeline.languages import Language
+from videorender.pipeline.text.languages import Language
+from videorender.pipeline.text.word_split import split_words
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.patching import add_output, patched_model
 from videorender.pipeline.tts.phonemizers import Phonemizer, phonemizer_for
 from videorender.pipeline.tts.voices import kokoro_default_speaker, load_style
 from videorender.pipeline.tts.word_spans import VERSION as ALIGNMENT_VERSION
 from videorender.pipeline.tts.word_spans import TimedPhoneme, proportional_spans
-from videorender.pipeline.word_split import split_words
 
 if TYPE_CHECKING:
     import onnx

@@ -28,8 +28,8 @@ import numpy as np
 import numpy.typing as npt
 
 from videorender.errors import InputError, LanguageUnavailableError
-from videorender.pipeline.languages import Language, get_language, kokoro_languages, require
 from videorender.pipeline.stage_config import TTSConfig
+from videorender.pipeline.text.languages import Language, get_language, kokoro_languages, require
 
 log = logging.getLogger(__name__)
 
