@@ -441,7 +441,7 @@ def studio_address(host: str, port: int) -> str:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
-    from videorender.api import create_app  # noqa: PLC0415
+    from videorender.app import create_app  # noqa: PLC0415
     from videorender.jobs.service import check_worker_role  # noqa: PLC0415
 
     settings = load_settings()  # fail here, with exit code 2, on bad configuration

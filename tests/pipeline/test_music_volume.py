@@ -11,7 +11,6 @@ import pytest
 from pydantic import ValidationError
 
 from tests.conftest import Media
-from videorender.api.models import RenderRequest
 from videorender.cli import EXIT_BAD_INPUT, main
 from videorender.config import Settings
 from videorender.errors import InputError
@@ -24,6 +23,7 @@ from videorender.pipeline.render.media import check_inputs
 from videorender.pipeline.text.script import process_script
 from videorender.pipeline.tts import create_engine
 from videorender.pipeline.tts.speech import synthesize_voice
+from videorender.requests import RenderRequest
 
 
 def test_the_volume_travels_with_the_request() -> None:

@@ -1,5 +1,4 @@
-"""The HTTP API: a thin FastAPI layer over `videorender.jobs`."""
+"""The HTTP API: a thin FastAPI face over `videorender.jobs`, speaking `videorender.requests`.
 
-from videorender.api.app import create_app
-
-__all__ = ["create_app"]
+It imports no other face; the composition root (`videorender.app`) mounts it beside the studio
+and the MCP endpoint."""

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import SecretStr
 
-from videorender.api.auth import (
+from videorender.auth import (
     SESSION_COOKIE,
     SESSION_SECONDS,
     key_matches,
@@ -22,7 +22,6 @@ from videorender.api.auth import (
     read_session,
     require_api_key,
 )
-from videorender.api.models import JobResponse
 from videorender.jobs.models import Job, JobRequest, JobStatus
 from videorender.jobs.service import JobService
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
@@ -30,6 +29,7 @@ from videorender.pipeline.models import CaptionOptions, Color, Size
 from videorender.pipeline.render.preview import caption_still
 from videorender.pipeline.text.scenes import MOTIONS, TRANSITIONS
 from videorender.pipeline.tts import ENGINES
+from videorender.requests import JobResponse
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
