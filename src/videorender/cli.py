@@ -28,6 +28,7 @@ from videorender.pipeline import models
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
 from videorender.pipeline.models import (
     CAPTION_POSITIONS,
+    MAX_MUSIC_VOLUME,
     CaptionOptions,
     Color,
     RenderOptions,
@@ -92,7 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     render_cmd.add_argument(
         "--music-volume",
         type=_music_volume,
-        help="the music's gain under the voice, 0 to 4 (default: MUSIC_VOLUME, 0.2)",
+        help=f"the music's gain under the voice, 0 to {MAX_MUSIC_VOLUME} "
+        "(default: MUSIC_VOLUME, 0.2)",
     )
     render_cmd.add_argument("--size", type=_size, help="output WIDTHxHEIGHT, e.g. 1080x1920")
     render_cmd.add_argument(
@@ -219,8 +221,8 @@ def _music_volume(text: str) -> float:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not 0 <= value <= 4:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 0 to 4")
+    if not 0 <= value <= MAX_MUSIC_VOLUME:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 0 to {MAX_MUSIC_VOLUME}")
     return value
 
 

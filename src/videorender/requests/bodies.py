@@ -19,7 +19,7 @@ from pydantic import (
 from videorender.errors import InputError
 from videorender.jobs.models import JobKind, JobRequest
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
-from videorender.pipeline.models import CaptionOptions, RenderOptions, Size
+from videorender.pipeline.models import MAX_MUSIC_VOLUME, CaptionOptions, RenderOptions, Size
 from videorender.pipeline.text.scenes import (
     MAX_SCENES,
     SceneSpec,
@@ -141,8 +141,9 @@ class _MediaRequest(_Request, VoiceChoice):
     music_volume: float | None = Field(
         default=None,
         ge=0,
-        le=4,
-        description="The music's gain under the voice (linear, 0 to 4; default MUSIC_VOLUME, "
+        le=MAX_MUSIC_VOLUME,
+        description=f"The music's gain under the voice (linear, 0 to {MAX_MUSIC_VOLUME}; default "
+        "MUSIC_VOLUME, "
         "0.2). The mix is then normalised to -14 LUFS, so this sets the balance.",
     )
     size: str | None = Field(default=None, description="Output WIDTHxHEIGHT, e.g. 1080x1920.")

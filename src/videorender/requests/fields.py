@@ -3,8 +3,6 @@ choice. Each checks through the pipeline's own types, so a range or enum is writ
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -16,11 +14,16 @@ from pydantic import (
 
 from videorender.errors import InputError
 from videorender.inputs import check_url, local_file_url
-from videorender.pipeline.models import CAPTION_POSITIONS, CaptionOptions
+from videorender.pipeline.models import CaptionOptions, CaptionPosition
 from videorender.pipeline.text.languages import get_language, require
 from videorender.pipeline.text.scenes import (
+    DEFAULT_TRANSITION_MS,
+    MAX_TRANSITION_MS,
+    Fit,
+    Motion,
     SceneOptions,
     SceneSpec,
+    Transition,
     parse_scenes,
 )
 from videorender.pipeline.text.script import MAX_SCRIPT_CHARS
@@ -82,16 +85,19 @@ class SceneBody(BaseModel):
         description="An image (JPEG, PNG, WebP) or a video clip: http(s):// or s3://; none: "
         "the base video, or the background colour.",
     )
-    motion: Literal["zoom-in", "zoom-out", "pan-left", "pan-right", "none"] | None = Field(
+    motion: Motion | None = Field(
         default=None, description="A still image's slow motion (default zoom-in)."
     )
-    transition: Literal["cut", "fade", "slide-left", "wipe"] | None = Field(
+    transition: Transition | None = Field(
         default=None, description="Into this scene (default cut)."
     )
     transition_s: float | None = Field(
-        default=None, gt=0, le=3, description="The transition's length (default 0.4 s)."
+        default=None,
+        gt=0,
+        le=MAX_TRANSITION_MS // 1000,
+        description=f"The transition's length (default {DEFAULT_TRANSITION_MS / 1000:g} s).",
     )
-    fit: Literal["cover", "contain"] | None = Field(
+    fit: Fit | None = Field(
         default=None,
         description="cover (default): fill the frame, centre-cropped; contain: the whole "
         "visual over a blurred copy of itself.",
@@ -137,7 +143,7 @@ class CaptionsBody(BaseModel):
     highlight_color: str | None = Field(default=None, description="karaoke: the spoken word.")
     outline_color: str | None = None
     outline: float | None = Field(default=None, description="0 to 40.")
-    position: Literal["bottom", "middle", "top"] | None = None
+    position: CaptionPosition | None = None
     max_line_chars: int | None = Field(default=None, description="8 to 80.")
 
     @model_validator(mode="after")
@@ -150,9 +156,6 @@ class CaptionsBody(BaseModel):
 
     def values(self) -> dict[str, str | int | float]:
         return {k: v for k, v in self.model_dump().items() if v is not None}
-
-
-assert set(CAPTION_POSITIONS) == {"bottom", "middle", "top"}
 
 
 class VoiceChoice(BaseModel):

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Literal, get_args
 
 from videorender.errors import InputError, ScriptError
 from videorender.pipeline.text.languages import ENGLISH, Language
@@ -30,9 +31,12 @@ from videorender.pipeline.text.script import (
 )
 
 MAX_SCENES = 200
-MOTIONS = ("zoom-in", "zoom-out", "pan-left", "pan-right", "none")
-TRANSITIONS = ("cut", "fade", "slide-left", "wipe")
-FITS = ("cover", "contain")
+Motion = Literal["zoom-in", "zoom-out", "pan-left", "pan-right", "none"]
+Transition = Literal["cut", "fade", "slide-left", "wipe"]
+Fit = Literal["cover", "contain"]
+MOTIONS: tuple[Motion, ...] = get_args(Motion)
+TRANSITIONS: tuple[Transition, ...] = get_args(Transition)
+FITS: tuple[Fit, ...] = get_args(Fit)
 DEFAULT_TRANSITION_MS = 400
 MAX_TRANSITION_MS = 3000
 
