@@ -21,6 +21,9 @@ from pathlib import Path, PurePosixPath
 from videorender.errors import InputError, MediaError
 from videorender.pipeline.render import ffmpeg
 from videorender.pipeline.render.media import (
+    AUDIO_SUFFIXES,
+    IMAGE_SUFFIXES,
+    VIDEO_SUFFIXES,
     MediaInputs,
     MediaLimits,
     check_inputs,
@@ -33,9 +36,6 @@ SCHEME = "upload"
 KEY_TEMPLATE = "uploads/inputs/{id}"
 MB = 1024 * 1024
 _ID = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{1,5}$")
-VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"})
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
-AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac"})
 
 
 class UploadKind(str, Enum):
