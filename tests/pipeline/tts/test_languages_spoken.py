@@ -20,7 +20,7 @@ from videorender.pipeline.text.languages import get_language
 from videorender.pipeline.text.script import process_script
 from videorender.pipeline.text.word_split import NO_LINE_END, NO_LINE_START, split_words
 from videorender.pipeline.tts import choose_job_voice, create_engine, list_voices
-from videorender.pipeline.tts.kokoro import bundled_voices
+from videorender.pipeline.tts.kokoro_files import bundled_voices
 from videorender.pipeline.tts.piper import bundled_voice
 
 JA_SCRIPT = "夜の市場は、にぎやかです。ちょっと待って、写真を撮ろう！"
