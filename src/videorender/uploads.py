@@ -7,7 +7,7 @@ resolved through `Storage.read` instead, without HTTP, whatever the backend; the
 (128 bits) and checked against a strict pattern, so it cannot name any other stored key.
 
 Uploads pass the same checks as downloaded media: the size caps (MAX_VIDEO_MB, MAX_AUDIO_MB)
-and `pipeline.media` probing, before they are stored.
+and `pipeline.render.media` probing, before they are stored.
 """
 
 from __future__ import annotations

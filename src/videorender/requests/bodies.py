@@ -305,7 +305,7 @@ def render_request(
     batch`); `local_files` accepts local paths as media inputs.
 
     Raises:
-        ValidationError: name the fields at fault with `api.errors.validation_problems`.
+        ValidationError: `validation_message` names the fields at fault.
     """
     given = {name: value for name, value in fields.items() if value is not None}
     model = RenderVideoRequest if "voiceover_url" in given else RenderRequest
