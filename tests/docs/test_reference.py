@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.docs.markdown import DOCS, REPO, blocks, doc_id
-from videorender.cli import _parser
+from videorender.cli.main import _parser
 from videorender.config import Settings
 
 README = REPO / "README.md"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from videorender.pipeline.languages import get_language, written_in
-from videorender.pipeline.writing import writing_system
+from videorender.pipeline.text.languages import get_language, written_in
+from videorender.pipeline.text.writing import writing_system
 
 
 @pytest.mark.parametrize(

@@ -19,9 +19,9 @@ import logging
 from collections.abc import Callable
 
 from videorender.errors import InputError
-from videorender.pipeline.languages import written_in
+from videorender.pipeline.text.languages import written_in
+from videorender.pipeline.text.writing import writing_system
 from videorender.pipeline.tts.voices import VoiceChoice
-from videorender.pipeline.writing import writing_system
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 A phonemizer handed text in a writing system it does not read does not fail: the Japanese
 one spells a Latin word out letter by letter ("Tip" becomes "tii ai pii"), espeak-ng names
 each CJK character. So the voice's language is checked against the script's writing system
-before anything is spoken (`tts.fit`). Only the writing system is read, not the language:
+before anything is spoken (`pipeline.tts.fit`). Only the writing system is read, not the language:
 English and Spanish look alike here, and a job's `language` says which it is.
 """
 

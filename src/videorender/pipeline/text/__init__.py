@@ -1,0 +1,13 @@
+"""Text work: a script cleaned and cut into sentences, by language.
+
+- `script`: cleaning, limits, sentences (`process_script`).
+- `languages`: the supported languages and their sentence rules.
+- `segmentation`: word segmentation for languages written without spaces (Japanese).
+- `word_split`: a sentence's words, as captions and word timings count them.
+- `writing`: the writing system a script is written in (Latin, Japanese, Han, ...), so that a
+  voice is never handed a script it would spell out (`pipeline/tts/fit.py`).
+- `scenes`: scene markers in a script (`![](media){options}`), scene options, each scene's
+  sentences.
+
+Nothing here imports from `render/`, `tts/` or `align/`: text is below them.
+"""
