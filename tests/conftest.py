@@ -79,11 +79,13 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Media:
 
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """Default settings, isolated: own TTS cache and data dir, no .env from the checkout."""
+    """Default settings, isolated: own TTS cache, data and voices dirs, no .env from the
+    checkout."""
     monkeypatch.chdir(tmp_path)
     yield load_settings(
         tts_cache_dir=tmp_path / "tts-cache",
         data_dir=tmp_path / "data",
+        voices_dir=tmp_path / "voices",
         video_preset="ultrafast",
     )
 
