@@ -22,6 +22,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from videorender import __version__
+from videorender.cli_voices import add_voices_command
 from videorender.config import Settings, load_settings
 from videorender.errors import ConfigError, InputError, VideoRenderError
 from videorender.pipeline import models
@@ -184,7 +185,7 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="only check; exit 2 when migrations are missing"
     )
     migrate_cmd.set_defaults(handler=_migrate)
-    return parser
+    return add_voices_command(parser, commands)
 
 
 def _voice_arguments(command: argparse.ArgumentParser) -> None:

@@ -9,28 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.voice_mirror import KOKORO_VOICES_PATH, VoiceMirror, build_mirror
+from tests.voice_mirror import KOKORO_VOICES_PATH, TESTA, TESTA_MODEL, VoiceMirror
 from videorender.errors import InputError, VoiceFetchError
 from videorender.pipeline.stage_config import TTSConfig
 from videorender.pipeline.tts import choose_job_voice, create_engine, list_voices
 from videorender.pipeline.tts.piper import bundled_voice
 from videorender.voice_catalog import FetchProgress, LibraryConfig, VoiceLibrary
 from videorender.voice_catalog.library import HASHES, STAGING
-
-TESTA = "en_GB-testa-medium"
-TESTA_MODEL = f"en/en_GB/testa/medium/{TESTA}.onnx"
-
-
-@pytest.fixture(scope="module")
-def mirror_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_mirror(tmp_path_factory.mktemp("mirror"))
-
-
-@pytest.fixture
-def mirror(mirror_root: Path) -> Iterator[VoiceMirror]:
-    server = VoiceMirror(mirror_root).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -62,7 +47,8 @@ def test_available_lists_the_mirrors_voices_that_are_not_installed(library: Voic
     model_size = bundled_voice()[0].stat().st_size
     assert testa.language == "en-GB" and testa.quality == "medium"
     assert model_size < testa.size < model_size + 20_000
-    assert testa.label == "Testa (English (Great Britain), medium)"
+    assert testa.label == "Testa (medium)"
+    assert testa.language_name == "English (Great Britain)"
     assert [v.key for v in library.available("de")] == ["de_DE-testb-low"]
     assert [v.key for v in library.available("en-GB")] == [TESTA]
 

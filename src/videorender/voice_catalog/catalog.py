@@ -70,17 +70,16 @@ class CatalogVoice:
 
     @property
     def label(self) -> str:
-        """A readable name: "Lessac (English (United States), medium)"."""
-        return voice_label(self.key, self.language_name, self.quality)
+        """A readable name: "Lessac (medium)"."""
+        return voice_label(self.key, self.quality)
 
 
-def voice_label(key: str, language_name: str, quality: str = "") -> str:
-    """A voice's readable name from its key (`en_US-lessac-medium` -> "Lessac"), its
-    language's name and its quality."""
+def voice_label(key: str, detail: str = "") -> str:
+    """A voice's readable name from its key (Piper's `en_US-lessac-medium` -> "Lessac"), with
+    a detail (its quality) in brackets."""
     parts = key.split("-")
-    name = parts[1] if len(parts) == 3 else key  # Piper: LANG-NAME-QUALITY
-    details = ", ".join(p for p in (language_name, quality) if p)
-    return f"{name.replace('_', ' ').title()} ({details})" if details else name
+    name = parts[1].replace("_", " ").title() if len(parts) == 3 else key  # LANG-NAME-QUALITY
+    return f"{name} ({detail})" if detail else name
 
 
 KOKORO_V1 = CatalogVoice(
