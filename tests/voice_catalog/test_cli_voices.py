@@ -24,7 +24,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mirror: VoiceMirror) ->
 
 def _seconds(path: Path) -> float:
     with wave.open(str(path)) as audio:
-        return audio.getnframes() / audio.getframerate()
+        return float(audio.getnframes() / audio.getframerate())
 
 
 def test_list_get_and_render_with_the_new_voice(
