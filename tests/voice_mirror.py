@@ -189,7 +189,7 @@ def build_mirror(root: Path) -> Path:
             onnx.symlink_to(model)
         voice_config = {
             **values,
-            "language": {"code": lang["code"]},
+            "language": lang,
             "espeak": {"voice": voice.espeak},
             "inference": {**values["inference"], "length_scale": voice.length_scale},
         }

@@ -29,7 +29,6 @@ from videorender.api.models import (
     RenderRequest,
     RenderVideoRequest,
     StorageBody,
-    VoiceBody,
     VoiceoverRequest,
     VoiceoverResponse,
     VoicesResponse,
@@ -37,7 +36,6 @@ from videorender.api.models import (
 )
 from videorender.jobs.models import Idempotency, Job, JobRequest, JobStatus
 from videorender.jobs.service import JobService
-from videorender.pipeline.tts.voices import list_voices
 from videorender.storage import StorageHealth
 
 WAIT_POLL_SECONDS = 0.2
@@ -234,7 +232,7 @@ def voices(request: Request) -> VoicesResponse:
     `tts_provider` and `speaker` as `speaker` in a request; the one marked `default` speaks
     when a request names neither."""
     config = _service(request).settings.pipeline_config().tts
-    return VoicesResponse(voices=[VoiceBody.of(voice) for voice in list_voices(config)])
+    return VoicesResponse.listing(config)
 
 
 @router.get("/uploads/{key:path}", include_in_schema=False)

@@ -24,13 +24,12 @@ from videorender.api.models import (
     JobResponse,
     RenderRequest,
     RenderVideoRequest,
-    VoiceBody,
+    VoicesResponse,
     render_request,
 )
 from videorender.errors import InputError, VideoRenderError
 from videorender.jobs.models import Job, JobStatus
 from videorender.jobs.service import JobService
-from videorender.pipeline.tts.voices import list_voices
 
 log = logging.getLogger(__name__)
 
@@ -265,8 +264,7 @@ class _Tools:
     async def list_voices(self) -> CallToolResult:
         def voices() -> dict[str, Any]:
             config = self._service.settings.pipeline_config().tts
-            listed = [VoiceBody.of(voice).model_dump() for voice in list_voices(config)]
-            return {"voices": listed}
+            return VoicesResponse.listing(config).model_dump()
 
         return await self._call(voices)
 

@@ -54,12 +54,17 @@ def describe(voice: VoiceInfo) -> VoiceDescription:
     )
 
 
-def by_language(voices: Iterable[VoiceInfo]) -> list[tuple[str, list[VoiceDescription]]]:
-    """The voices described and grouped by language name (groups and voices sorted)."""
-    described = sorted(
+def described(voices: Iterable[VoiceInfo]) -> list[VoiceDescription]:
+    """The voices described, sorted by language name, then engine and readable name."""
+    return sorted(
         (describe(v) for v in voices), key=lambda d: (d.language_name, d.voice.engine, d.label)
     )
-    return [(name, list(group)) for name, group in groupby(described, lambda d: d.language_name)]
+
+
+def by_language(voices: Iterable[VoiceInfo]) -> list[tuple[str, list[VoiceDescription]]]:
+    """The voices described and grouped by language name (groups and voices sorted)."""
+    ordered = described(voices)
+    return [(name, list(group)) for name, group in groupby(ordered, lambda d: d.language_name)]
 
 
 def _piper_config(model: Path | None) -> dict[str, object]:
