@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CATALOG_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/main/"
 CATALOG_FILE = "voices.json"
+# A voice's name is a folder name in VOICES_DIR: no separators, no leading dot.
+VOICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 KOKORO_RELEASE = "https://github.com/thewh1teagle/kokoro-onnx/releases/download/model-files-v1.0/"
 
 
@@ -123,6 +126,8 @@ def _object(value: object, what: str) -> dict[str, object]:
 
 
 def _voice(key: str, entry: object) -> CatalogVoice:
+    if not VOICE_NAME.fullmatch(key):
+        raise ValueError("not a voice name (letters, digits, _ . - only)")
     entry = _object(entry, "the entry")
     language = _object(entry.get("language") or {}, "language")
     code = str(language.get("code") or key.split("-", maxsplit=1)[0])

@@ -33,6 +33,7 @@ from videorender.pipeline.stage_config import TTSConfig
 from videorender.pipeline.tts.voices import VoiceInfo, list_voices
 from videorender.voice_catalog.catalog import (
     DEFAULT_CATALOG_URL,
+    VOICE_NAME,
     CatalogFile,
     CatalogVoice,
     read_catalog,
@@ -324,11 +325,12 @@ def _matches(tag: str, wanted: str) -> bool:
 def _voice_name(path: str) -> str:
     base = path.rstrip("/").rsplit("/", 1)[-1]
     for suffix in _ADDABLE:
-        if base.endswith(suffix):
-            return base.removesuffix(suffix)
+        name = base.removesuffix(suffix)
+        if base.endswith(suffix) and VOICE_NAME.fullmatch(name):
+            return name
     raise InputError(
         f"{base!r} is not a voice file: a Piper .onnx (with its .onnx.json) or a Kokoro "
-        ".bin, .npz or .npy",
+        ".bin, .npz or .npy, named with letters, digits, _ . -",
         "path",
     )
 
