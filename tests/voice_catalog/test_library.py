@@ -190,3 +190,15 @@ def test_add_a_local_pair_and_a_url(
     assert TESTA in _speakers(config)
     with pytest.raises(InputError, match="is not a voice file"):
         library.add(str(mirror_root / "voices.json"))
+
+
+def test_a_kokoro_model_beside_its_voices_file_speaks_its_voices(
+    library: VoiceLibrary, config: LibraryConfig
+) -> None:
+    installed = library.get("kokoro-v1.0")
+    model = installed.folder / "kokoro-v1.0.int8.onnx"
+    model.write_bytes(b"stands in for the official model: only chosen here, not loaded")
+    choice = choose_job_voice(config.tts, speaker="jm_kumo")
+    assert choice.engine == "kokoro" and choice.model == model
+    assert choice.kokoro_voices == installed.folder / "voices-v1.0.bin"
+    assert choice.language.tag == "ja"
