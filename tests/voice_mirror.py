@@ -130,6 +130,7 @@ class MirrorVoice:
     length_scale: float = 1.0
     md5_override: str | None = None  # a wrong digest in voices.json
     garbage_model: bool = False  # a model ONNX Runtime cannot open (with correct digests)
+    claimed_size: int | None = None  # the model's size_bytes in voices.json, if not its own
 
 
 MIRROR_VOICES = (
@@ -167,6 +168,14 @@ MIRROR_VOICES = (
         "en-us",
         garbage_model=True,
     ),
+    MirrorVoice(
+        "en_US-huge-high",
+        {"code": "en_US", "family": "en", "region": "US", "name_english": "English",
+         "country_english": "United States"},
+        "en-us",
+        quality="high",
+        claimed_size=10**18,  # more than any disk
+    ),
 )  # fmt: skip
 KOKORO_VOICES_PATH = "kokoro/model-files-v1.0/voices-v1.0.bin"
 
@@ -201,7 +210,10 @@ def build_mirror(root: Path) -> Path:
             digest = model_md5 if path == onnx and not voice.garbage_model else _md5(path)
             if path == onnx and voice.md5_override:
                 digest = voice.md5_override
-            files[f"{folder}/{name}"] = {"size_bytes": path.stat().st_size, "md5_digest": digest}
+            size = (
+                voice.claimed_size if path == onnx and voice.claimed_size else path.stat().st_size
+            )
+            files[f"{folder}/{name}"] = {"size_bytes": size, "md5_digest": digest}
         catalog[voice.key] = {
             "key": voice.key, "name": voice.key.split("-")[1], "language": lang,
             "quality": voice.quality, "num_speakers": 1, "speaker_id_map": {},

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.voice_mirror import KOKORO_VOICES_PATH, TESTA, TESTA_MODEL, VoiceMirror
-from videorender.errors import InputError, VoiceFetchError
+from videorender.errors import DiskSpaceError, InputError, VoiceFetchError
 from videorender.pipeline.stage_config import TTSConfig
 from videorender.pipeline.tts import choose_job_voice, create_engine, list_voices
 from videorender.pipeline.tts.piper import bundled_voice
@@ -41,6 +41,7 @@ def test_available_lists_the_mirrors_voices_that_are_not_installed(library: Voic
         TESTA,
         "en_US-badsum-medium",
         "en_US-broken-medium",
+        "en_US-huge-high",
         "kokoro-v1.0",
     }  # the bundled en_US-joe-medium is installed
     testa = available[TESTA]
@@ -124,6 +125,15 @@ def test_a_download_cut_in_the_middle_resumes(
     assert model[1].sent == size - kept
     assert (config.voices_dir / TESTA / f"{TESTA}.onnx").stat().st_size == size
     assert TESTA in _speakers(config)
+
+
+def test_a_voice_larger_than_the_free_disk_is_refused_before_downloading(
+    library: VoiceLibrary, config: LibraryConfig, mirror: VoiceMirror
+) -> None:
+    with pytest.raises(DiskSpaceError, match=r"en_US-huge-high needs \d+ MB, VOICES_DIR .* free"):
+        library.get("en_US-huge-high")
+    assert [r.path for r in mirror.state.requests] == ["voices.json"]
+    assert "en_US-huge-high" not in _speakers(config)
 
 
 def test_an_unknown_name_suggests_close_ones(library: VoiceLibrary) -> None:
