@@ -228,7 +228,9 @@ class VoiceLibrary:
             self._record(url, fetched)
         return replace(fetched, path=done)
 
-    def _install(self, name: str, fetched: list[Fetched]) -> Installed:
+    def _install(self, name: str, fetched: list[Fetched], downloaded: bool = True) -> Installed:
+        """Check that the staged voice loads, then rename its folder into place.
+        `downloaded`: its unchecked files had their hash recorded (not for local files)."""
         staging = self._staging(name)
         try:
             check_loads([f.path for f in fetched])
@@ -241,7 +243,7 @@ class VoiceLibrary:
             _discard(target, root)
         os.replace(staging, target)
         files = tuple(replace(f, path=target / f.path.name) for f in fetched)
-        recorded = tuple(f.path.name for f in files if not f.checked)
+        recorded = tuple(f.path.name for f in files if downloaded and not f.checked)
         return Installed(name, target, files, recorded)
 
     def _add_url(self, url: str, progress: ProgressCallback | None) -> Installed:
@@ -266,7 +268,7 @@ class VoiceLibrary:
             copy = staging / source.name
             shutil.copyfile(source, copy)
             fetched.append(check_file(copy, CatalogFile(source.name)))
-        return self._install(name, fetched)
+        return self._install(name, fetched, downloaded=False)
 
     def _staging(self, name: str) -> Path:
         folder = self.config.voices_dir / STAGING / name
