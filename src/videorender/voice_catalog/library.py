@@ -179,7 +179,7 @@ class VoiceLibrary:
             return folder
         voice = next((v for v in self.installed() if v.speaker == name), None)
         source = voice.source if voice else None
-        if voice is None or source is None or root.resolve() not in source.resolve().parents:
+        if voice is None or source is None or not source.is_relative_to(root):
             raise InputError(f"no voice {name!r} in VOICES_DIR ({root}) to remove", "name")
         if voice.engine == "kokoro" and source.suffix != ".npy":
             raise InputError(
