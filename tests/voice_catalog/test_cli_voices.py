@@ -3,6 +3,7 @@ the fetched voice, by name."""
 
 from __future__ import annotations
 
+import re
 import wave
 from pathlib import Path
 
@@ -57,7 +58,13 @@ def test_list_get_and_render_with_the_new_voice(
 def test_errors_are_one_line_and_leave_installed_voices(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["voices", "get", "de_DE-testb-low"]) == 0
+    assert main(["voices", "get", "de_DE-testb-low", "kokoro-v1.0"]) == 0
+    said = capsys.readouterr().out
+    assert "de_DE-testb-low: installed in" in said and "kokoro-v1.0: installed in" in said
+    assert re.search(
+        r"voices-v1\.0\.bin: no published hash .* SHA-256 [0-9a-f]{64} is recorded", said
+    )
+    assert main(["voices", "remove", "kokoro-v1.0"]) == 0
     capsys.readouterr()
     assert main(["voices", "get", "en_US-badsum-medium"]) == EXIT_FAILED
     errors = [line for line in capsys.readouterr().err.splitlines() if line.strip()]

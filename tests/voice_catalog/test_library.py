@@ -186,6 +186,16 @@ def test_remove_takes_a_voice_out_and_leaves_bundled_ones(
     with pytest.raises(InputError, match="no voice 'en_US-joe-medium' in VOICES_DIR"):
         library.remove("en_US-joe-medium")
 
+    model, config_file = bundled_voice()  # a voice put there by hand, any layout
+    by_hand = config.voices_dir / "mine" / "en_US-mine-low.onnx"
+    by_hand.parent.mkdir()
+    by_hand.symlink_to(model)
+    Path(f"{by_hand}.json").symlink_to(config_file)
+    assert "en_US-mine-low" in _speakers(config)
+    assert library.remove("en_US-mine-low") == by_hand
+    assert not by_hand.exists() and model.exists()
+    assert "en_US-mine-low" not in _speakers(config)
+
 
 def test_add_a_local_pair_and_a_url(
     library: VoiceLibrary, config: LibraryConfig, mirror: VoiceMirror, mirror_root: Path
