@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from videorender.pipeline.tts.kokoro import bundled_voices
+from videorender.pipeline.tts.kokoro_files import bundled_voices
 from videorender.pipeline.tts.piper import bundled_voice
 
 TESTA = "en_GB-testa-medium"  # speaks slower than the bundled voice: length_scale 1.5

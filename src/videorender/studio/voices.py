@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from videorender.api.auth import require_api_key
+from videorender.auth import require_api_key
 from videorender.errors import VideoRenderError
 from videorender.pipeline.tts.voices import list_voices
 from videorender.studio.routes import Visitor, _page, _service, visitor

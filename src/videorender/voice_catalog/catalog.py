@@ -23,7 +23,7 @@ from urllib.parse import urljoin
 import httpx
 
 from videorender.errors import InputError, VoiceFetchError
-from videorender.pipeline.languages import get_language
+from videorender.pipeline.text.languages import get_language
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
-from videorender.pipeline.languages import get_language
+from videorender.pipeline.text.languages import get_language
 from videorender.pipeline.tts.voices import VoiceInfo
 from videorender.voice_catalog.catalog import voice_label
 

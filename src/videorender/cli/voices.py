@@ -17,22 +17,14 @@ import argparse
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TransferSpeedColumn,
-)
 from rich.table import Table
 
+from videorender.cli.progress import DownloadBar
 from videorender.config import load_settings
-from videorender.voice_catalog import FetchProgress, Installed, VoiceLibrary
+from videorender.voice_catalog import Installed, VoiceLibrary
 from videorender.voice_catalog.describe import by_language
 
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def add_voices_command(parser: argparse.ArgumentParser, commands: Any) -> argparse.ArgumentParser:
@@ -137,32 +129,3 @@ def _report(installed: Installed, what: str) -> None:
 
 def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
-
-
-class DownloadBar:
-    """A progress bar per file being downloaded (on standard error)."""
-
-    def __init__(self) -> None:
-        self._bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            console=err,
-            transient=True,
-        )
-        self._tasks: dict[str, TaskID] = {}
-
-    def __enter__(self) -> DownloadBar:
-        self._bar.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._bar.__exit__(None, None, None)
-
-    def update(self, progress: FetchProgress) -> None:
-        task = self._tasks.get(progress.file)
-        if task is None:
-            task = self._bar.add_task(progress.file, total=progress.total)
-            self._tasks[progress.file] = task
-        self._bar.update(task, completed=progress.done, total=progress.total)
