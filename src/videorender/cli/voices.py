@@ -128,4 +128,4 @@ def _report(installed: Installed, what: str) -> None:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
+    return f"{size / 1_000_000:.1f} MB" if size else "?"
