@@ -39,6 +39,9 @@ class MirrorState:
     root: Path
     requests: list[Request] = field(default_factory=list)
     cut_after: dict[str, int] = field(default_factory=dict)  # path -> bytes, next GET only
+    # path -> bytes, next GET only: then silence until the mirror stops
+    stall_after: dict[str, int] = field(default_factory=dict)
+    released: threading.Event = field(default_factory=threading.Event)
     stall: threading.Event | None = None  # set: every request hangs until it is cleared
 
 
@@ -60,7 +63,10 @@ class _Handler(BaseHTTPRequestHandler):
         if not file.is_file():
             self.send_error(404)
             return
-        self._send(file, request, state.cut_after.pop(path, None))
+        stall = state.stall_after.pop(path, None)
+        self._send(file, request, state.cut_after.pop(path, stall))
+        if stall is not None:
+            state.released.wait()
 
     def _send(self, file: Path, request: Request, cut: int | None) -> None:
         size = file.stat().st_size
@@ -84,6 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
                 chunk = source.read(min(left, 256 * 1024))
                 self.wfile.write(chunk)
                 request.sent += len(chunk)
+        self.wfile.flush()
         if cut is not None:
             self.close_connection = True
 
@@ -114,6 +121,7 @@ class VoiceMirror:
         return self
 
     def stop(self) -> None:
+        self.state.released.set()
         if self.state.stall is not None:
             self.state.stall.set()
         self._server.shutdown()

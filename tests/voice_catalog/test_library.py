@@ -136,6 +136,22 @@ def test_a_voice_larger_than_the_free_disk_is_refused_before_downloading(
     assert "en_US-huge-high" not in _speakers(config)
 
 
+def test_a_download_that_stalls_times_out_and_resumes(
+    config: LibraryConfig, mirror: VoiceMirror
+) -> None:
+    mirror.state.stall_after[TESTA_MODEL] = 5_000_000
+    quick = LibraryConfig(config.tts, config.catalog_url, timeout_s=0.5)
+    with VoiceLibrary(quick) as library:
+        with pytest.raises(VoiceFetchError, match=r"stopped answering after \d+ bytes"):
+            library.get(TESTA)
+        part = config.voices_dir / STAGING / TESTA / f"{TESTA}.onnx.part"
+        assert 0 < part.stat().st_size <= 5_000_000
+        library.get(TESTA)
+    ranges = [r.range for r in mirror.state.requests if r.path == TESTA_MODEL]
+    assert ranges[0] is None and ranges[1] is not None and ranges[1].startswith("bytes=")
+    assert TESTA in _speakers(config)
+
+
 def test_an_unknown_name_suggests_close_ones(library: VoiceLibrary) -> None:
     with pytest.raises(InputError, match=r"no voice 'en_GB-testa-mediun' \(did you mean "):
         library.get("en_GB-testa-mediun")
