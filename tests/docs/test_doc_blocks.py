@@ -164,7 +164,9 @@ def test_console_sessions_run_as_printed(
             doc_url: service.url,
             DOC_FILE_SERVER: doc_files.url,
         }
-        Session(folder, env, replace).run(parse(block))
+        steps = parse(block)
+        assert steps, f"{doc_id(path)}: a console block without `$ ` commands (or mark it not run)"
+        Session(folder, env, replace).run(steps)
         ran.append(block)
 
     register_executor("console", run_session)

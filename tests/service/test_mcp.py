@@ -180,6 +180,8 @@ def test_voices(make_service: ServiceFactory) -> None:
             "language": "en-US",
             "languages": ["en-US"],
             "default": False,
+            "label": "Joe (medium)",
+            "language_name": "English (United States)",
         }
     ]
     kokoro = {v["speaker"]: v for v in voices if v["engine"] == "kokoro"}
