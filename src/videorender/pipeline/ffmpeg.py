@@ -744,8 +744,11 @@ def _visual_chain(visual: Visual, shot: Shot, number: int, size: Size, fps: floa
     else:
         still = _still_fitted(visual, number, still_canvas(visual, size))
     # The still is decoded and fitted once; only the cheap motion runs on every frame.
-    still += f",format=yuv420p,loop=loop=-1:size=1,setpts=N/({rate}*TB)"
-    return still + _motion(motion, shot, size) + "," + finish
+    # settb first: in the input's 1/25 s time base, 30 fps timestamps round onto each other
+    # and `fps` then drops one frame in six and repeats another.
+    still += f",format=yuv420p,loop=loop=-1:size=1,settb=AVTB,setpts=N/({rate}*TB)"
+    canvas = still_canvas(visual, size)
+    return still + _motion(motion, shot, size, canvas, number) + "," + finish
 
 
 def still_canvas(visual: Visual, size: Size) -> Size:
@@ -800,32 +803,79 @@ def _fit(fit: str, source: Size, target: Size, label: str) -> str:
     )
 
 
-def _motion(motion: str, shot: Shot, size: Size) -> str:
-    """Per-frame motion over a still fitted to MOTION_ZOOM times the frame. Sizes and offsets
-    are monotonic in the frame number (even sizes, so a centred crop moves by whole pixels):
-    the motion never steps back."""
+def _motion(motion: str, shot: Shot, size: Size, canvas: Size, number: int) -> str:
+    """Per-frame motion over a still fitted to `canvas` (MOTION_ZOOM times the frame), by
+    fractions of a pixel a frame, eased in and out (`_eased`); it never steps back.
+
+    Crops and scales only move by whole pixels (a centred zoom by two), which makes a slow
+    motion stand still on some frames and jump on others. So each frame is a cross-fade of
+    the two whole-pixel frames either side of the exact position, weighted by where the
+    position lies between them (for a pan, exactly a linear interpolation of the shift):
+    two crops (or scales), two `eq` weights and an add. This is the one function to replace
+    for another motion."""
     if motion == "none":
         return ""
     w, h, extra = size.width, size.height, MOTION_ZOOM - 1
     if motion in ("zoom-in", "zoom-out"):
         # Frame 0 is a sacrificial one at the largest size (dropped by `trim`): the crop is
-        # configured from the first frame's size, and clamps its offsets to it.
-        progress = f"min(1,(n-1+{shot.first})/{max(1, shot.length - 1)})"
-        zoom = (
-            f"(1+{extra:.4f}*{progress})"
-            if motion == "zoom-in"
-            else (f"({MOTION_ZOOM:.4f}-{extra:.4f}*{progress})")
-        )
-        zoom = f"if(eq(n,0),{MOTION_ZOOM:.4f},{zoom})"
-        width, height = f"2*trunc({w}*{zoom}/2)", f"2*trunc({h}*{zoom}/2)"
+        # configured from the first frame's size, and clamps its offsets to it. `eq` comes
+        # after the trim, so its frame n is the scale's n + 1.
+        def half_width(n: str) -> str:  # half the zoomed width, in pixels, exact
+            eased = _eased(f"({n}-1+{shot.first})/{max(1, shot.length - 1)}")
+            zoom = f"(1+{extra:.4f}*{eased})" if motion == "zoom-in" else (
+                f"({MOTION_ZOOM:.4f}-{extra:.4f}*{eased})")  # fmt: skip
+            return f"if(eq({n},0),{canvas.width / 2},{w}*{zoom}/2)"
+
+        def zoomed(step: int) -> str:
+            width = f"2*(floor({half_width('n')})+{step})"
+            return (
+                f"scale=w='{width}':h='2*trunc({h}*{width}/{w}/2)':eval=frame:flags=bilinear"
+                f",crop={w}:{h}:x='(in_w-{w})/2':y='(in_h-{h})/2':exact=1"
+                ",trim=start_frame=1,setpts=PTS-STARTPTS"
+            )
+
+        after = half_width("(n+1)")
+        return _between(zoomed(0), zoomed(1), f"({after}-floor({after}))", number)
+    eased = _eased(f"(n+{shot.first})/{max(1, shot.length - 1)}")
+    x = f"{canvas.width - w}*" + (f"(1-{eased})" if motion == "pan-left" else eased)
+
+    def panned(step: int) -> str:
+        left = f"min({canvas.width - w},floor({x})+{step})"
+        return f"crop={w}:{h}:x='{left}':y='(in_h-{h})/2':exact=1"
+
+    return _between(panned(0), panned(1), f"({x}-floor({x}))", number)
+
+
+EASE = 0.6  # how much of the motion is eased: speed at the ends = 1 - EASE of the mean
+
+
+def _eased(progress: str) -> str:
+    """0 to 1 over `progress` (an expression of the frame number, clipped to 0..1): a blend
+    of a straight line and a smoothstep, so the motion starts and ends at 1 - EASE of its
+    mean speed (gently, but never standing still)."""
+    p = f"clip({progress},0,1)"
+    return f"({p}+{EASE}*({p}*{p}*(3-2*{p})-{p}))"
+
+
+def _between(lower: str, upper: str, weight: str, number: int) -> str:
+    """A cross-fade of two filter chains of one input, `upper` weighted by `weight` (an
+    expression of the frame number `n`, 0..1): each chain is scaled by its weight (`eq`
+    with exact rounding), then the two are added (chroma around its neutral 128)."""
+
+    def scaled(share: str) -> str:
+        contrast = f"{share}*255/256"
         return (
-            f",scale=w='{width}':h='{height}':eval=frame:flags=bilinear"
-            f",crop={w}:{h}:x='({width}-{w})/2':y='({height}-{h})/2':exact=1"
-            ",trim=start_frame=1,setpts=PTS-STARTPTS"
+            f"eq=contrast='{contrast}':brightness='0.5*{contrast}-0.5+0.5/256'"
+            f":saturation='{share}':eval=frame"
         )
-    progress = f"min(1,(n+{shot.first})/{max(1, shot.length - 1)})"
-    along = f"(1-{progress})" if motion == "pan-left" else progress
-    return f",crop={w}:{h}:x='(in_w-{w})*{along}':y='(in_h-{h})/2':exact=1"
+
+    label = f"m{number}"
+    return (
+        f",split[{label}a][{label}b];"
+        f"[{label}a]{lower},{scaled(f'(1-{weight})')}[{label}l];"
+        f"[{label}b]{upper},{scaled(weight)}[{label}u];"
+        f"[{label}l][{label}u]blend=c0_mode=addition:c1_mode=grainmerge:c2_mode=grainmerge"
+    )
 
 
 def _even(value: float) -> int:

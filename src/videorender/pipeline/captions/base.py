@@ -50,6 +50,17 @@ class Cue:
 
 
 @dataclass(frozen=True)
+class AssEvent:
+    """One ASS dialogue line: its time, its text with override tags, and its layer (higher
+    layers are drawn over lower ones)."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+    layer: int = 0
+
+
+@dataclass(frozen=True)
 class CaptionLayout:
     """Font size and margins in pixels of the output frame, and the width of a line: the
     preset for sentence captions."""
@@ -99,6 +110,8 @@ class CaptionLook:
     max_line_chars: int
     max_lines: int
     rules: CaptionRules = ENGLISH.captions  # the script language's limits
+    uppercase: bool = False
+    words_per_caption: int | None = None  # for the styles that show a few words at a time
 
     @property
     def line_em(self) -> float:
@@ -158,6 +171,8 @@ class CaptionStyle(ABC):
             max_line_chars=options.max_line_chars or rules.max_line_chars,
             max_lines=self.max_lines,
             rules=rules,
+            uppercase=bool(options.uppercase),
+            words_per_caption=options.words_per_caption,
         )
 
     @abstractmethod
@@ -166,6 +181,12 @@ class CaptionStyle(ABC):
     ) -> list[Cue]:
         """The captions for `sentences`, in time order, never overlapping, within the caption
         limits; a cue may stay up into the silence after it, up to `end_limit_ms`."""
+
+    def ass_events(self, cue: Cue, look: CaptionLook) -> list[AssEvent]:
+        """The ASS events that draw the cue: by default one, of `ass_text`. A style that
+        animates each word returns several (each placed with `\\pos`, so that libass does
+        not stack events that are on screen together)."""
+        return [AssEvent(cue.start_ms, cue.end_ms, self.ass_text(cue, look))]
 
     def ass_text(self, cue: Cue, look: CaptionLook) -> str:
         """The cue as ASS event text: escaped lines joined by hard breaks."""
