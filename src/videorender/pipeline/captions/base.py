@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from videorender.pipeline.captions.metrics import width_in_font_sizes
 from videorender.pipeline.captions.text import escape_ass_text, text_width_em
 from videorender.pipeline.captions.timing_rules import (
     GRID_MS,
@@ -112,6 +114,9 @@ class CaptionLook:
     rules: CaptionRules = ENGLISH.captions  # the script language's limits
     uppercase: bool = False
     words_per_caption: int | None = None  # for the styles that show a few words at a time
+    # A line's width in font sizes: the estimate, or the font's own widths (`metrics.py`)
+    # for the styles that place each word themselves.
+    measure: Callable[[str], float] = text_width_em
 
     @property
     def line_em(self) -> float:
@@ -123,7 +128,7 @@ class CaptionLook:
 
     def fits(self, line: str) -> bool:
         """Whether a line is within the character limit and the frame's width."""
-        return self.length(line) <= self.max_line_chars and text_width_em(line) <= self.line_em
+        return self.length(line) <= self.max_line_chars and self.measure(line) <= self.line_em
 
 
 class CaptionStyle(ABC):
@@ -138,6 +143,7 @@ class CaptionStyle(ABC):
     font_scale_landscape: float = 1.0
     font_scale_portrait: float = 1.0
     max_lines: int = MAX_LINES
+    precise_widths: bool = False  # fit lines with the font's own widths, not the estimate
 
     def look(
         self,
@@ -152,9 +158,10 @@ class CaptionStyle(ABC):
         scale = self.font_scale_portrait if size.is_portrait else self.font_scale_landscape
         font_px = options.font_size or max(12, round(base.font_px * scale))
         position = options.position or self.position
+        family = options.font or font_family
         return CaptionLook(
             frame=size,
-            font_family=options.font or font_family,
+            font_family=family,
             font_px=font_px,
             outline_px=(
                 options.outline
@@ -173,6 +180,9 @@ class CaptionStyle(ABC):
             rules=rules,
             uppercase=bool(options.uppercase),
             words_per_caption=options.words_per_caption,
+            measure=functools.partial(width_in_font_sizes, family)
+            if self.precise_widths
+            else text_width_em,
         )
 
     @abstractmethod

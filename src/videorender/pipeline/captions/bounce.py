@@ -20,6 +20,7 @@ RISE_EM = 0.15
 class BounceStyle(SentenceStyle):
     name = "bounce"
     font_scale_landscape = 1.1
+    precise_widths = True
     font_scale_portrait = 1.35
 
     def ass_events(self, cue: Cue, look: CaptionLook) -> list[AssEvent]:

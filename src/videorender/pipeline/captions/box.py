@@ -23,6 +23,7 @@ DROP_EM = 0.04  # the box sits this much below the line box's centre, where the 
 class BoxStyle(SentenceStyle):
     name = "box"
     font_scale_landscape = 1.1
+    precise_widths = True
     font_scale_portrait = 1.35
 
     def ass_events(self, cue: Cue, look: CaptionLook) -> list[AssEvent]:

@@ -57,6 +57,12 @@ def _loaded(path: Path) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), _MEASURE_PX)
 
 
+@functools.lru_cache(maxsize=4096)
+def width_in_font_sizes(family: str, text: str) -> float:
+    """The width of `text` in units of the ASS font size (what a line's fit is judged by)."""
+    return text_width_px(text, family, 100.0) / 100
+
+
 def text_width_px(text: str, family: str, font_px: float) -> float:
     """The advance width of `text` drawn by libass in `family` at ASS font size `font_px`."""
     path = font_file(family)

@@ -25,6 +25,7 @@ class PopStyle(WordsStyle):
     name = "pop"
     position = "middle"
     font_scale_landscape = 1.5
+    precise_widths = True
     font_scale_portrait = 2.0  # a line about 100 px from ascender to descender on 1080x1920
 
     def ass_events(self, cue: Cue, look: CaptionLook) -> list[AssEvent]:
