@@ -42,24 +42,41 @@ def gray_frames(video: Path, width: int, height: int) -> list[Frame]:
 
 
 def shift(a: Frame, b: Frame) -> tuple[float, float]:
-    """How far `b`'s content lies from `a`'s, (dx, dy) in pixels, sub-pixel."""
+    """How far `b`'s content lies from `a`'s, (dx, dy) in pixels, sub-pixel: the whole
+    pixels from the peak of the phase correlation, the fraction by Lucas-Kanade (the
+    least-squares shift of the brightness gradients, on slightly blurred frames), which
+    weighs each detail by its contrast, as the eye does, rather than all frequencies alike."""
     window = np.outer(np.hanning(a.shape[0]), np.hanning(a.shape[1]))
     fa, fb = np.fft.fft2((a - a.mean()) * window), np.fft.fft2((b - b.mean()) * window)
     cross = fb * np.conj(fa)
     surface = np.fft.ifft2(cross / np.maximum(np.abs(cross), 1e-9)).real
     peak_y, peak_x = np.unravel_index(int(np.argmax(surface)), surface.shape)
-    dy = _refine(surface[:, peak_x], int(peak_y))
-    dx = _refine(surface[peak_y, :], int(peak_x))
-    return _wrapped(dx, a.shape[1]), _wrapped(dy, a.shape[0])
+    whole_x, whole_y = _wrapped(int(peak_x), a.shape[1]), _wrapped(int(peak_y), a.shape[0])
+    moved = np.roll(_blurred(b), (-int(whole_y), -int(whole_x)), axis=(0, 1))
+    fx, fy = _lucas_kanade(_blurred(a), moved, margin=int(max(abs(whole_x), abs(whole_y))) + 4)
+    return whole_x + fx, whole_y + fy
 
 
-def _refine(line: npt.NDArray[np.float64], peak: int) -> float:
-    left, centre, right = line[peak - 1], line[peak], line[(peak + 1) % len(line)]
-    bend = left - 2 * centre + right
-    return peak + (0.5 * (left - right) / bend if bend else 0.0)
+def _blurred(frame: Frame, sigma: float = 1.0) -> Frame:
+    fy = np.fft.fftfreq(frame.shape[0])[:, None]
+    fx = np.fft.fftfreq(frame.shape[1])[None, :]
+    gain = np.exp(-2 * (np.pi * sigma) ** 2 * (fx**2 + fy**2))
+    return np.fft.ifft2(np.fft.fft2(frame) * gain).real
 
 
-def _wrapped(offset: float, length: int) -> float:
+def _lucas_kanade(a: Frame, b: Frame, margin: int) -> tuple[float, float]:
+    """The small (under a pixel) shift taking `a` to `b`, by least squares on gradients."""
+    inner = (slice(margin, -margin), slice(margin, -margin))
+    mean = (a + b) / 2
+    gy, gx = np.gradient(mean)
+    gx, gy, gt = gx[inner], gy[inner], (b - a)[inner]
+    matrix = np.array([[np.sum(gx * gx), np.sum(gx * gy)], [np.sum(gx * gy), np.sum(gy * gy)]])
+    rhs = -np.array([np.sum(gx * gt), np.sum(gy * gt)])
+    dx, dy = np.linalg.solve(matrix, rhs)
+    return float(dx), float(dy)
+
+
+def _wrapped(offset: int, length: int) -> int:
     return offset - length if offset > length / 2 else offset
 
 

@@ -815,27 +815,9 @@ def _motion(motion: str, shot: Shot, size: Size, canvas: Size, number: int) -> s
     for another motion."""
     if motion == "none":
         return ""
-    w, h, extra = size.width, size.height, MOTION_ZOOM - 1
+    w, h = size.width, size.height
     if motion in ("zoom-in", "zoom-out"):
-        # Frame 0 is a sacrificial one at the largest size (dropped by `trim`): the crop is
-        # configured from the first frame's size, and clamps its offsets to it. `eq` comes
-        # after the trim, so its frame n is the scale's n + 1.
-        def half_width(n: str) -> str:  # half the zoomed width, in pixels, exact
-            eased = _eased(f"({n}-1+{shot.first})/{max(1, shot.length - 1)}")
-            zoom = f"(1+{extra:.4f}*{eased})" if motion == "zoom-in" else (
-                f"({MOTION_ZOOM:.4f}-{extra:.4f}*{eased})")  # fmt: skip
-            return f"if(eq({n},0),{canvas.width / 2},{w}*{zoom}/2)"
-
-        def zoomed(step: int) -> str:
-            width = f"2*(floor({half_width('n')})+{step})"
-            return (
-                f"scale=w='{width}':h='2*trunc({h}*{width}/{w}/2)':eval=frame:flags=bilinear"
-                f",crop={w}:{h}:x='(in_w-{w})/2':y='(in_h-{h})/2':exact=1"
-                ",trim=start_frame=1,setpts=PTS-STARTPTS"
-            )
-
-        after = half_width("(n+1)")
-        return _between(zoomed(0), zoomed(1), f"({after}-floor({after}))", number)
+        return _zoom(motion, shot, size, canvas, number)
     eased = _eased(f"(n+{shot.first})/{max(1, shot.length - 1)}")
     x = f"{canvas.width - w}*" + (f"(1-{eased})" if motion == "pan-left" else eased)
 
@@ -844,6 +826,41 @@ def _motion(motion: str, shot: Shot, size: Size, canvas: Size, number: int) -> s
         return f"crop={w}:{h}:x='{left}':y='(in_h-{h})/2':exact=1"
 
     return _between(panned(0), panned(1), f"({x}-floor({x}))", number)
+
+
+def _zoom(motion: str, shot: Shot, size: Size, canvas: Size, number: int) -> str:
+    """A centred zoom: each frame a cross-fade of the canvas scaled to the even sizes either
+    side of the exact one, weighted by where the exact size lies along the longer side."""
+    w, h, extra = size.width, size.height, MOTION_ZOOM - 1
+    long_side = max(w, h)
+
+    # Frame 0 is a sacrificial one at the largest size (dropped by `trim`): the crop is
+    # configured from the first frame's size, and clamps its offsets to it. `eq` comes after
+    # the trim, so its frame n is the scale's n + 1.
+    def half(side: int, n: str) -> str:  # half the zoomed side, in pixels, exact
+        eased = _eased(f"({n}-1+{shot.first})/{max(1, shot.length - 1)}")
+        zoom = (
+            f"(1+{extra:.4f}*{eased})"
+            if motion == "zoom-in"
+            else f"({MOTION_ZOOM:.4f}-{extra:.4f}*{eased})"
+        )
+        return f"if(eq({n},0),{MOTION_ZOOM / 2:.4f}*{side},{side}*{zoom}/2)"
+
+    def zoomed(step: int) -> str:
+        # The longer side in 2-px steps, the shorter one following it (so both branches
+        # change size together, when the weight wraps from 1 to 0, and nothing jumps).
+        longer = f"2*(floor({half(long_side, 'n')})+{step})"
+        shorter = f"2*floor({min(w, h)}*{longer}/{long_side}/2+0.5)"
+        width, height = (longer, shorter) if w >= h else (shorter, longer)
+        return (
+            f"scale=w='{width}':h='{height}':eval=frame:flags=bilinear"
+            # The crop keeps the first frame's in_w and in_h: the offsets are spelt out.
+            f",crop={w}:{h}:x='({width}-{w})/2':y='({height}-{h})/2':exact=1"
+            ",trim=start_frame=1,setpts=PTS-STARTPTS"
+        )
+
+    after = half(long_side, "(n+1)")
+    return _between(zoomed(0), zoomed(1), f"({after}-floor({after}))", number)
 
 
 EASE = 0.6  # how much of the motion is eased: speed at the ends = 1 - EASE of the mean
@@ -863,10 +880,13 @@ def _between(lower: str, upper: str, weight: str, number: int) -> str:
     with exact rounding), then the two are added (chroma around its neutral 128)."""
 
     def scaled(share: str) -> str:
+        # eq's fast path rounds brightness to 1/100 (a flicker of ~2.5 levels): a gamma off
+        # 1 with no weight keeps it on its exact table, which stays linear.
         contrast = f"{share}*255/256"
         return (
             f"eq=contrast='{contrast}':brightness='0.5*{contrast}-0.5+0.5/256'"
-            f":saturation='{share}':eval=frame"
+            f":saturation='{share}':gamma=1.001:gamma_r=1.001:gamma_b=1.001:gamma_weight=0"
+            ":eval=frame"
         )
 
     label = f"m{number}"
