@@ -68,7 +68,7 @@ def _lucas_kanade(a: Frame, b: Frame, margin: int) -> tuple[float, float]:
     """The small (under a pixel) shift taking `a` to `b`, by least squares on gradients."""
     inner = (slice(margin, -margin), slice(margin, -margin))
     mean = (a + b) / 2
-    gy, gx = np.gradient(mean)
+    gy, gx = (np.asarray(g, dtype=np.float64) for g in np.gradient(mean))
     gx, gy, gt = gx[inner], gy[inner], (b - a)[inner]
     matrix = np.array([[np.sum(gx * gx), np.sum(gx * gy)], [np.sum(gx * gy), np.sum(gy * gy)]])
     rhs = -np.array([np.sum(gx * gt), np.sum(gy * gt)])
