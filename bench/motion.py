@@ -85,6 +85,7 @@ class Smoothness:
     steps: tuple[float, ...]  # the motion between consecutive frames, in pixels (length)
     standing: int  # frames that did not move while the motion around them did
     unevenness: float  # the largest |step - neighbours' mean| / the mean step
+    typical: float = 0.0  # the same, its 90th percentile over the frames
 
     def __str__(self) -> str:
         shown = " ".join(f"{s:.2f}" for s in self.steps)
@@ -99,11 +100,11 @@ def smoothness(frames: Sequence[Frame]) -> Smoothness:
     steps = tuple(float(np.hypot(*shift(a, b))) for a, b in itertools.pairwise(frames))
     mean = float(np.mean(steps)) if steps else 0.0
     standing = sum(1 for s in steps if s < STANDING_PX) if mean > 2 * STANDING_PX else 0
-    uneven = 0.0
-    for index in range(1, len(steps) - 1):
-        around = (steps[index - 1] + steps[index + 1]) / 2
-        uneven = max(uneven, abs(steps[index] - around) / max(mean, 1e-9))
-    return Smoothness(steps, standing, uneven)
+    uneven = [
+        abs(steps[i] - (steps[i - 1] + steps[i + 1]) / 2) / max(mean, 1e-9)
+        for i in range(1, len(steps) - 1)
+    ] or [0.0]
+    return Smoothness(steps, standing, max(uneven), float(np.percentile(uneven, 90)))
 
 
 def region(frames: Sequence[Frame], box: tuple[int, int, int, int] | None) -> list[Frame]:
