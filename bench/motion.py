@@ -8,9 +8,9 @@ skips blocks gives the same pattern.
 
     python -m bench.motion VIDEO [--region X:Y:W:H]
 
-prints the steps, the standing frames (steps under STANDING_PX while the motion's own speed
-is over it) and how uneven the steps are (the largest ratio between a step and the mean of
-its neighbours).
+prints the steps, the standing frames (steps under STANDING_SHARE of the median of the six
+around them) and how uneven the steps are (the largest, and the 90th percentile, of the
+difference between a step and the mean of its two neighbours, over the mean step).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-STANDING_PX = 0.15
+STANDING_SHARE = 0.25  # a step under this share of the steps around it: a standing frame
 
 Frame = npt.NDArray[np.float64]
 
@@ -83,7 +83,7 @@ def _wrapped(offset: int, length: int) -> int:
 @dataclass(frozen=True)
 class Smoothness:
     steps: tuple[float, ...]  # the motion between consecutive frames, in pixels (length)
-    standing: int  # frames that did not move while the motion around them did
+    standing: int  # frames that (nearly) did not move while the motion around them did
     unevenness: float  # the largest |step - neighbours' mean| / the mean step
     typical: float = 0.0  # the same, its 90th percentile over the frames
 
@@ -99,7 +99,10 @@ def smoothness(frames: Sequence[Frame]) -> Smoothness:
     """Steps between consecutive frames and how they break a smooth motion."""
     steps = tuple(float(np.hypot(*shift(a, b))) for a, b in itertools.pairwise(frames))
     mean = float(np.mean(steps)) if steps else 0.0
-    standing = sum(1 for s in steps if s < STANDING_PX) if mean > 2 * STANDING_PX else 0
+    standing = 0
+    for index, step in enumerate(steps):
+        around = steps[max(0, index - 3) : index] + steps[index + 1 : index + 4]
+        standing += bool(around) and step < STANDING_SHARE * float(np.median(around))
     uneven = [
         abs(steps[i] - (steps[i - 1] + steps[i + 1]) / 2) / max(mean, 1e-9)
         for i in range(1, len(steps) - 1)
