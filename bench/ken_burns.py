@@ -6,9 +6,9 @@ x264 encode does to a slow pan.
 1. A photo-like still (seeded: noise at several scales, 1/f like a photograph, and a few
    hard edges) is panned across, as a scene of `--seconds`, by the pipeline's own segment
    command (`ffmpeg.build_segment_argv`), once with today's motion (frozen below as
-   `_today_motion`) and once with the current one (`ffmpeg._motion`). Printed: CPU seconds
-   and peak MB of making the frames, and their smoothness (`bench.motion`: standing frames,
-   unevenness), on the lossless frames.
+   `_today_motion`) and once with the current one (`ffmpeg.motion.still_motion`). Printed:
+   CPU seconds and peak MB of making the frames, and their smoothness (`bench.motion`:
+   standing frames, unevenness), on the lossless frames.
 2. The smooth frames are encoded by x264 at our default settings (`Encoder()`: veryfast,
    crf 23) and with the settings that decide whether a slow pan survives (skip decisions,
    DCT decimation, dead zones, psychovisual settings, a lower crf), each decoded and measured
@@ -30,11 +30,13 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from bench.measure import Measurement, measure
 from bench.motion import Frame, Smoothness, smoothness
-from videorender.pipeline import ffmpeg
-from videorender.pipeline.media import MediaInputs, check_scene_visuals
 from videorender.pipeline.models import Encoder, Size
-from videorender.pipeline.render import prepare_stills
-from videorender.pipeline.scenes import Scene, SceneOptions, Segment, Shot, Visual
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.encode import prepare_stills
+from videorender.pipeline.render.ffmpeg import motion as motion_filter
+from videorender.pipeline.render.media import MediaInputs, check_scene_visuals
+from videorender.pipeline.render.scene_plan import Segment, Shot, Visual
+from videorender.pipeline.text.scenes import Scene, SceneOptions
 
 FPS = 30
 # x264 settings tried on the smooth pan, by what they change (added to `Encoder()`'s).
@@ -100,13 +102,13 @@ def _today_motion(motion: str, shot: Shot, size: Size, canvas: Size, number: int
 
 @contextmanager
 def _motion(function: Callable[[str, Shot, Size, Size, int], str] | None) -> Iterator[None]:
-    saved = ffmpeg._motion
+    saved = motion_filter.still_motion
     if function is not None:
-        vars(ffmpeg)["_motion"] = function
+        vars(motion_filter)["still_motion"] = function
     try:
         yield
     finally:
-        vars(ffmpeg)["_motion"] = saved
+        vars(motion_filter)["still_motion"] = saved
 
 
 def make_frames(visual: Visual, size: Size, frames: int, out: Path) -> Measurement:

@@ -11,11 +11,12 @@ import pytest
 
 from bench.ken_burns import _motion, _today_motion, photo_like, raw_luma
 from bench.motion import Frame, smoothness
-from videorender.pipeline import ffmpeg
-from videorender.pipeline.media import MediaInputs, check_scene_visuals
 from videorender.pipeline.models import Size
-from videorender.pipeline.render import prepare_stills
-from videorender.pipeline.scenes import Scene, SceneOptions, Segment, Shot
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.encode import prepare_stills
+from videorender.pipeline.render.media import MediaInputs, check_scene_visuals
+from videorender.pipeline.render.scene_plan import Segment, Shot
+from videorender.pipeline.text.scenes import Scene, SceneOptions
 
 SIZE = Size(360, 640)
 FRAMES = 90  # 3 s: a pan of 54 px, 0.6 px a frame on average, 0.24 at its eased ends

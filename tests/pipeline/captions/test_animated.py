@@ -14,9 +14,9 @@ from videorender.errors import InputError
 from videorender.pipeline.captions.metrics import text_width_px
 from videorender.pipeline.captions.pop import POP_MS
 from videorender.pipeline.captions.subtitles import build_captions
-from videorender.pipeline.languages import get_language
 from videorender.pipeline.models import CaptionOptions, Color, SentenceTiming, Size
-from videorender.pipeline.word_split import split_words
+from videorender.pipeline.text.languages import get_language
+from videorender.pipeline.text.word_split import split_words
 
 PORTRAIT, LANDSCAPE, SQUARE = Size(1080, 1920), Size(1920, 1080), Size(1080, 1080)
 FONT = "Noto Sans"

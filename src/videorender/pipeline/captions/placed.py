@@ -21,7 +21,7 @@ from videorender.pipeline.captions.base import CaptionLook, Cue
 from videorender.pipeline.captions.metrics import text_width_px
 from videorender.pipeline.captions.timing_rules import GRID_MS, on_grid
 from videorender.pipeline.models import Color, WordTiming
-from videorender.pipeline.word_split import separator
+from videorender.pipeline.text.word_split import separator
 
 MIDDLE_AT = 0.6
 MIN_SCALE = 30  # percent: narrower than this, a word is unreadable anyway
