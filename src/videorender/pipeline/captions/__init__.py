@@ -31,6 +31,8 @@ STYLES: dict[str, CaptionStyle] = {
         BounceStyle(),
     )
 }
+# Every style with what it looks like, for the help of the CLI, the API and the MCP tool.
+STYLE_HELP = "; ".join(f"{name}: {style.summary}" for name, style in STYLES.items())
 # The styles that draw the spoken word in the highlight colour (the studio shows the colour
 # control only for these).
 HIGHLIGHTING = frozenset({"karaoke", "pop", "box"})

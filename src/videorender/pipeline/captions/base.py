@@ -139,6 +139,7 @@ class CaptionStyle(ABC):
     """
 
     name: str
+    summary: str  # what it looks like, in a few words (for help texts)
     position: str = "bottom"
     font_scale_landscape: float = 1.0
     font_scale_portrait: float = 1.0

@@ -19,6 +19,7 @@ RISE_EM = 0.15
 
 class BounceStyle(SentenceStyle):
     name = "bounce"
+    summary = "sentences whose words rise and fade in one by one as spoken"
     font_scale_landscape = 1.1
     precise_widths = True
     font_scale_portrait = 1.35

@@ -22,6 +22,7 @@ DROP_EM = 0.04  # the box sits this much below the line box's centre, where the 
 
 class BoxStyle(SentenceStyle):
     name = "box"
+    summary = "sentences with a box of the highlight colour sliding under the spoken word"
     font_scale_landscape = 1.1
     precise_widths = True
     font_scale_portrait = 1.35

@@ -23,6 +23,7 @@ OVERSHOOT = 1.12
 
 class PopStyle(WordsStyle):
     name = "pop"
+    summary = "1-3 large words, each popping in as it is spoken, highlighted"
     position = "middle"
     font_scale_landscape = 1.5
     precise_widths = True

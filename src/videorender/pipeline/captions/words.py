@@ -36,6 +36,7 @@ _BREAKS = _SENTENCE_END + ",;:—、，；："
 
 class WordsStyle(CaptionStyle):
     name = "words"
+    summary = "1-3 words at a time, large and centred"
     position = "middle"
     font_scale_landscape = 1.6
     font_scale_portrait = 1.4
