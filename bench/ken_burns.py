@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from bench.measure import Measurement, measure
-from bench.motion import Frame, Smoothness, smoothness
+from bench.motion import Picture, Smoothness, smoothness
 from videorender.pipeline.models import Encoder, Size
 from videorender.pipeline.render import ffmpeg
 from videorender.pipeline.render.encode import prepare_stills
@@ -120,23 +120,24 @@ def make_frames(visual: Visual, size: Size, frames: int, out: Path) -> Measureme
     return measure([*argv[:-1], "-y", str(out)])
 
 
-def raw_luma(path: Path, size: Size) -> list[Frame]:
+def raw_luma(path: Path, size: Size, box: tuple[int, int, int, int] | None = None) -> list[Picture]:
+    """The luma of each raw yuv420p frame in `path` (read from disk as needed), or of the
+    part of it in `box` (x, y, width, height)."""
     frame_bytes = size.width * size.height * 3 // 2
-    data = np.fromfile(path, dtype=np.uint8)
-    count = len(data) // frame_bytes
-    return [
-        data[i * frame_bytes : i * frame_bytes + size.width * size.height]
-        .reshape(size.height, size.width)
-        .astype(np.float64)
-        for i in range(count)
-    ]
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    x, y, w, h = box or (0, 0, size.width, size.height)
+    pictures: list[Picture] = []
+    for number in range(len(data) // frame_bytes):
+        start = number * frame_bytes
+        luma = data[start : start + size.width * size.height].reshape(size.height, size.width)
+        pictures.append(np.array(luma[y : y + h, x : x + w]))
+    return pictures
 
 
-def centre(frames: list[Frame], size: Size) -> list[Frame]:
-    """A square from the middle of each frame: enough to follow, quick to correlate."""
+def centre(size: Size) -> tuple[int, int, int, int]:
+    """A square from the middle of the frame: enough to follow, quick to correlate."""
     side = min(size.width, size.height, 512) // 2 * 2
-    top, left = (size.height - side) // 2, (size.width - side) // 2
-    return [f[top : top + side, left : left + side] for f in frames]
+    return (size.width - side) // 2, (size.height - side) // 2, side, side
 
 
 def encode(raw: Path, size: Size, extra: list[str], out: Path) -> Measurement:
@@ -151,11 +152,11 @@ def encode(raw: Path, size: Size, extra: list[str], out: Path) -> Measurement:
     return measure(argv)
 
 
-def decoded_luma(video: Path, size: Size, work: Path) -> list[Frame]:
+def decoded_luma(video: Path, size: Size, work: Path) -> list[Picture]:
     raw = work / "decoded.yuv"
     measure(["ffmpeg", "-v", "error", "-y", "-i", str(video), "-f", "rawvideo",
              "-pix_fmt", "yuv420p", str(raw)])  # fmt: skip
-    frames = raw_luma(raw, size)
+    frames = raw_luma(raw, size, centre(size))
     raw.unlink()
     return frames
 
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                 _row(
                     f"frames: {name}",
                     cost,
-                    smoothness(centre(raw_luma(work / f"{name}.yuv", size), size)),
+                    smoothness(raw_luma(work / f"{name}.yuv", size, centre(size))),
                 )
             )
         print(f"frames CPU ratio smooth/today: {costs['smooth'] / max(costs['today'], 1e-9):.2f}")
@@ -201,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             video = work / "encoded.mp4"
             cost = encode(work / "smooth.yuv", size, extra, video)
             kilobytes = video.stat().st_size / 1024
-            smooth = smoothness(centre(decoded_luma(video, size, work), size))
+            smooth = smoothness(decoded_luma(video, size, work))
             print(_row(f"x264: {name}", cost, smooth, f"  {kilobytes:7.0f} KB"))
     return 0
 

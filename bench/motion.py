@@ -28,24 +28,26 @@ import numpy.typing as npt
 STANDING_SHARE = 0.25  # a step under this share of the steps around it: a standing frame
 
 Frame = npt.NDArray[np.float64]
+Picture = npt.NDArray[np.uint8] | Frame  # a gray frame as decoded, or as floats
 
 
-def gray_frames(video: Path, width: int, height: int) -> list[Frame]:
-    """Every frame of `video` as gray float arrays."""
+def gray_frames(video: Path, width: int, height: int) -> list[Picture]:
+    """Every frame of `video` as gray arrays."""
     raw = subprocess.run(
         ["ffmpeg", "-v", "error", "-i", str(video), "-f", "rawvideo", "-pix_fmt", "gray", "-"],
         capture_output=True, check=True, timeout=600,
     ).stdout  # fmt: skip
     count = len(raw) // (width * height)
     frames = np.frombuffer(raw[: count * width * height], dtype=np.uint8)
-    return [f.astype(np.float64) for f in frames.reshape(count, height, width)]
+    return list(frames.reshape(count, height, width))
 
 
-def shift(a: Frame, b: Frame) -> tuple[float, float]:
+def shift(first: Picture, second: Picture) -> tuple[float, float]:
     """How far `b`'s content lies from `a`'s, (dx, dy) in pixels, sub-pixel: the whole
     pixels from the peak of the phase correlation, the fraction by Lucas-Kanade (the
     least-squares shift of the brightness gradients, on slightly blurred frames), which
     weighs each detail by its contrast, as the eye does, rather than all frequencies alike."""
+    a, b = first.astype(np.float64), second.astype(np.float64)
     window = np.outer(np.hanning(a.shape[0]), np.hanning(a.shape[1]))
     fa, fb = np.fft.fft2((a - a.mean()) * window), np.fft.fft2((b - b.mean()) * window)
     cross = fb * np.conj(fa)
@@ -95,7 +97,7 @@ class Smoothness:
         )
 
 
-def smoothness(frames: Sequence[Frame]) -> Smoothness:
+def smoothness(frames: Sequence[Picture]) -> Smoothness:
     """Steps between consecutive frames and how they break a smooth motion."""
     steps = tuple(float(np.hypot(*shift(a, b))) for a, b in itertools.pairwise(frames))
     mean = float(np.mean(steps)) if steps else 0.0
@@ -110,7 +112,7 @@ def smoothness(frames: Sequence[Frame]) -> Smoothness:
     return Smoothness(steps, standing, max(uneven), float(np.percentile(uneven, 90)))
 
 
-def region(frames: Sequence[Frame], box: tuple[int, int, int, int] | None) -> list[Frame]:
+def region(frames: Sequence[Picture], box: tuple[int, int, int, int] | None) -> list[Picture]:
     if box is None:
         return list(frames)
     x, y, w, h = box

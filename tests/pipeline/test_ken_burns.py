@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.ken_burns import _motion, _today_motion, photo_like, raw_luma
-from bench.motion import Frame, smoothness
+from bench.motion import Picture, smoothness
 from videorender.pipeline.models import Size
 from videorender.pipeline.render import ffmpeg
 from videorender.pipeline.render.encode import prepare_stills
@@ -22,7 +22,7 @@ SIZE = Size(360, 640)
 FRAMES = 90  # 3 s: a pan of 54 px, 0.6 px a frame on average, 0.24 at its eased ends
 
 
-def _encoded_frames(tmp_path: Path, motion: str) -> list[Frame]:
+def _encoded_frames(tmp_path: Path, motion: str) -> list[Picture]:
     photo_like(tmp_path / "photo.jpg")
     scene = Scene("Words.", tmp_path / "photo.jpg", SceneOptions(motion=motion))
     (visual,) = prepare_stills(

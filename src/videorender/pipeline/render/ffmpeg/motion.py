@@ -72,7 +72,10 @@ def _zoom(motion: str, shot: Shot, size: Size, canvas: Size, number: int) -> str
     return _between(zoomed(0), zoomed(1), f"({after}-floor({after}))", number)
 
 
-EASE = 0.6  # how much of the motion is eased: speed at the ends = 1 - EASE of the mean
+# How much of the motion is eased: it starts and ends at 1 - EASE of its mean speed. A floor
+# on the speed, for the encoder's sake: x264 (veryfast, crf 23) lets a pan slower than about
+# a third of a pixel a frame stand still on some frames (bench.ken_burns; docs/benchmarks.md).
+EASE = 0.3
 
 
 def _eased(progress: str) -> str:
