@@ -4,6 +4,7 @@ event and its animation, the sizes and places on 9:16, 16:9 and 1:1, and the opt
 from __future__ import annotations
 
 import itertools
+import json
 import re
 
 import pysubs2
@@ -14,7 +15,7 @@ from videorender.errors import InputError
 from videorender.pipeline.captions.metrics import text_width_px
 from videorender.pipeline.captions.pop import POP_MS
 from videorender.pipeline.captions.subtitles import build_captions
-from videorender.pipeline.models import CaptionOptions, Color, SentenceTiming, Size
+from videorender.pipeline.models import CaptionOptions, Color, RenderOptions, SentenceTiming, Size
 from videorender.pipeline.text.languages import get_language
 from videorender.pipeline.text.word_split import split_words
 
@@ -175,3 +176,15 @@ def test_japanese_pop_groups_by_phrase_and_pops_each_word() -> None:
         places = [_rest(e.text) for e in mine]
         for (x1, y1), (x2, y2) in itertools.pairwise(places):
             assert x2 > x1 + 20 if y2 == y1 else y2 > y1  # along its line, or the next line
+
+
+def test_the_new_options_survive_the_stored_request() -> None:
+    """A job's options are stored as JSON in its request document and read back by the
+    worker: the new ones too, and a document without them still loads."""
+    options = RenderOptions(
+        subtitle_style="pop", captions=CaptionOptions(uppercase=True, words_per_caption=2)
+    )
+    stored = json.loads(json.dumps(options.to_dict()))
+    assert stored["captions"] == {"uppercase": True, "words_per_caption": 2}
+    assert RenderOptions.from_dict(stored) == options
+    assert RenderOptions.from_dict({"subtitle_style": "karaoke"}).captions == CaptionOptions()
