@@ -10,9 +10,9 @@ and width to this one's over SLIDE_MS. The last word keeps the box until the pag
 from __future__ import annotations
 
 from videorender.pipeline.captions.base import AssEvent, CaptionLook, Cue
-from videorender.pipeline.captions.placed import PlacedWord, ass_alpha, ass_color, place, word_start
+from videorender.pipeline.captions.placed import PlacedWord, place, word_start
 from videorender.pipeline.captions.sentence import SentenceStyle
-from videorender.pipeline.captions.text import escape_ass_text
+from videorender.pipeline.captions.text import ass_alpha, ass_color, escape_ass_text
 
 SLIDE_MS = 100
 PAD_EM = 0.18  # box padding either side of the word, in font sizes

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from videorender.pipeline.captions.base import CaptionLook, Cue
 from videorender.pipeline.captions.metrics import text_width_px
 from videorender.pipeline.captions.timing_rules import GRID_MS, on_grid
-from videorender.pipeline.models import Color, WordTiming
+from videorender.pipeline.models import WordTiming
 from videorender.pipeline.text.word_split import separator
 
 MIDDLE_AT = 0.6
@@ -117,12 +117,3 @@ def word_start(word: WordTiming, cue: Cue) -> int:
     """When a word's own event starts: the word's start on the 10 ms grid (within 5 ms of it,
     well within a frame), inside the cue."""
     return min(max(cue.start_ms, on_grid(word.start_ms)), cue.end_ms - GRID_MS)
-
-
-def ass_color(color: Color) -> str:
-    """An ASS colour override value: &HBBGGRR&."""
-    return f"&H{color.b:02X}{color.g:02X}{color.r:02X}&"
-
-
-def ass_alpha(color: Color) -> str:
-    return f"&H{color.alpha:02X}&"

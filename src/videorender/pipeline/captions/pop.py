@@ -12,8 +12,8 @@ settles to its size by POP_MS, and keeps the highlight colour until the next wor
 from __future__ import annotations
 
 from videorender.pipeline.captions.base import AssEvent, CaptionLook, Cue
-from videorender.pipeline.captions.placed import ass_color, place, word_start
-from videorender.pipeline.captions.text import escape_ass_text
+from videorender.pipeline.captions.placed import place, word_start
+from videorender.pipeline.captions.text import ass_color, escape_ass_text
 from videorender.pipeline.captions.words import WordsStyle
 
 POP_MS = 140
