@@ -13,11 +13,12 @@ from videorender.pipeline.captions.base import CaptionLook, CaptionStyle, Cue
 from videorender.pipeline.captions.karaoke import KaraokeStyle
 from videorender.pipeline.captions.sentence import SentenceStyle
 from videorender.pipeline.captions.words import WordsStyle
+from videorender.pipeline.models import RenderOptions
 
 STYLES: dict[str, CaptionStyle] = {
     style.name: style for style in (SentenceStyle(), KaraokeStyle(), WordsStyle())
 }
-DEFAULT_STYLE = "sentence"
+DEFAULT_STYLE = RenderOptions.subtitle_style  # a job's default, defined with its options
 
 
 def get_style(name: str) -> CaptionStyle:
