@@ -31,7 +31,8 @@ class Settings(BaseSettings):
 
     A default that the pipeline also has is read from the pipeline's own value
     (`TTSConfig`, `RenderConfig`, `Encoder`, `MediaLimits`): defined once, so an unset
-    variable and a `PipelineConfig()` built in code never disagree.
+    variable and a `PipelineConfig()` built in code never disagree (TTS_PROVIDER's default
+    is spelled as the Literal it is checked against; tests/test_config.py holds it equal).
     """
 
     model_config = SettingsConfigDict(
@@ -39,7 +40,7 @@ class Settings(BaseSettings):
     )
 
     # --- speech -----------------------------------------------------------------------------
-    tts_provider: Literal["piper", "kokoro"] = Field(default=TTSConfig.provider)
+    tts_provider: Literal["piper", "kokoro"] = "piper"
     piper_bin_path: str | None = Field(
         default=None,
         description="Accepted for compatibility; Piper runs in-process, no binary is used.",
