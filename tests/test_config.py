@@ -115,9 +115,11 @@ def test_unset_settings_give_the_pipelines_own_defaults(env: pytest.MonkeyPatch)
     for name in Settings.model_fields:
         env.delenv(name.upper(), raising=False)
     env.setenv("XDG_CACHE_HOME", str(Path.cwd() / "xdg"))
+    env.setenv("XDG_DATA_HOME", str(Path.cwd() / "data"))
     built = load_settings().pipeline_config()
     pipeline = PipelineConfig()
     assert pipeline.tts.cache_dir == Path.cwd() / "xdg" / "videorender" / "tts"
+    assert pipeline.tts.voices_dir == Path.cwd() / "data" / "videorender" / "voices"
     assert replace(built.tts, piper_threads=1, keep_loaded=None) == pipeline.tts
     assert replace(built.render, in_parts=False) == pipeline.render
     assert built.media == pipeline.media

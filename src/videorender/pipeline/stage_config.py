@@ -25,6 +25,13 @@ def default_tts_cache_dir() -> Path:
     return Path(base) / "videorender" / "tts"
 
 
+def default_voices_dir() -> Path:
+    """The folder of more voices by default (`VOICES_DIR`): `videorender/voices` in the
+    user's data folder (`XDG_DATA_HOME`, else ~/.local/share)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "videorender" / "voices"
+
+
 @dataclass(frozen=True)
 class TTSConfig:
     """The speech engines (TTS_PROVIDER, PIPER_*, KOKORO_*) and the speech cache."""
@@ -39,7 +46,8 @@ class TTSConfig:
     kokoro_speaker: str | None = None
     kokoro_lang: str = "en-us"
     kokoro_threads: int = 2
-    voices_dir: Path | None = None  # VOICES_DIR: more voices, picked by name per job
+    # VOICES_DIR: more voices, picked by name per job (None: no folder)
+    voices_dir: Path | None = field(default_factory=default_voices_dir)
     cache_dir: Path = field(default_factory=default_tts_cache_dir)
     cache_max_mb: int = 200
     sentence_pause_ms: int = 250
