@@ -4,7 +4,8 @@
 rename never crosses a file system); once the block has written it, the file is flushed to
 disk (`fsync`) and renamed over `target` (`os.replace`, atomic on POSIX). A reader, or a
 process that crashes half-way, sees the old file or the new one, never half of one. Used by
-local artifact storage, the speech cache and the patched voice models.
+local artifact storage, the speech cache, the patched voice models and the voice
+catalogue's recorded hashes.
 """
 
 from __future__ import annotations
