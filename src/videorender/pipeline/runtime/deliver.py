@@ -5,6 +5,7 @@ work folder is on another disk, which is where a full disk shows), and only when
 there are they renamed to their names, which is atomic on one file system. If any move fails,
 the temporary files are removed, so a folder never holds a truncated `final.mp4` that passes
 for a video; files of an earlier render there are left as they were, and the error says so.
+(One file alone is `videorender.atomic.atomic_write`'s; this moves a render's files together.)
 """
 
 from __future__ import annotations
@@ -45,20 +46,6 @@ def deliver(files: Mapping[str, Path], output_dir: Path) -> Path:
             raise DiskSpaceError(STAGE, message) from exc
         raise StageError(STAGE, message) from exc
     return output_dir
-
-
-def write_text_whole(path: Path, text: str) -> None:
-    """`text` into `path` under a temporary name, renamed once written.
-
-    Raises:
-        OSError: it could not be written (nothing is left at `path` or beside it).
-    """
-    partial = path.with_name(f".{path.name}{PARTIAL}")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _kept(files: Mapping[str, Path], output_dir: Path) -> str:

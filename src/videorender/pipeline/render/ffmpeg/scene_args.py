@@ -7,24 +7,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from videorender.pipeline.models import Size
+from videorender.pipeline.render.ffmpeg import motion as motion_filter
+from videorender.pipeline.render.ffmpeg.motion import MOTION_ZOOM
 from videorender.pipeline.render.ffmpeg.render_args import AUDIO_RATE, cover_crop, frame_rate_text
 from videorender.pipeline.render.ffmpeg.runner import FFMPEG
-from videorender.pipeline.render.scene_plan import Segment, Shot, Visual
+from videorender.pipeline.render.scene_plan import FrameFormat, Segment, Shot, Visual
 
-MOTION_ZOOM = 1.15  # how far a still's motion zooms or pans: 15 % of the frame
 _XFADE = {"fade": "fade", "slide-left": "slideleft", "wipe": "wipeleft"}
 _ORIENT = {2: "hflip", 3: "hflip,vflip", 4: "vflip", 5: "transpose=0", 6: "transpose=1",
            7: "transpose=3", 8: "transpose=2"}  # fmt: skip
 
 
 def build_segment_argv(
-    segment: Segment,
-    visuals: Sequence[Visual],
-    *,
-    size: Size,
-    fps: float,
-    background_color: str,
-    threads: int,
+    segment: Segment, visuals: Sequence[Visual], frame: FrameFormat
 ) -> list[str]:
     """One segment of a scene video: exactly `segment.frames` raw yuv420p frames on stdout,
     of its shot, or of a transition from `segment.shot` to `segment.into` (xfade)."""
@@ -33,12 +28,12 @@ def build_segment_argv(
     chains: list[str] = []
     for number, shot in enumerate(shots):
         visual = visuals[shot.scene]
-        inputs += _visual_input(visual, size, fps, background_color, threads)
-        chains.append(_visual_chain(visual, shot, number, size, fps))
+        inputs += _visual_input(visual, frame)
+        chains.append(_visual_chain(visual, shot, number, frame.size, frame.fps))
     if segment.into is None:
         graph = chains[0] + ";[s0]null[v]"
     else:
-        seconds = f"{segment.frames / fps:.6f}"
+        seconds = f"{segment.frames / frame.fps:.6f}"
         transition = _XFADE.get(segment.transition, "fade")
         chains.append(
             f"[s0][s1]xfade=transition={transition}:duration={seconds}:offset=0,format=yuv420p[v]"
@@ -54,14 +49,7 @@ def build_segment_argv(
 
 
 def build_joined_argv(
-    body: Segment,
-    transition: Segment,
-    visuals: Sequence[Visual],
-    *,
-    size: Size,
-    fps: float,
-    background_color: str,
-    threads: int,
+    body: Segment, transition: Segment, visuals: Sequence[Visual], frame: FrameFormat
 ) -> list[str]:
     """A scene's `body` segment and the `transition` out of it, made by one FFmpeg: the
     scene's frames run on into the transition, so they are decoded once, not decoded again
@@ -71,16 +59,13 @@ def build_joined_argv(
     """
     assert transition.into is not None and transition.shot.scene == body.shot.scene
     outgoing, incoming = visuals[body.shot.scene], visuals[transition.into.scene]
-    inputs = [
-        *_visual_input(outgoing, size, fps, background_color, threads),
-        *_visual_input(incoming, size, fps, background_color, threads),
-    ]
-    seconds = f"{transition.frames / fps:.6f}"
+    inputs = [*_visual_input(outgoing, frame), *_visual_input(incoming, frame)]
+    seconds = f"{transition.frames / frame.fps:.6f}"
     kind = _XFADE.get(transition.transition, "fade")
     graph = ";".join(
         [
-            _visual_chain(outgoing, body.shot, 0, size, fps),
-            _visual_chain(incoming, transition.into, 1, size, fps),
+            _visual_chain(outgoing, body.shot, 0, frame.size, frame.fps),
+            _visual_chain(incoming, transition.into, 1, frame.size, frame.fps),
             "[s0]split[body][tail]",
             f"[body]trim=end_frame={body.frames}[b]",
             f"[tail]trim=start_frame={body.frames},setpts=PTS-STARTPTS[t]",
@@ -97,18 +82,16 @@ def build_joined_argv(
     ]  # fmt: skip
 
 
-def _visual_input(
-    visual: Visual, size: Size, fps: float, background_color: str, threads: int
-) -> list[str]:
+def _visual_input(visual: Visual, frame: FrameFormat) -> list[str]:
     if visual.kind == "color" or visual.path is None:
         return [
             "-f",
             "lavfi",
             "-i",
-            f"color=c={background_color}:s={size}:r={frame_rate_text(fps)}",
+            f"color=c={frame.background_color}:s={frame.size}:r={frame_rate_text(frame.fps)}",
         ]
     if visual.kind == "image" and visual.prepared is not None:
-        canvas = still_canvas(visual, size)
+        canvas = still_canvas(visual, frame.size)
         return ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", str(canvas),
                 "-i", str(visual.prepared)]  # fmt: skip
     if visual.kind == "image":
@@ -116,7 +99,7 @@ def _visual_input(
         # (`_ORIENT`) is the only turn, whatever the version.
         return ["-autorotate", "0", "-f", f"{visual.image_format}_pipe", "-i", str(visual.path)]
     loop = ["-stream_loop", "-1"] if visual.options.loop else []
-    return ["-threads", str(threads), *loop, "-i", str(visual.path)]
+    return ["-threads", str(frame.threads), *loop, "-i", str(visual.path)]
 
 
 def _visual_chain(visual: Visual, shot: Shot, number: int, size: Size, fps: float) -> str:
@@ -137,8 +120,11 @@ def _visual_chain(visual: Visual, shot: Shot, number: int, size: Size, fps: floa
     else:
         still = _still_fitted(visual, number, still_canvas(visual, size))
     # The still is decoded and fitted once; only the cheap motion runs on every frame.
-    still += f",format=yuv420p,loop=loop=-1:size=1,setpts=N/({rate}*TB)"
-    return still + _motion(motion, shot, size) + "," + finish
+    # settb first: in the input's 1/25 s time base, 30 fps timestamps round onto each other
+    # and `fps` then drops one frame in six and repeats another.
+    still += f",format=yuv420p,loop=loop=-1:size=1,settb=AVTB,setpts=N/({rate}*TB)"
+    canvas = still_canvas(visual, size)
+    return still + motion_filter.still_motion(motion, shot, size, canvas, number) + "," + finish
 
 
 def still_canvas(visual: Visual, size: Size) -> Size:
@@ -161,7 +147,7 @@ def build_still_argv(visual: Visual, size: Size, output: Path) -> list[str]:
     graph = _still_fitted(visual, 0, still_canvas(visual, size)) + ",format=yuv420p[v]"
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        *_visual_input(visual, size, 30.0, "black", 1),
+        *_visual_input(visual, FrameFormat(size, 30.0, "black")),
         "-filter_complex", graph, "-filter_complex_threads", "1",
         "-map", "[v]", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", str(output),
     ]  # fmt: skip
@@ -191,34 +177,6 @@ def _fit(fit: str, source: Size, target: Size, label: str) -> str:
         f"[{label}f]scale={inner.width}:{inner.height}:flags=bicubic[{label}fg];"
         f"[{label}bg][{label}fg]overlay=(W-w)/2:(H-h)/2"
     )
-
-
-def _motion(motion: str, shot: Shot, size: Size) -> str:
-    """Per-frame motion over a still fitted to MOTION_ZOOM times the frame. Sizes and offsets
-    are monotonic in the frame number (even sizes, so a centred crop moves by whole pixels):
-    the motion never steps back."""
-    if motion == "none":
-        return ""
-    w, h, extra = size.width, size.height, MOTION_ZOOM - 1
-    if motion in ("zoom-in", "zoom-out"):
-        # Frame 0 is a sacrificial one at the largest size (dropped by `trim`): the crop is
-        # configured from the first frame's size, and clamps its offsets to it.
-        progress = f"min(1,(n-1+{shot.first})/{max(1, shot.length - 1)})"
-        zoom = (
-            f"(1+{extra:.4f}*{progress})"
-            if motion == "zoom-in"
-            else (f"({MOTION_ZOOM:.4f}-{extra:.4f}*{progress})")
-        )
-        zoom = f"if(eq(n,0),{MOTION_ZOOM:.4f},{zoom})"
-        width, height = f"2*trunc({w}*{zoom}/2)", f"2*trunc({h}*{zoom}/2)"
-        return (
-            f",scale=w='{width}':h='{height}':eval=frame:flags=bilinear"
-            f",crop={w}:{h}:x='({width}-{w})/2':y='({height}-{h})/2':exact=1"
-            ",trim=start_frame=1,setpts=PTS-STARTPTS"
-        )
-    progress = f"min(1,(n+{shot.first})/{max(1, shot.length - 1)})"
-    along = f"(1-{progress})" if motion == "pan-left" else progress
-    return f",crop={w}:{h}:x='(in_w-{w})*{along}':y='(in_h-{h})/2':exact=1"
 
 
 def _even(value: float) -> int:
