@@ -86,9 +86,13 @@ def test_bash_blocks_run_as_printed(
             assert "video" in streams(tmp_path / folder / "final.mp4")
 
 
-def test_python_blocks_run_as_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_python_blocks_run_as_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speech_cache: Path
+) -> None:
     monkeypatch.chdir(tmp_path)
-    for path in DOCS:  # none today: a Python example added to the docs runs here
+    monkeypatch.setenv("TTS_CACHE_DIR", str(speech_cache))
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    for path in DOCS:
         check_md_file(path, lang="python")
 
 
