@@ -28,7 +28,7 @@ SCHEME = "upload"
 KEY_TEMPLATE = "uploads/inputs/{id}"
 MB = 1024 * 1024
 _ID = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{1,5}$")
-VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv"})
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
 AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac"})
 

@@ -27,6 +27,17 @@ FFPROBE = "ffprobe"
 STDERR_TAIL_LINES = 12
 AUDIO_RATE = 48_000
 NO_SPACE = "No space left on device"  # strerror(ENOSPC), as FFmpeg prints it
+# The only demuxers a file is ever read with (issue 32): FFmpeg otherwise guesses the format
+# from the content, and a "video" that is an HLS playlist or a concat list opens the files it
+# names. Media formats only: MP4/MOV (and M4A), Matroska/WebM, MP3, WAV, Ogg, FLAC, ADTS AAC,
+# and the still images a scene may show (always read with their `_pipe` demuxer).
+MEDIA_DEMUXERS = "mov,matroska,mp3,wav,ogg,flac,aac"
+IMAGE_DEMUXERS = "jpeg_pipe,png_pipe,webp_pipe"
+# A file's own references (a mov's data references, a playlist's segments) may only be local
+# files, and the demuxers above open none anyway: no network, no pipes, no subfiles.
+MEDIA_PROTOCOLS = "file"
+MEDIA_READABLE = "MP4/MOV, Matroska/WebM, MP3, WAV, Ogg, FLAC, AAC"
+NOT_ON_WHITELIST = "not on whitelist"  # FFmpeg's error for a refused demuxer or protocol
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -157,6 +168,24 @@ def _report(line: str, duration_ms: int, on_progress: Callable[[float], None]) -
     on_progress(max(0.0, min(1.0, done_ms / duration_ms)))
 
 
+def media_input(path: Path, *, image_format: str = "") -> list[str]:
+    """The arguments that open `path` as an input, limited to media demuxers (`MEDIA_DEMUXERS`,
+    or `IMAGE_DEMUXERS` with `image_format`, the image's `_pipe` demuxer forced) and to local
+    files. Every input that is a file goes through here; input options such as `-ss` or
+    `-stream_loop` go before it."""
+    if image_format:
+        demuxers = ["-autorotate", "0", "-format_whitelist", IMAGE_DEMUXERS,
+                    "-f", f"{image_format}_pipe"]  # fmt: skip
+    else:
+        demuxers = ["-format_whitelist", MEDIA_DEMUXERS]
+    return [*demuxers, "-protocol_whitelist", MEDIA_PROTOCOLS, "-i", str(path)]
+
+
+def _probe_guard() -> list[str]:
+    """ffprobe's side of `media_input`: the same demuxers and protocols."""
+    return ["-format_whitelist", MEDIA_DEMUXERS, "-protocol_whitelist", MEDIA_PROTOCOLS]
+
+
 # --- probing ----------------------------------------------------------------------------------
 
 
@@ -171,7 +200,8 @@ def probe(path: Path, *, what: str, timeout_s: float = 60) -> MediaInfo:
     """
     if not path.is_file() or path.stat().st_size == 0:
         raise MediaError(f"{what} {path.name!r} is missing or empty", what)
-    argv = [FFPROBE, "-v", "error", "-print_format", "json", "-show_format", "-show_streams"]
+    argv = [FFPROBE, "-v", "error", *_probe_guard(), "-print_format", "json", "-show_format",
+            "-show_streams"]  # fmt: skip
     try:
         result = subprocess.run(
             [*argv, str(path)], capture_output=True, text=True, timeout=timeout_s, check=False
@@ -182,6 +212,12 @@ def probe(path: Path, *, what: str, timeout_s: float = 60) -> MediaInfo:
         data = json.loads(result.stdout or "{}")
     except json.JSONDecodeError:
         data = {}
+    if NOT_ON_WHITELIST in result.stderr:  # its format's name only, never a path it names
+        raise MediaError(
+            f"{what} {path.name!r} is not in a media format this service reads "
+            f"({MEDIA_READABLE}, or a JPEG, PNG or WebP image for a scene)",
+            what,
+        )
     if result.returncode != 0 or not data.get("streams"):
         reason = (result.stderr.strip().splitlines() or ["no audio or video streams"])[-1]
         reason = reason.removeprefix(f"{path}: ")  # the name is already in the message
@@ -228,8 +264,8 @@ def _media_info(data: dict[str, object], path: Path, what: str) -> MediaInfo:
 def has_audio_stream(path: Path, timeout_s: float = 60) -> bool:
     """Whether ffprobe finds at least one audio stream in `path`."""
     result = subprocess.run(
-        [FFPROBE, "-v", "error", "-select_streams", "a", "-show_entries", "stream=index",
-         "-of", "csv=p=0", str(path)],
+        [FFPROBE, "-v", "error", *_probe_guard(), "-select_streams", "a",
+         "-show_entries", "stream=index", "-of", "csv=p=0", str(path)],
         capture_output=True, text=True, timeout=timeout_s, check=False,
     )  # fmt: skip
     return result.returncode == 0 and bool(result.stdout.strip())
@@ -239,7 +275,7 @@ def last_packet_seconds(path: Path, from_s: float, timeout_s: float = 60) -> flo
     """The latest packet time found reading (demuxing only, no decoding) from `from_s` to the
     end: a file cut short ends before its header's duration. None: no packet at all."""
     result = subprocess.run(
-        [FFPROBE, "-v", "quiet", "-read_intervals", f"{max(0.0, from_s):.3f}%",
+        [FFPROBE, "-v", "quiet", *_probe_guard(), "-read_intervals", f"{max(0.0, from_s):.3f}%",
          "-show_entries", "packet=pts_time,dts_time", "-of", "csv=p=0", str(path)],
         capture_output=True, text=True, timeout=timeout_s, check=False,
     )  # fmt: skip
@@ -289,7 +325,7 @@ def build_render_argv(plan: RenderPlan) -> list[str]:
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
         *video_input,
-        "-i", str(plan.voice),
+        *media_input(plan.voice),
         *(_looped(plan.music) if plan.music else []),
         *(_raw_sound(plan.clip_sound) if plan.clip_sound else []),
         "-filter_complex", graph,
@@ -320,7 +356,7 @@ def build_loudness_scan_argv(plan: RenderPlan) -> list[str]:
     """An audio-only pass over the same mix and gain, printing its loudness."""
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "info",
-        "-i", str(plan.voice),
+        *media_input(plan.voice),
         *(_looped(plan.music) if plan.music else []),
         *(_raw_sound(plan.clip_sound) if plan.clip_sound else []),
         "-filter_complex", _audio_graph(plan, music_input=1, final=False),
@@ -342,7 +378,7 @@ def build_thumbnail_argv(video: Path, at_ms: int, output: Path) -> list[str]:
     """One JPEG frame at `at_ms`; `-ss` before `-i` seeks fast (FIELD-NOTES)."""
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-ss", _seconds(at_ms), "-i", str(video),
+        "-ss", _seconds(at_ms), *media_input(video),
         "-frames:v", "1", "-q:v", "3", "-update", "1",
         str(output),
     ]  # fmt: skip
@@ -352,7 +388,8 @@ def build_frame_argv(video: Path, at_ms: int, output: Path) -> list[str]:
     """One frame as PNG, for checks and previews."""
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-ss", _seconds(at_ms), "-i", str(video), "-frames:v", "1", "-update", "1", str(output),
+        "-ss", _seconds(at_ms), *media_input(video),
+        "-frames:v", "1", "-update", "1", str(output),
     ]  # fmt: skip
 
 
@@ -375,7 +412,7 @@ def build_decode_pcm_argv(source: Path, output: Path, rate: int) -> list[str]:
     (for analysis: alignment reads it back with numpy)."""
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-i", str(source), "-map", "0:a:0", "-vn", "-sn", "-dn",
+        *media_input(source), "-map", "0:a:0", "-vn", "-sn", "-dn",
         "-ac", "1", "-ar", str(rate), "-c:a", "pcm_s16le", "-f", "s16le",
         str(output),
     ]  # fmt: skip
@@ -385,7 +422,7 @@ def build_voice_wav_argv(source: Path, output: Path) -> list[str]:
     """A provided voiceover as the job's voice track: mono 16-bit WAV at the mix rate."""
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-i", str(source), "-map", "0:a:0", "-vn", "-sn", "-dn",
+        *media_input(source), "-map", "0:a:0", "-vn", "-sn", "-dn",
         "-ac", "1", "-ar", str(AUDIO_RATE), "-c:a", "pcm_s16le",
         str(output),
     ]  # fmt: skip
@@ -398,7 +435,7 @@ def _video_source(plan: RenderPlan) -> tuple[list[str], str]:
     if plan.base_video is None or plan.base_info is None or plan.base_info.size is None:
         return _background(plan), f"[0:v]format=yuv420p,{subtitles}[v]"
     loop = plan.base_info.duration_ms < plan.duration_ms
-    video_input = (["-stream_loop", "-1"] if loop else []) + ["-i", str(plan.base_video)]
+    video_input = (["-stream_loop", "-1"] if loop else []) + media_input(plan.base_video)
     return video_input, "[0:v]" + ",".join([*_base_steps(plan), subtitles]) + "[v]"
 
 
@@ -444,7 +481,7 @@ def build_video_part_argv(
         # A quarter of a frame early: the seek keeps the frame at `start` whatever the
         # rounding, and `fps` still maps every frame to its own slot.
         seek = ["-ss", f"{(start - 0.25) / plan.fps:.6f}"] if start else []
-        video_input = [*seek, "-i", str(plan.base_video)]
+        video_input = [*seek, *media_input(plan.base_video)]
         head = ",".join(_base_steps(plan))
     # After `fps` (or the colour source) a frame's PTS counts frames: the captions see the
     # frame's time in the whole video, the encoder a part that starts at zero.
@@ -487,8 +524,10 @@ def build_join_argv(plan: RenderPlan, parts_list: Path) -> list[str]:
     once beside them; the same duration and fast start as `build_render_argv`."""
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-f", "concat", "-safe", "0", "-i", str(parts_list),
-        "-i", str(plan.voice),
+        # Our own list of our own parts: the one input read with `concat`, files only.
+        "-f", "concat", "-safe", "0", "-protocol_whitelist", MEDIA_PROTOCOLS,
+        "-i", str(parts_list),
+        *media_input(plan.voice),
         *(_looped(plan.music) if plan.music else []),
         "-filter_complex", _audio_graph(plan, music_input=2, final=True),
         "-map", "0:v", "-map", "[a]",
@@ -592,7 +631,7 @@ def _raw_sound(path: Path) -> list[str]:
 
 
 def _looped(path: Path) -> list[str]:
-    return ["-stream_loop", "-1", "-i", str(path)]
+    return ["-stream_loop", "-1", *media_input(path)]
 
 
 def _seconds(ms: int) -> str:
@@ -721,9 +760,9 @@ def _visual_input(
     if visual.kind == "image":
         # FFmpeg 5.1 turns a JPEG by its EXIF orientation itself, older ones do not: ours
         # (`_ORIENT`) is the only turn, whatever the version.
-        return ["-autorotate", "0", "-f", f"{visual.image_format}_pipe", "-i", str(visual.path)]
+        return media_input(visual.path, image_format=visual.image_format)
     loop = ["-stream_loop", "-1"] if visual.options.loop else []
-    return ["-threads", str(threads), *loop, "-i", str(visual.path)]
+    return ["-threads", str(threads), *loop, *media_input(visual.path)]
 
 
 def _visual_chain(visual: Visual, shot: Shot, number: int, size: Size, fps: float) -> str:
@@ -843,6 +882,6 @@ def build_clip_sound_argv(clip: Path, *, loop: bool, start_s: float, samples: in
     )
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error",
-        *loop_args, "-vn", "-i", str(clip), "-map", "0:a:0", "-af", chain,
+        *loop_args, "-vn", *media_input(clip), "-map", "0:a:0", "-af", chain,
         "-f", "s16le", "-ac", "2", "-ar", str(AUDIO_RATE), "pipe:1",
     ]  # fmt: skip
