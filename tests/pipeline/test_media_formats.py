@@ -5,6 +5,7 @@ the files it names exist."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,7 @@ def test_probe_refuses_it(disguised: Path, secret: Path) -> None:
 
 
 def test_every_way_a_caller_file_is_checked_refuses_it(disguised: Path, secret: Path) -> None:
-    checks = [
+    checks: list[Callable[[], object]] = [
         lambda: check_inputs(disguised, None),
         lambda: check_inputs(None, disguised),
         lambda: check_voiceover(disguised),

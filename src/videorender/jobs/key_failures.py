@@ -47,7 +47,7 @@ class KeyFailures:
         if len(recent) < limits.max_failures:
             return 0
         # Free again when the oldest of the last `max_failures` leaves the window.
-        return max(1, math.ceil(recent[-1] + limits.window_s - now))
+        return max(1, math.ceil(float(recent[-1]) + limits.window_s - now))
 
     def record(self, client: str, now: float | None = None) -> None:
         """One wrong key from `client` (old rows of every client are swept)."""

@@ -18,9 +18,21 @@ CONTENT_TYPES = {
 }
 
 
+INLINE_TYPES = ("video/", "audio/", "image/")  # what a browser may show in a page
+
+
 def content_type(key: str) -> str:
     """The Content-Type a stored file is served with, from its key's extension."""
     return CONTENT_TYPES.get(PurePosixPath(key).suffix.lower(), "application/octet-stream")
+
+
+def content_disposition(key: str) -> str | None:
+    """`attachment` for every stored file that is not media (subtitles, JSON, anything
+    unknown), so a browser downloads it and never renders it as a page (issue 32)."""
+    if content_type(key).startswith(INLINE_TYPES):
+        return None
+    name = "".join(c for c in PurePosixPath(key).name if c.isalnum() or c in "._-") or "file"
+    return f'attachment; filename="{name}"'
 
 
 @dataclass(frozen=True)
