@@ -45,11 +45,35 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
+    """A page that fails the test if anything breaks the Content-Security-Policy or is loaded
+    from another origin (issue 32)."""
     context = browser.new_context(viewport={"width": 1100, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
+    problems = watch_policy(page)
     yield page
     context.close()
+    assert not problems, problems
+
+
+def watch_policy(page: Page) -> list[str]:
+    """CSP violations and requests to other origins seen on `page`, as they happen. (Tests
+    wait with `wait_for_function("() => ...")`: a bare expression is polled with `eval`,
+    which the policy refuses.)"""
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: problems.append(message.text)
+        if "Content Security Policy" in message.text
+        else None,
+    )
+    page.on(
+        "request",
+        lambda request: problems.append(f"another origin: {request.url}")
+        if not request.url.startswith(("http://127.0.0.1:", "data:", "blob:"))
+        else None,
+    )
+    return problems
 
 
 def screenshot(page: Page, name: str, tmp_path: Path) -> None:
@@ -79,7 +103,7 @@ def test_make_watch_and_download_a_video(
     expect(page.locator("#script-count")).to_have_text(re.compile(r"^8 words · about 3 s"))
     preview = page.get_by_alt_text("Caption preview")
     expect(preview).to_have_attribute("src", re.compile(r"style=karaoke"))
-    page.wait_for_function("document.getElementById('preview').naturalWidth > 0")
+    page.wait_for_function("() => document.getElementById('preview').naturalWidth > 0")
     assert page.evaluate("document.getElementById('preview').naturalWidth") == 480
     screenshot(page, "new", tmp_path)
 
@@ -93,7 +117,7 @@ def test_make_watch_and_download_a_video(
 
     # The video plays (time advances) and seeks, through range requests.
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; v.play(); }")
-    page.wait_for_function("document.querySelector('video').currentTime > 0.3")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 0.3")
     seeked = page.evaluate(
         """() => new Promise((resolve) => {
             const v = document.querySelector('video');
@@ -276,7 +300,7 @@ def test_phone_layout(browser: Browser, make_service: ServiceFactory, tmp_path: 
         assert page.evaluate("document.activeElement.id") == "add-scene"
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.id") == "base_video_file"
-        page.wait_for_function("document.getElementById('preview').naturalWidth > 0")
+        page.wait_for_function("() => document.getElementById('preview').naturalWidth > 0")
         screenshot(page, "phone", tmp_path)
     finally:
         context.close()
@@ -303,7 +327,7 @@ def test_voice_picker_sample_and_render(service_and_page: tuple[Service, Page]) 
     page.get_by_role("button", name="Play sample").click()
     expect(page.locator("#voice-state")).not_to_have_text("Speaking a sample…", timeout=60_000)
     expect(page.locator("#voice-error")).to_be_hidden()
-    page.wait_for_function("document.getElementById('sample').readyState >= 2", timeout=30_000)
+    page.wait_for_function("() => document.getElementById('sample').readyState >= 2", timeout=30_000)
     source = page.evaluate("document.getElementById('sample').src")
     assert page.request.get(source).body()[:4] == b"RIFF"  # the voiceover's WAV
 

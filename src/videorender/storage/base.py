@@ -28,11 +28,9 @@ def content_type(key: str) -> str:
 
 def content_disposition(key: str) -> str | None:
     """`attachment` for every stored file that is not media (subtitles, JSON, anything
-    unknown), so a browser downloads it and never renders it as a page (issue 32)."""
-    if content_type(key).startswith(INLINE_TYPES):
-        return None
-    name = "".join(c for c in PurePosixPath(key).name if c.isalnum() or c in "._-") or "file"
-    return f'attachment; filename="{name}"'
+    unknown), so a browser downloads it and never renders it as a page (issue 32). No file
+    name: a link's `download="..."` names it (a header's name would win over the link's)."""
+    return None if content_type(key).startswith(INLINE_TYPES) else "attachment"
 
 
 @dataclass(frozen=True)
