@@ -63,15 +63,17 @@ def watch_policy(page: Page) -> list[str]:
     problems: list[str] = []
     page.on(
         "console",
-        lambda message: problems.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            problems.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     page.on(
         "request",
-        lambda request: problems.append(f"another origin: {request.url}")
-        if not request.url.startswith(("http://127.0.0.1:", "data:", "blob:"))
-        else None,
+        lambda request: (
+            problems.append(f"another origin: {request.url}")
+            if not request.url.startswith(("http://127.0.0.1:", "data:", "blob:"))
+            else None
+        ),
     )
     return problems
 
@@ -327,7 +329,9 @@ def test_voice_picker_sample_and_render(service_and_page: tuple[Service, Page]) 
     page.get_by_role("button", name="Play sample").click()
     expect(page.locator("#voice-state")).not_to_have_text("Speaking a sample…", timeout=60_000)
     expect(page.locator("#voice-error")).to_be_hidden()
-    page.wait_for_function("() => document.getElementById('sample').readyState >= 2", timeout=30_000)
+    page.wait_for_function(
+        "() => document.getElementById('sample').readyState >= 2", timeout=30_000
+    )
     source = page.evaluate("document.getElementById('sample').src")
     assert page.request.get(source).body()[:4] == b"RIFF"  # the voiceover's WAV
 
