@@ -396,3 +396,20 @@ def test_scene_upload_refuses_what_is_no_picture(
     page.get_by_role("button", name="Insert scene").click()
     expect(page.locator("#scene-error")).to_have_text(re.compile(r"^Scene: choose a file"))
     assert page.get_by_label("Script").input_value() == ""
+
+
+def test_api_docs_work_under_the_policy_after_sign_in(
+    make_service: ServiceFactory, page: Page
+) -> None:
+    """The studio's "API" link: Swagger UI served by the service itself (issue 32), shown to a
+    signed-in person, with nothing from another origin and no CSP violation (the fixture)."""
+    service = make_service(API_KEY=API_KEY)
+    assert httpx.get(service.url + "/docs").status_code == 401
+    page.goto(service.url + "/studio/login")
+    page.get_by_label("API key").fill(API_KEY)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="New video")).to_be_visible()
+    page.get_by_role("link", name="API").click()
+    expect(page.locator(".opblock-summary-path").first).to_be_visible(timeout=30_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/render" in [path.strip() for path in paths]
