@@ -85,6 +85,7 @@ class WebGuard:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self._headers: list[tuple[bytes, bytes]] | None = None
+        self._allowed: dict[str | None, frozenset[str]] = {}  # by the address bound
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,10 +126,12 @@ class WebGuard:
         host = headers.get("host")
         server = scope.get("server")
         bound = server[0] if server else None
+        if bound not in self._allowed:
+            self._allowed[bound] = allowed_hosts(settings, bound)
         if (
             host is not None
             and scope.get("path") not in UNCHECKED_PATHS
-            and not host_allowed(host, allowed_hosts(settings, bound))
+            and not host_allowed(host, self._allowed[bound])
         ):
             return 400, f"Host {host[:100]!r} is not served here (ALLOWED_HOSTS, PUBLIC_URL)"
         why = cross_site(scope["method"], headers)
