@@ -273,8 +273,9 @@ def login(
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not secrets.compare_digest(expected, login_token):
         return _login_form(request, next_path, "The form expired; please enter the key again.", 403)
-    try:
-        right = check_key(_service(request), request, key, api_key.strip())
+    given = api_key.strip()
+    try:  # an empty field is no guess: not counted
+        right = bool(given) and check_key(_service(request), request, key, given)
     except TooManyWrongKeysError as exc:
         wait = f"Too many wrong keys; please wait {exc.retry_after} s and try again."
         page = _login_form(request, next_path, wait, 429)
