@@ -13,11 +13,12 @@ import pytest
 from tests.attacks import concat_list, playlist, secret_media
 from tests.conftest import Media
 from videorender.errors import FFmpegError, MediaError
-from videorender.pipeline import ffmpeg
 from videorender.pipeline.align import check_voiceover
-from videorender.pipeline.media import MediaInputs, check_inputs, check_scene_visuals
 from videorender.pipeline.models import MediaInfo, RenderPlan, Size
-from videorender.pipeline.scenes import Scene, SceneOptions, Visual
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.media import MediaInputs, check_inputs, check_scene_visuals
+from videorender.pipeline.render.scene_plan import Visual
+from videorender.pipeline.text.scenes import Scene, SceneOptions
 
 # Inputs that are not files, or our own raw work files in a forced raw format.
 OWN_FORMATS = {"lavfi", "rawvideo", "s16le", "concat"}

@@ -1,5 +1,5 @@
 """Studio sessions kept in the job store, so that signing out ends a session for every
-process that shares the store (issue 32). The cookie stays signed (`api.auth`); this is the
+process that shares the store (issue 32). The cookie stays signed (`videorender.auth`); this is the
 list of sessions not yet ended. Only a hash of the cookie's nonce is stored."""
 
 from __future__ import annotations

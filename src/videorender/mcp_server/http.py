@@ -17,7 +17,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from videorender.api.auth import UNAUTHORIZED_DETAIL, given_key
+from videorender.auth import UNAUTHORIZED_DETAIL, given_key
 from videorender.jobs.service import JobService
 from videorender.mcp_server.tools import build_server
 from videorender.web.keys import TooManyWrongKeysError, check_key

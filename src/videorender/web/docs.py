@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
-from videorender.api.auth import require_api_key
+from videorender.auth import require_api_key
 
 HERE = Path(__file__).parent
 DOCS_PATH = "/docs"
