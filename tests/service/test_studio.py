@@ -413,3 +413,40 @@ def test_api_docs_work_under_the_policy_after_sign_in(
     expect(page.locator(".opblock-summary-path").first).to_be_visible(timeout=30_000)
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     assert "/render" in [path.strip() for path in paths]
+
+
+def test_a_page_on_another_origin_cannot_upload_to_the_local_service(
+    browser: Browser, make_service: ServiceFactory, media: Media, tmp_path: Path
+) -> None:
+    """Issue 32's repro in a real browser: a page served from another origin (another port)
+    posts a multipart upload to the service, which has no API_KEY. Refused (403), nothing
+    stored; the studio's own upload still works."""
+    service = make_service()
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<!doctype html><title>elsewhere</title><p>hello</p>")
+    other = FileServer(site)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(other.url + "/index.html")
+        status = page.evaluate(
+            """async ([url, bytes]) => {
+                const form = new FormData();
+                form.append('kind', 'base_video');
+                form.append('file', new Blob([new Uint8Array(bytes)]), 'x.mp4');
+                try {
+                    const answer = await fetch(url + '/uploads', {method: 'POST', body: form});
+                    return answer.status;
+                } catch (error) {
+                    return 'blocked: ' + error;  // no CORS headers: the answer is unreadable
+                }
+            }""",
+            [service.url, list(media.base_short.read_bytes()[:4096])],
+        )
+        assert status != 201
+    finally:
+        context.close()
+        other.close()
+    assert 'POST /uploads HTTP/1.1" 403' in service.log()
+    assert not list((service.data_dir / "uploads").rglob("inputs/*"))
