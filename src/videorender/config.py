@@ -237,6 +237,33 @@ class Settings(BaseSettings):
         default=False,
         description="Serve /metrics without API_KEY (for a scraper on a private network).",
     )
+    # --- HTTP security (issue 32, docs/reliability.md) -----------------------------------------
+    docs_public: bool = Field(
+        default=False,
+        description="Serve /docs and /openapi.json without API_KEY (they are open anyway when "
+        "no key is set).",
+    )
+    allowed_hosts: str = Field(
+        default="",
+        description="Host names (and host:port) requests may be addressed to, comma-separated; "
+        "* for any. Empty: localhost, 127.0.0.1, ::1, the address the server binds to and "
+        "PUBLIC_URL's host. Others get 400 (artifact URLs are built from the Host header).",
+    )
+    trust_proxy: bool = Field(
+        default=False,
+        description="Take the client's address from the last X-Forwarded-For entry (set only "
+        "behind a reverse proxy that sets it), for counting wrong API keys.",
+    )
+    max_key_failures: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Wrong API keys one client address may send within "
+        "KEY_FAILURE_WINDOW_SECONDS before it gets 429 with Retry-After.",
+    )
+    key_failure_window_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="The window of MAX_KEY_FAILURES."
+    )
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     backblaze_bucket_name: str | None = None
@@ -344,6 +371,19 @@ class Settings(BaseSettings):
     @classmethod
     def _lowercase(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("allowed_hosts", mode="after")
+    @classmethod
+    def _hosts(cls, value: str) -> str:
+        for host in (part.strip() for part in value.split(",")):
+            if host and host != "*" and not re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", host):
+                raise ValueError(f"a host name or host:port, not {host!r}")
+        return value
+
+    @property
+    def allowed_host_names(self) -> frozenset[str]:
+        """ALLOWED_HOSTS, lower-cased; empty when unset."""
+        return frozenset(h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip())
 
     @property
     def database(self) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from videorender.pipeline.models import Size
 from videorender.pipeline.render.ffmpeg import motion as motion_filter
+from videorender.pipeline.render.ffmpeg.inputs import media_input
 from videorender.pipeline.render.ffmpeg.motion import MOTION_ZOOM
 from videorender.pipeline.render.ffmpeg.render_args import AUDIO_RATE, cover_crop, frame_rate_text
 from videorender.pipeline.render.ffmpeg.runner import FFMPEG
@@ -95,11 +96,9 @@ def _visual_input(visual: Visual, frame: FrameFormat) -> list[str]:
         return ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", str(canvas),
                 "-i", str(visual.prepared)]  # fmt: skip
     if visual.kind == "image":
-        # FFmpeg 5.1 turns a JPEG by its EXIF orientation itself, older ones do not: ours
-        # (`_ORIENT`) is the only turn, whatever the version.
-        return ["-autorotate", "0", "-f", f"{visual.image_format}_pipe", "-i", str(visual.path)]
+        return media_input(visual.path, image_format=visual.image_format)
     loop = ["-stream_loop", "-1"] if visual.options.loop else []
-    return ["-threads", str(frame.threads), *loop, "-i", str(visual.path)]
+    return ["-threads", str(frame.threads), *loop, *media_input(visual.path)]
 
 
 def _visual_chain(visual: Visual, shot: Shot, number: int, size: Size, fps: float) -> str:
@@ -194,6 +193,6 @@ def build_clip_sound_argv(clip: Path, *, loop: bool, start_s: float, samples: in
     )
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error",
-        *loop_args, "-vn", "-i", str(clip), "-map", "0:a:0", "-af", chain,
+        *loop_args, "-vn", *media_input(clip), "-map", "0:a:0", "-af", chain,
         "-f", "s16le", "-ac", "2", "-ar", str(AUDIO_RATE), "pipe:1",
     ]  # fmt: skip
