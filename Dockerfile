@@ -28,7 +28,7 @@ WORKDIR /src
 COPY pyproject.toml ./
 RUN --mount=type=secret,id=ca,required=false \
     if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
- && python3 -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
+ && python3 -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["transcribe"]))' \
       > requirements.txt \
  && "$VIRTUAL_ENV/bin/pip" install --no-cache-dir --disable-pip-version-check -q -r requirements.txt \
  && site=$("$VIRTUAL_ENV/bin/python" -c "import sysconfig; print(sysconfig.get_path('purelib'))") \
