@@ -121,6 +121,29 @@ def room_noise(samples: int, rng: np.random.Generator, level_db: float) -> npt.N
     return scaled * 32768 * 10 ** (level_db / 20)
 
 
+def broadband_noise(
+    samples: int, rng: np.random.Generator, level_db: float, *, tilt: float = 0.5
+) -> npt.NDArray[np.float64]:
+    """Room tone as a microphone and preamp give it: noise over the whole band (0: white,
+    0.5: pink, 1: brown), at `level_db` dBFS RMS. Unlike `room_noise`, most of it falls where
+    speech is, so it sits under every word."""
+    spectrum = np.fft.rfft(rng.normal(size=samples))
+    freqs = np.fft.rfftfreq(samples, 1.0 / RATE)
+    spectrum[1:] /= (freqs[1:] / 100.0) ** tilt
+    spectrum[0] = 0
+    noise = np.fft.irfft(spectrum, n=samples)
+    scaled: npt.NDArray[np.float64] = noise / np.sqrt((noise**2).mean())
+    return scaled * 32768 * 10 ** (level_db / 20)
+
+
+def hum(samples: int, level_db: float) -> npt.NDArray[np.float64]:
+    """Mains hum: 50 Hz and its odd harmonics (a ground loop), at `level_db` dBFS RMS."""
+    t = np.arange(samples) / RATE
+    tone = sum(np.sin(2 * np.pi * 50 * k * t) / k for k in (1, 3, 5, 7))
+    scaled: npt.NDArray[np.float64] = tone / np.sqrt((tone**2).mean())
+    return scaled * 32768 * 10 ** (level_db / 20)
+
+
 def music(samples: int, rng: np.random.Generator) -> npt.NDArray[np.float64]:
     """Chords of harmonic tones with soft attacks, two a second, at unit RMS: music enough to
     fill every pause and share the speech's frequencies."""
@@ -157,21 +180,40 @@ def make_recording(
     music_db: float | None = None,
     silent_lead: bool = False,
     seed: int = 1,
+    speech_dbfs: float | None = None,
+    hum_db: float | None = None,
+    silent_ends_ms: int = 0,
+    silent_pauses: Sequence[int] = (),
+    noise_tilt: float | None = None,
 ) -> Recording:
     """Speak `sentences`, lay them out after `lead_ms` of room noise (digital silence with
     `silent_lead`) with `pauses_ms[i]` before sentence i+1, and write a 16-bit WAV to `path`
     (other formats: convert it with FFmpeg). Speech is scaled by `gain`, so levels differ from
-    our voices'; `music_db` adds music that many dB below the speech's level throughout."""
+    our voices'; `music_db` adds music that many dB below the speech's level throughout.
+
+    As an editor exports a recording: `speech_dbfs` sets the speech's RMS level instead of
+    `gain`; `hum_db` adds mains hum (50 Hz and harmonics) at that dBFS; `silent_ends_ms` of
+    digital silence at both ends (inside the lead and the tail); the pauses numbered in
+    `silent_pauses` cut to digital silence (a noise gate, a cut); `noise_tilt` makes the room
+    noise `broadband_noise` of that tilt instead of `room_noise`."""
     assert len(pauses_ms) == len(sentences) - 1
     pieces = [_trimmed(speaker(text)) for text in sentences]
+    if speech_dbfs is not None:
+        rms = float(np.sqrt(np.mean(np.concatenate([p.samples for p in pieces]) ** 2.0)))
+        gain = 32768 * 10 ** (speech_dbfs / 20) / rms
     lead = lead_ms * RATE // 1000
     total = lead + sum(len(p.samples) for p in pieces)
     total += (sum(pauses_ms) + tail_ms) * RATE // 1000
     rng = np.random.default_rng(seed)
-    mix = room_noise(total, rng, noise_db)
+    if noise_tilt is None:
+        mix = room_noise(total, rng, noise_db)
+    else:
+        mix = broadband_noise(total, rng, noise_db, tilt=noise_tilt)
     starts: list[int] = []
     ends: list[int] = []
     words: list[int | None] = []
+    if hum_db is not None:
+        mix += hum(total, hum_db)
     position = lead
     for number, piece in enumerate(pieces):
         mix[position : position + len(piece.samples)] += piece.samples * gain
@@ -180,12 +222,17 @@ def make_recording(
         words += [None if w is None else (position + w) * 1000 // RATE for w in piece.word_starts]
         position += len(piece.samples)
         if number < len(pauses_ms):
+            if number in silent_pauses:
+                mix[position : position + pauses_ms[number] * RATE // 1000] = 0
             position += pauses_ms[number] * RATE // 1000
     if music_db is not None:
         speech_rms = float(np.sqrt(np.mean(np.concatenate([p.samples for p in pieces]) ** 2.0)))
         mix += music(total, rng) * gain * speech_rms * 10 ** (music_db / 20)
     if silent_lead:
         mix[:lead] = 0
+    if silent_ends_ms:
+        mix[: silent_ends_ms * RATE // 1000] = 0
+        mix[len(mix) - silent_ends_ms * RATE // 1000 :] = 0
     _write_wav(path, mix)
     return Recording(path, tuple(starts), tuple(ends), total * 1000 // RATE, tuple(words))
 

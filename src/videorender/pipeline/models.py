@@ -17,6 +17,7 @@ class Stage(str, Enum):
 
     SCRIPT = "script"
     INPUTS = "inputs"
+    TRANSCRIBE = "transcribe"  # only for a recording without a script (captions for a video)
     TTS = "tts"
     ALIGN = "align"  # only with a provided voiceover: TTS then speaks the reference
     SUBTITLES = "subtitles"
@@ -45,6 +46,7 @@ _ORDER = {stage: number for number, stage in enumerate(Stage)}
 _STAGE_WEIGHTS = {
     Stage.SCRIPT: 1,
     Stage.INPUTS: 2,
+    Stage.TRANSCRIBE: 0,  # a render's weights stay as they were; a captions job jumps it
     Stage.TTS: 25,
     Stage.ALIGN: 2,
     Stage.SUBTITLES: 1,
