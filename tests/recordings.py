@@ -67,10 +67,11 @@ def espeak_speaker(words_per_minute: int = 165, voice: str = "en-us") -> Speaker
 
 
 def piper_speaker(length_scale: float, model_cache: Path) -> Speaker:
-    """The bundled Piper voice at another speed, with its run-to-run variation left on; word
-    starts from its phoneme durations (the patched model in `model_cache`)."""
+    """The bundled Piper voice at another speed; word starts from its phoneme durations (the
+    patched model in `model_cache`). Its noise scales are fixed (the model draws its noise
+    unseeded), so every run speaks the same samples and the tests are deterministic."""
     engine = load_piper(None, None, 1, model_cache)
-    config = SynthesisConfig(length_scale=length_scale)
+    config = SynthesisConfig(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0)
 
     def speak(text: str) -> Spoken:
         chunks = list(engine._voice.synthesize(text, config, include_alignments=True))
@@ -95,6 +96,18 @@ def kokoro_speaker(voice: str, model_cache: Path, lang: str = "en-us") -> Speake
             resample(said.samples, engine.sample_rate, RATE),
             tuple(round(w.start * ratio) for w in said.words),
         )
+
+    return speak
+
+
+def taking_turns(*speakers: Speaker) -> Speaker:
+    """Several voices reading in turn, one sentence each (a conversation, an interview)."""
+    said = 0
+
+    def speak(text: str) -> Spoken:
+        nonlocal said
+        said += 1
+        return speakers[(said - 1) % len(speakers)](text)
 
     return speak
 
@@ -139,7 +152,7 @@ def broadband_noise(
 def hum(samples: int, level_db: float) -> npt.NDArray[np.float64]:
     """Mains hum: 50 Hz and its odd harmonics (a ground loop), at `level_db` dBFS RMS."""
     t = np.arange(samples) / RATE
-    tone = sum(np.sin(2 * np.pi * 50 * k * t) / k for k in (1, 3, 5, 7))
+    tone = np.sum([np.sin(2 * np.pi * 50 * k * t) / k for k in (1, 3, 5, 7)], axis=0)
     scaled: npt.NDArray[np.float64] = tone / np.sqrt((tone**2).mean())
     return scaled * 32768 * 10 ** (level_db / 20)
 
