@@ -67,11 +67,11 @@ def espeak_speaker(words_per_minute: int = 165, voice: str = "en-us") -> Speaker
 
 
 def piper_speaker(length_scale: float, model_cache: Path) -> Speaker:
-    """The bundled Piper voice at another speed; word starts from its phoneme durations (the
-    patched model in `model_cache`). Its noise scales are fixed (the model draws its noise
-    unseeded), so every run speaks the same samples and the tests are deterministic."""
+    """The bundled Piper voice at another speed, with its natural variation (its noise, seeded
+    by the sentence: the same samples on every run); word starts from its phoneme durations
+    (the patched model in `model_cache`)."""
     engine = load_piper(None, None, 1, model_cache)
-    config = SynthesisConfig(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0)
+    config = SynthesisConfig(length_scale=length_scale)
 
     def speak(text: str) -> Spoken:
         chunks = list(engine._voice.synthesize(text, config, include_alignments=True))

@@ -19,7 +19,12 @@ from videorender.machine import memory_limit_mb, usable_cores
 from videorender.pipeline.media import MediaLimits
 from videorender.pipeline.models import Encoder
 from videorender.pipeline.parts import OVERLAP_MIN_CPUS, OVERLAP_MIN_MEMORY_MB
-from videorender.pipeline.stage_config import PipelineConfig, RenderConfig, TTSConfig
+from videorender.pipeline.stage_config import (
+    PipelineConfig,
+    RenderConfig,
+    TranscribeConfig,
+    TTSConfig,
+)
 
 
 def _default_cache_dir() -> Path:
@@ -114,6 +119,21 @@ class Settings(BaseSettings):
     )
     max_voiceover_seconds: int = Field(
         default=2 * 3600, ge=1, description="A provided voiceover lasting longer is refused."
+    )
+    # --- transcription (captions for any video, a voiceover without a script) ----------------
+    whisper_model: Path | None = Field(
+        default=None,
+        description="A CTranslate2 Whisper model folder (small, medium, large-v3...); default: "
+        "Whisper base from the transcribe extra's packages, rebuilt once into WHISPER_CACHE_DIR.",
+    )
+    whisper_cache_dir: Path = Field(default_factory=lambda: _default_cache_dir() / "whisper")
+    whisper_threads: int = Field(default=2, ge=1, le=64)
+    whisper_beam_size: int = Field(default=5, ge=1, le=10)
+    max_transcribe_seconds: int = Field(
+        default=3600,
+        ge=1,
+        description="A video or recording to transcribe lasting longer is refused (Whisper "
+        "base takes about a fifth of real time on 2 cores; docs/alignment.md).",
     )
     music_volume: float = Field(default=0.2, ge=0.0, le=4.0)
     music_fade_out_ms: int = Field(default=3000, ge=0)
@@ -235,13 +255,14 @@ class Settings(BaseSettings):
         "backblaze_key_id",
         "backblaze_endpoint_url",
         "tts_keep_loaded",
+        "whisper_model",
         mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("tts_cache_dir", "data_dir", mode="before")
+    @field_validator("tts_cache_dir", "data_dir", "whisper_cache_dir", mode="before")
     @classmethod
     def _empty_is_default(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str) and not value.strip():
@@ -351,6 +372,13 @@ class Settings(BaseSettings):
                 max_pixels=self.max_input_pixels,
                 max_seconds=self.max_input_seconds,
                 max_voiceover_seconds=self.max_voiceover_seconds,
+            ),
+            transcribe=TranscribeConfig(
+                model_path=self.whisper_model,
+                cache_dir=self.whisper_cache_dir,
+                threads=self.whisper_threads,
+                beam_size=self.whisper_beam_size,
+                max_seconds=self.max_transcribe_seconds,
             ),
         )
 

@@ -56,9 +56,22 @@ class RenderConfig:
 
 
 @dataclass(frozen=True)
+class TranscribeConfig:
+    """Speech to text (WHISPER_*, MAX_TRANSCRIBE_SECONDS). `model_path` None: Whisper base
+    from its wheels, rebuilt once into `cache_dir`."""
+
+    model_path: Path | None = None  # WHISPER_MODEL: any CTranslate2 Whisper folder
+    cache_dir: Path = Path(".cache/videorender/whisper")
+    threads: int = 2
+    beam_size: int = 5
+    max_seconds: int = 3600  # a longer recording is refused before Whisper starts
+
+
+@dataclass(frozen=True)
 class PipelineConfig:
     """Everything `pipeline.run` hands to its stages."""
 
     tts: TTSConfig = field(default_factory=TTSConfig)
     render: RenderConfig = field(default_factory=RenderConfig)
     media: MediaLimits = field(default_factory=MediaLimits)
+    transcribe: TranscribeConfig = field(default_factory=TranscribeConfig)

@@ -35,7 +35,7 @@ from videorender.pipeline.languages import get_language
 from videorender.pipeline.media import checked_media
 from videorender.pipeline.models import Progress, ProgressCallback, SentenceTiming, Stage
 from videorender.pipeline.script import Sentence
-from videorender.pipeline.transcribe.config import TranscribeConfig
+from videorender.pipeline.stage_config import TranscribeConfig
 from videorender.pipeline.transcribe.sentences import heard_sentences
 from videorender.pipeline.transcribe.whisper import Heard, listen
 
