@@ -19,7 +19,7 @@ from pathlib import Path
 
 from videorender.errors import DiskSpaceError, FFmpegError, MediaError
 from videorender.pipeline import deadline
-from videorender.pipeline.models import Loudness, MediaInfo, RenderPlan, Size
+from videorender.pipeline.models import Encoder, Loudness, MediaInfo, RenderPlan, Size
 from videorender.pipeline.scenes import Segment, Shot, Visual
 
 FFMPEG = "ffmpeg"
@@ -575,7 +575,10 @@ def _encoder_args(plan: RenderPlan) -> list[str]:
 
 
 def _x264_args(plan: RenderPlan) -> list[str]:
-    enc = plan.encoder
+    return _x264_args_for(plan.encoder)
+
+
+def _x264_args_for(enc: Encoder) -> list[str]:
     return [
         "-c:v", "libx264", "-preset", enc.preset, "-crf", str(enc.crf),
         "-pix_fmt", "yuv420p", "-threads", str(enc.threads), "-rc-lookahead", str(enc.lookahead),
@@ -583,7 +586,11 @@ def _x264_args(plan: RenderPlan) -> list[str]:
 
 
 def _aac_args(plan: RenderPlan) -> list[str]:
-    return ["-c:a", "aac", "-b:a", plan.encoder.audio_bitrate, "-ar", str(AUDIO_RATE), "-ac", "2"]
+    return _aac_args_for(plan.encoder)
+
+
+def _aac_args_for(enc: Encoder) -> list[str]:
+    return ["-c:a", "aac", "-b:a", enc.audio_bitrate, "-ar", str(AUDIO_RATE), "-ac", "2"]
 
 
 def _raw_sound(path: Path) -> list[str]:

@@ -1,0 +1,58 @@
+"""FFmpeg arguments for captioning a caller's video: its own picture with the captions burnt
+in, or its own streams copied untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from videorender.pipeline.ffmpeg import (
+    FFMPEG,
+    _aac_args_for,
+    _burn,
+    _x264_args_for,
+    cover_crop,
+)
+from videorender.pipeline.models import Encoder, Size
+
+
+def build_caption_burn_argv(
+    source: Path,
+    source_size: Size,
+    size: Size,
+    *,
+    subtitles: Path,
+    fonts_dir: Path,
+    output: Path,
+    encoder: Encoder,
+    audio: bool,
+) -> list[str]:
+    """The video's own picture (cropped and scaled to `size` where that differs), the ASS
+    `subtitles` burnt in, H.264; its own sound as AAC (MP4 players play it everywhere)."""
+    crop = cover_crop(source_size, size)
+    steps = [] if crop == source_size else [f"crop={crop.width}:{crop.height}"]
+    if crop != size:
+        steps.append(f"scale={size.width}:{size.height}:flags=bicubic")
+    chain = ",".join([*steps, "setsar=1", "format=yuv420p", _burn(subtitles, fonts_dir)])
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-i", str(source),
+        "-map", "0:v:0", *(["-map", "0:a:0"] if audio else []),
+        "-vf", chain,
+        *_x264_args_for(encoder),
+        *(_aac_args_for(encoder) if audio else []),
+        "-movflags", "+faststart",
+        "-progress", "pipe:1", "-nostats",
+        str(output),
+    ]  # fmt: skip
+
+
+def build_stream_copy_argv(source: Path, output: Path) -> list[str]:
+    """The video's first picture stream and its sound, copied into a fast-start MP4 with no
+    re-encoding (fails where a codec has no place in MP4, e.g. VP8)."""
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-i", str(source),
+        "-map", "0:v:0", "-map", "0:a?", "-c", "copy",
+        "-movflags", "+faststart",
+        str(output),
+    ]  # fmt: skip
