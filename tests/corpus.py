@@ -220,6 +220,13 @@ TALKING = Kind("five voices in turn, room tone -48 dBFS, 0.2-2.5 s pauses, 2 s o
                "silence at each end", _talking, _between(200, 2500, 13), text=TALK,
                options={"speech_dbfs": -20.0, "noise_db": -48.0, "noise_tilt": 0.4,
                         "lead_ms": 3000, "tail_ms": 3000, "silent_ends_ms": 2000})  # fmt: skip
+# A short one for the faces' tests (CLI, HTTP, MCP, studio): two voices, four sentences.
+SHORT_TALKING = Kind("Piper and espeak-ng en-us+m3 in turn, room tone -50 dBFS",
+                     lambda models: taking_turns(piper_speaker(1.0, models),
+                                                 espeak_speaker(165, "en-us+m3")),
+                     _between(400, 1200, 15), text="\n".join(sentences_of(TALK)[:4]),
+                     options={"speech_dbfs": -20.0, "noise_db": -50.0, "noise_tilt": 0.4,
+                              "lead_ms": 1000, "tail_ms": 1000})  # fmt: skip
 SPANISH_TALKING = Kind("espeak-ng es and es-419+m3 in turn, room tone -50 dBFS",
                        lambda _models: taking_turns(espeak_speaker(150, "es+f2"),
                                                     espeak_speaker(140, "es-419+m3")),

@@ -116,3 +116,14 @@ def test_whisper_words_become_our_sentences_and_caption_words() -> None:
 )
 def test_language_tags_become_whisper_codes(tag: str | None, code: str | None) -> None:
     assert _whisper_language(tag) == code
+
+
+def test_unpunctuated_segments_end_sentences_before_a_capital() -> None:
+    words = [
+        HeardWord(" Welcome", 0, 300, 0.9), HeardWord(" back", 300, 600, 0.9, ends_segment=True),
+        HeardWord(" First", 900, 1200, 0.9), HeardWord(" measure", 1200, 1500, 0.9),
+        HeardWord(" it", 1500, 1600, 0.9, ends_segment=True),
+        HeardWord(" and", 1700, 1800, 0.9), HeardWord(" mark", 1800, 2000, 0.9),
+    ]  # fmt: skip
+    sentences, _ = heard_sentences(words, ENGLISH)
+    assert [s.text for s in sentences] == ["Welcome back", "First measure it and mark"]

@@ -1,9 +1,11 @@
 """Whisper's words regrouped into our sentences, each word timed as `split_words` cuts it.
 
-Whisper's segments are not sentences (two or three merged, or one cut in two), so they are
-ignored: its words are joined into text, cut where the speaker stopped for a long pause (a
-sentence without its full stop), then at sentence ends by the same rules as a script
-(`script.split_sentences`, by language). Every caption word (`split_words` of the sentence)
+Whisper's segments are not sentences (two or three merged, or one cut in two), so its words
+are joined into text and cut at sentence ends by the same rules as a script
+(`script.split_sentences`, by language), and before that where the speaker stopped for a long
+pause. Whisper sometimes writes no punctuation at all (measured: a clip of four sentences came
+back as one); then a segment that ends without punctuation, followed by a capital (or a
+script without case), ends a sentence too. Every caption word (`split_words` of the sentence)
 then takes its time from the Whisper word its characters come from.
 """
 
@@ -50,14 +52,24 @@ def heard_sentences(
 
 
 def _runs(words: Sequence[HeardWord]) -> list[range]:
-    """Word index ranges between long pauses."""
+    """Word index ranges between long pauses and unpunctuated segment ends."""
     runs: list[range] = []
     first = 0
     for k in range(1, len(words) + 1):
-        if k == len(words) or words[k].start_ms - words[k - 1].end_ms >= LONG_PAUSE_MS:
+        if k == len(words) or _breaks(words[k - 1], words[k]):
             runs.append(range(first, k))
             first = k
     return [r for r in runs if len(r)]
+
+
+def _breaks(before: HeardWord, after: HeardWord) -> bool:
+    if after.start_ms - before.end_ms >= LONG_PAUSE_MS:
+        return True
+    text, following = before.text.strip(), after.text.strip()
+    if not before.ends_segment or not text or not following or not text[-1].isalnum():
+        return False
+    first = following[0]
+    return first.isupper() or not first.islower()
 
 
 def _located(words: Sequence[HeardWord], run: range) -> _Located:

@@ -11,6 +11,7 @@ sentences: docs/alignment.md); `stage.py` refines them.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
@@ -40,12 +41,14 @@ RATE = 16_000  # Whisper's rate
 @dataclass(frozen=True)
 class HeardWord:
     """One word as Whisper heard it: its text (with the leading space or punctuation Whisper
-    gives it), times in ms, and Whisper's probability for it."""
+    gives it), times in ms, Whisper's probability for it, and whether it ends one of Whisper's
+    segments (a hint of a sentence end where Whisper wrote no punctuation)."""
 
     text: str
     start_ms: int
     end_ms: int
     probability: float
+    ends_segment: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,10 @@ def listen(
             words: list[HeardWord] = []
             for segment in segments:
                 deadline.check(STAGE)
-                words += [_word(w) for w in segment.words or ()]
+                heard = [_word(w) for w in segment.words or ()]
+                if heard:
+                    heard[-1] = dataclasses.replace(heard[-1], ends_segment=True)
+                words += heard
                 if on_fraction and duration_ms:
                     on_fraction(min(1.0, segment.end * 1000 / duration_ms))
     except (RuntimeError, ValueError) as exc:
