@@ -198,6 +198,7 @@ def make_recording(
     silent_ends_ms: int = 0,
     silent_pauses: Sequence[int] = (),
     noise_tilt: float | None = None,
+    pasted: bool = False,
 ) -> Recording:
     """Speak `sentences`, lay them out after `lead_ms` of room noise (digital silence with
     `silent_lead`) with `pauses_ms[i]` before sentence i+1, and write a 16-bit WAV to `path`
@@ -208,7 +209,9 @@ def make_recording(
     `gain`; `hum_db` adds mains hum (50 Hz and harmonics) at that dBFS; `silent_ends_ms` of
     digital silence at both ends (inside the lead and the tail); the pauses numbered in
     `silent_pauses` cut to digital silence (a noise gate, a cut); `noise_tilt` makes the room
-    noise `broadband_noise` of that tilt instead of `room_noise`."""
+    noise `broadband_noise` of that tilt instead of `room_noise`; `pasted`: each sentence
+    replaces the room tone under it instead of adding to it (clean clips pasted over a bed of
+    room tone), so a voice's own digital silence between words stays digital silence."""
     assert len(pauses_ms) == len(sentences) - 1
     pieces = [_trimmed(speaker(text)) for text in sentences]
     if speech_dbfs is not None:
@@ -218,18 +221,16 @@ def make_recording(
     total = lead + sum(len(p.samples) for p in pieces)
     total += (sum(pauses_ms) + tail_ms) * RATE // 1000
     rng = np.random.default_rng(seed)
-    if noise_tilt is None:
-        mix = room_noise(total, rng, noise_db)
-    else:
-        mix = broadband_noise(total, rng, noise_db, tilt=noise_tilt)
+    mix = _room(total, rng, noise_db, noise_tilt, hum_db)
     starts: list[int] = []
     ends: list[int] = []
     words: list[int | None] = []
-    if hum_db is not None:
-        mix += hum(total, hum_db)
     position = lead
     for number, piece in enumerate(pieces):
-        mix[position : position + len(piece.samples)] += piece.samples * gain
+        if pasted:
+            mix[position : position + len(piece.samples)] = piece.samples * gain
+        else:
+            mix[position : position + len(piece.samples)] += piece.samples * gain
         starts.append(position * 1000 // RATE)
         ends.append((position + len(piece.samples)) * 1000 // RATE)
         words += [None if w is None else (position + w) * 1000 // RATE for w in piece.word_starts]
@@ -248,6 +249,21 @@ def make_recording(
         mix[len(mix) - silent_ends_ms * RATE // 1000 :] = 0
     _write_wav(path, mix)
     return Recording(path, tuple(starts), tuple(ends), total * 1000 // RATE, tuple(words))
+
+
+def _room(
+    samples: int,
+    rng: np.random.Generator,
+    noise_db: float,
+    tilt: float | None,
+    hum_db: float | None,
+) -> npt.NDArray[np.float64]:
+    """The bed under everything: room noise (`broadband_noise` of `tilt`, if given), hum."""
+    if tilt is None:
+        bed = room_noise(samples, rng, noise_db)
+    else:
+        bed = broadband_noise(samples, rng, noise_db, tilt=tilt)
+    return bed + hum(samples, hum_db) if hum_db is not None else bed
 
 
 def _trimmed(spoken: Spoken) -> Spoken:
