@@ -35,8 +35,8 @@ from tests.recordings import (
     piper_speaker,
     taking_turns,
 )
-from videorender.pipeline.script import process_script
 from videorender.pipeline.stage_config import TranscribeConfig
+from videorender.pipeline.text.script import process_script
 from videorender.pipeline.transcribe import transcribe
 from videorender.pipeline.transcribe.model import base_model_dir
 

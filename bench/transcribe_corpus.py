@@ -33,8 +33,8 @@ from tests.corpus import (
     word_error_rate,
 )
 from videorender.pipeline.align.pcm import decoded
-from videorender.pipeline.languages import get_language
 from videorender.pipeline.stage_config import TranscribeConfig
+from videorender.pipeline.text.languages import get_language
 from videorender.pipeline.transcribe import transcribe
 from videorender.pipeline.transcribe.sentences import heard_sentences
 from videorender.pipeline.transcribe.whisper import listen

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from videorender.errors import FFmpegError, MediaError
-from videorender.pipeline import caption_args, ffmpeg
 from videorender.pipeline.captions.fonts import prepare_fonts_dir
 from videorender.pipeline.captions.subtitles import (
     Captions,
@@ -23,9 +22,6 @@ from videorender.pipeline.captions.subtitles import (
     write_sidecars,
     write_subtitles,
 )
-from videorender.pipeline.clock import StageClock
-from videorender.pipeline.languages import get_language
-from videorender.pipeline.media import MediaInputs, checked_media
 from videorender.pipeline.models import (
     MediaInfo,
     Progress,
@@ -34,7 +30,10 @@ from videorender.pipeline.models import (
     Stage,
     VoiceTrack,
 )
-from videorender.pipeline.render import output_size
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.encode import output_size
+from videorender.pipeline.render.media import MediaInputs, checked_media
+from videorender.pipeline.render.thumbnail import make_thumbnail
 from videorender.pipeline.run import (
     SRT_NAME,
     SUBTITLES_NAME,
@@ -46,10 +45,11 @@ from videorender.pipeline.run import (
     _deliver,
     job_workdir,
 )
+from videorender.pipeline.runtime.clock import StageClock
 from videorender.pipeline.stage_config import PipelineConfig
-from videorender.pipeline.thumbnail import make_thumbnail
+from videorender.pipeline.text.languages import get_language
 from videorender.pipeline.transcribe import Transcript, transcribe
-from videorender.pipeline.voice import write_word_timings
+from videorender.pipeline.tts.speech import write_word_timings
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ def _video(
     if not burn:
         try:
             ffmpeg.run_ffmpeg(
-                caption_args.build_stream_copy_argv(video, work / VIDEO_NAME),
+                ffmpeg.build_stream_copy_argv(video, work / VIDEO_NAME),
                 stage="render (copying the video)", timeout_s=timeout_s,
             )  # fmt: skip
         except FFmpegError as exc:
@@ -208,7 +208,7 @@ def _video(
             (work / VIDEO_NAME).unlink(missing_ok=True)
             return False
         return True
-    argv = caption_args.build_caption_burn_argv(
+    argv = ffmpeg.build_caption_burn_argv(
         video, info.size or size, size, subtitles=work / SUBTITLES_NAME, fonts_dir=work / "fonts",
         output=work / VIDEO_NAME, encoder=config.render.encoder, audio=info.has_audio,
     )  # fmt: skip

@@ -24,7 +24,7 @@ from tests.corpus import (
 from tests.recordings import Recording, write_audio
 from videorender.errors import MediaError
 from videorender.pipeline.align.voiceover import AlignmentMethod
-from videorender.pipeline.languages import ENGLISH
+from videorender.pipeline.text.languages import ENGLISH
 from videorender.pipeline.transcribe import TranscribeConfig, transcribe
 from videorender.pipeline.transcribe.sentences import heard_sentences
 from videorender.pipeline.transcribe.whisper import HeardWord, _whisper_language

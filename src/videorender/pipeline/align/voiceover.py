@@ -36,7 +36,6 @@ from videorender.pipeline.align.pcm import decoded
 from videorender.pipeline.align.pronounce import build_lexicon
 from videorender.pipeline.align.vad import voice_activity
 from videorender.pipeline.align.warp import Reference, Warp, speak_reference, warp
-from videorender.pipeline.media import MediaLimits, checked_media
 from videorender.pipeline.models import (
     Progress,
     ProgressCallback,
@@ -44,11 +43,12 @@ from videorender.pipeline.models import (
     Stage,
     WordTiming,
 )
-from videorender.pipeline.script import Sentence
+from videorender.pipeline.render.media import MediaLimits, checked_media
 from videorender.pipeline.stage_config import TTSConfig
+from videorender.pipeline.text.script import Sentence
+from videorender.pipeline.text.word_split import split_words
 from videorender.pipeline.tts import create_engine
 from videorender.pipeline.tts.cache import SpeechCache
-from videorender.pipeline.word_split import split_words
 
 log = logging.getLogger(__name__)
 

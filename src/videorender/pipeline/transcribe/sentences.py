@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from videorender.pipeline.languages import Language
 from videorender.pipeline.models import SentenceTiming, WordTiming
-from videorender.pipeline.script import Sentence, split_sentences
+from videorender.pipeline.text.languages import Language
+from videorender.pipeline.text.script import Sentence, split_sentences
+from videorender.pipeline.text.word_split import split_words
 from videorender.pipeline.transcribe.whisper import HeardWord
-from videorender.pipeline.word_split import split_words
 
 LONG_PAUSE_MS = 1500  # a pause this long ends a sentence, punctuation or not
 

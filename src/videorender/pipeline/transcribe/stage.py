@@ -31,11 +31,11 @@ from videorender.pipeline.align.voiceover import (
     align_estimates,
     is_english,
 )
-from videorender.pipeline.languages import get_language
-from videorender.pipeline.media import checked_media
 from videorender.pipeline.models import Progress, ProgressCallback, SentenceTiming, Stage
-from videorender.pipeline.script import Sentence
+from videorender.pipeline.render.media import checked_media
 from videorender.pipeline.stage_config import TranscribeConfig
+from videorender.pipeline.text.languages import get_language
+from videorender.pipeline.text.script import Sentence
 from videorender.pipeline.transcribe.sentences import heard_sentences
 from videorender.pipeline.transcribe.whisper import Heard, listen
 

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from videorender.errors import TranscriptionError
-from videorender.pipeline import deadline
+from videorender.pipeline.runtime import deadline
 from videorender.pipeline.stage_config import TranscribeConfig
 from videorender.pipeline.transcribe.model import (
     BASE_SHA256,

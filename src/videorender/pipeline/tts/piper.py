@@ -22,7 +22,8 @@ from piper import AudioChunk, PiperVoice, SynthesisConfig
 from piper.config import PiperConfig
 
 from videorender.errors import ConfigError, JobTimeoutError, TTSError
-from videorender.pipeline import deadline
+from videorender.pipeline.runtime import deadline
+from videorender.pipeline.text.word_split import split_words
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.patching import patched_model
 from videorender.pipeline.tts.seeded_noise import feed_noise, noise_inputs, replace_random_normals
@@ -34,7 +35,6 @@ from videorender.pipeline.tts.vocoder_windows import (
 )
 from videorender.pipeline.tts.word_spans import VERSION as ALIGNMENT_VERSION
 from videorender.pipeline.tts.word_spans import TimedPhoneme, align_words
-from videorender.pipeline.word_split import split_words
 
 if TYPE_CHECKING:
     import onnx

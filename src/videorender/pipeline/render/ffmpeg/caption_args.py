@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from videorender.pipeline.ffmpeg import (
-    FFMPEG,
-    _aac_args_for,
-    _burn,
-    _x264_args_for,
-    cover_crop,
-)
 from videorender.pipeline.models import Encoder, Size
+from videorender.pipeline.render.ffmpeg.render_args import (
+    aac_args,
+    burn_filter,
+    cover_crop,
+    x264_args,
+)
+from videorender.pipeline.render.ffmpeg.runner import FFMPEG
 
 
 def build_caption_burn_argv(
@@ -32,14 +32,14 @@ def build_caption_burn_argv(
     steps = [] if crop == source_size else [f"crop={crop.width}:{crop.height}"]
     if crop != size:
         steps.append(f"scale={size.width}:{size.height}:flags=bicubic")
-    chain = ",".join([*steps, "setsar=1", "format=yuv420p", _burn(subtitles, fonts_dir)])
+    chain = ",".join([*steps, "setsar=1", "format=yuv420p", burn_filter(subtitles, fonts_dir)])
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
         "-i", str(source),
         "-map", "0:v:0", *(["-map", "0:a:0"] if audio else []),
         "-vf", chain,
-        *_x264_args_for(encoder),
-        *(_aac_args_for(encoder) if audio else []),
+        *x264_args(encoder),
+        *(aac_args(encoder) if audio else []),
         "-movflags", "+faststart",
         "-progress", "pipe:1", "-nostats",
         str(output),
