@@ -49,16 +49,7 @@ def render_command(args: argparse.Namespace) -> int:
         language=args.language,
         music_volume=args.music_volume,
         subtitle_style=args.subtitle_style,
-        captions=CaptionOptions(
-            font=args.font,
-            font_size=args.font_size,
-            text_color=args.text_color,
-            highlight_color=args.highlight_color,
-            outline_color=args.outline_color,
-            outline=args.outline,
-            position=args.position,
-            max_line_chars=args.max_line_chars,
-        ),
+        captions=caption_options(args),
     )
     job = RenderJob(
         script=script,
@@ -92,6 +83,20 @@ def render_command(args: argparse.Namespace) -> int:
     if args.json_summary:
         _write_summary(result, args.json_summary)
     return 0
+
+
+def caption_options(args: argparse.Namespace) -> CaptionOptions:
+    """The caption look from the `captions` arguments (main._caption_arguments)."""
+    return CaptionOptions(
+        font=args.font,
+        font_size=args.font_size,
+        text_color=args.text_color,
+        highlight_color=args.highlight_color,
+        outline_color=args.outline_color,
+        outline=args.outline,
+        position=args.position,
+        max_line_chars=args.max_line_chars,
+    )
 
 
 def _write_summary(result: RenderResult, path: Path) -> None:
