@@ -11,7 +11,7 @@ import pysubs2
 import pytest
 
 from tests.conftest import Media
-from tests.corpus import start_errors
+from tests.corpus import SHORT_TALKING, start_errors, word_error_rate
 from tests.decode import duration_s
 from tests.recordings import Recording
 from videorender.cli import EXIT_BAD_INPUT, main
@@ -41,8 +41,8 @@ def test_captions_burns_the_transcript_into_the_video(
     assert np.median(errors) <= 80 and errors.max() <= 300, errors
     assert all(len(e.plaintext.split()) <= 3 for e in events)  # the `words` style: 1-3 words
     words = json.loads((tmp_path / "out" / "words.json").read_text())
-    firsts_said = [s["text"].split()[0].strip(",.").lower() for s in words["sentences"]]
-    assert firsts_said == ["welcome", "first", "drill", "next"]
+    said = " ".join(s["text"] for s in words["sentences"])
+    assert len(words["sentences"]) == 4 and word_error_rate(SHORT_TALKING.text, said) <= 0.12, said
     video = tmp_path / "out" / "final.mp4"
     assert abs(duration_s(video) - duration_s(talking_video.path)) <= 0.15
 
