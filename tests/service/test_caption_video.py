@@ -76,10 +76,10 @@ def test_caption_video_flow(
 
     wait_for(lambda: len(receiver.received) >= 1, timeout_s=30, what="the webhook")
     verifier = Webhook(SECRET)
-    events = [verifier.verify(item.body, item.headers) for item in receiver.received]
-    assert [e["event"] for e in events] == ["video_completed"]  # no voice is published
-    assert events[0]["video_url"] == done["video_url"] and events[0]["metadata"] == {"order": 7}
-    assert events[0]["voice_url"] is None and events[0]["warnings"] == []
+    hooks = [verifier.verify(item.body, item.headers) for item in receiver.received]
+    assert [h["event"] for h in hooks] == ["video_completed"]  # no voice is published
+    assert hooks[0]["video_url"] == done["video_url"] and hooks[0]["metadata"] == {"order": 7}
+    assert hooks[0]["voice_url"] is None and hooks[0]["warnings"] == []
 
 
 def test_caption_video_is_cancelled_and_bad_bodies_are_refused(
