@@ -68,3 +68,21 @@ def test_captions_refuses_bad_input_with_one_line(
     with pytest.raises(SystemExit):
         main(["captions", str(media.base_short), "--subtitle-style", "nope"])
     assert not (tmp_path / "out" / "final.mp4").exists()
+
+
+def test_render_with_a_voiceover_and_an_empty_script_transcribes_it(
+    talking_video: Recording, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "empty.txt").write_text("\n")
+    code = main(["render", "empty.txt", "-o", "out", "--size", "160x90",
+                 "--voiceover", str(talking_video.path)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert "transcribe" in capsys.readouterr().err
+    words = json.loads((tmp_path / "out" / "words.json").read_text())
+    assert words["engine"] == "voiceover" and len(words["sentences"]) == 4
+    said = " ".join(s["text"] for s in words["sentences"])
+    assert word_error_rate(SHORT_TALKING.text, said) <= 0.12, said
+    errors = start_errors(talking_video.starts_ms, [s["start_ms"] for s in words["sentences"]])
+    assert np.median(errors) <= 80 and errors.max() <= 300, errors
+    events = pysubs2.load(str(tmp_path / "out" / "subs.srt")).events
+    assert len(events) >= 4

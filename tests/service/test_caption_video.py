@@ -102,3 +102,21 @@ def test_caption_video_is_cancelled_and_bad_bodies_are_refused(
         response = service.client.post("/caption-video", json=body)
         assert response.status_code == 422, (body, response.text)
         assert field in response.text
+
+
+def test_render_video_without_a_script_transcribes_the_voiceover(
+    make_service: ServiceFactory, served: FileServer, talking_video: Recording, whisper_cache: Path
+) -> None:
+    service = make_service(WHISPER_CACHE_DIR=str(whisper_cache))
+    body = {"voiceover_url": f"{served.url}/{talking_video.path.name}", "size": "160x90"}
+    response = service.client.post("/render-video", json=body)
+    assert response.status_code == 200, response.text
+    done = response.json()
+    assert done["status"] == "completed" and done["warnings"] == []
+    assert "transcribe" in done["timings"] and "align" in done["timings"]
+    words = httpx.get(done["words_url"]).json()
+    assert len(words["sentences"]) == 4
+    errors = start_errors(talking_video.starts_ms, [s["start_ms"] for s in words["sentences"]])
+    assert np.median(errors) <= 80 and errors.max() <= 300, errors
+    empty = service.client.post("/render", json={"script": " "})
+    assert empty.status_code == 422 and "script" in empty.text  # /render still needs one
