@@ -41,8 +41,8 @@ from videorender.pipeline.run import (
     VIDEO_NAME,
     VTT_NAME,
     WORDS_NAME,
-    _check_options,
-    _deliver,
+    check_options,
+    deliver,
     job_workdir,
 )
 from videorender.pipeline.runtime.clock import StageClock
@@ -103,7 +103,7 @@ def caption_video(
     clock = clock or StageClock()
     with job_workdir(job.work_dir) as work:
         with clock.stage(Stage.INPUTS):
-            _check_options(job.options)
+            check_options(job.options)
             info = _checked_video(job.video, config)
             source = info.size or Size(16, 16)
             inputs = MediaInputs(job.video, info)
@@ -132,7 +132,7 @@ def caption_video(
             )  # fmt: skip
         files = [SUBTITLES_NAME, SRT_NAME, VTT_NAME, WORDS_NAME]
         files += [VIDEO_NAME] if made else []
-        out = _deliver(work, files + ([THUMBNAIL_NAME] if thumbnail else []), job.output_dir)
+        out = deliver(work, files + ([THUMBNAIL_NAME] if thumbnail else []), job.output_dir)
         for stale in ([] if made else [VIDEO_NAME]) + ([] if thumbnail else [THUMBNAIL_NAME]):
             (out / stale).unlink(missing_ok=True)  # an earlier run's would pass for this one's
     return CaptionResult(

@@ -153,7 +153,7 @@ def render(
         with clock.stage(Stage.SCRIPT):
             language = _language(job.options, config.tts, narrated=job.voiceover is None)
             sentences, scene_firsts = ([], [0]) if job.transcribes else job.sentences(language)
-            _check_options(job.options)
+            check_options(job.options)
         with clock.stage(Stage.INPUTS):
             inputs = check_inputs(job.base_video, job.music, config.media)
             visuals = check_scene_visuals(job.scenes, inputs, config.media)
@@ -216,7 +216,7 @@ def render(
                 fraction=config.render.thumbnail_fraction,
             )
         files = [VIDEO_NAME, VOICE_NAME, SUBTITLES_NAME, SRT_NAME, VTT_NAME, WORDS_NAME]
-        out = _deliver(work, files + ([THUMBNAIL_NAME] if thumbnail else []), job.output_dir)
+        out = deliver(work, files + ([THUMBNAIL_NAME] if thumbnail else []), job.output_dir)
         if not thumbnail:  # an earlier render's thumbnail would pass for this one's
             (out / THUMBNAIL_NAME).unlink(missing_ok=True)
     return RenderResult(
@@ -395,7 +395,7 @@ def _speak(
         return_freed_memory()  # ~150 MB that synthesis freed
 
 
-def _check_options(options: RenderOptions) -> None:
+def check_options(options: RenderOptions) -> None:
     """Refuse bad caption options before any work is spent on the job."""
     get_style(options.subtitle_style)
     options.captions.validate()
@@ -471,7 +471,7 @@ def _script_of_voiceover(
     return transcript, get_language(transcript.language), list(transcript.sentences)
 
 
-def _deliver(work: Path, names: list[str], output_dir: Path) -> Path:
+def deliver(work: Path, names: list[str], output_dir: Path) -> Path:
     """Move the finished files into `output_dir`.
 
     Raises:
