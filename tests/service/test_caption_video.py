@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -55,8 +56,19 @@ def test_caption_video_flow(
     assert again.status_code == 202 and again.json()["job_id"] == job["job_id"]
     assert again.headers["Idempotent-Replayed"] == "true"
 
-    done = service.wait_finished(job["job_id"], timeout_s=600)
+    seen: list[tuple[str, int]] = []
+
+    def finished() -> dict[str, Any] | None:
+        body = service.status(job["job_id"])
+        if body["status"] == "processing":
+            seen.append((body["stage"], body["progress"]))
+        return body if body["status"] in ("completed", "failed", "cancelled") else None
+
+    done = wait_for(finished, timeout_s=600, interval_s=0.1, what="the caption job")
     assert done["status"] == "completed", done["error"]
+    # The bar moves through the caption job's own stages, never back.
+    assert [p for _, p in seen] == sorted(p for _, p in seen)
+    assert any(stage == "transcribe" and 5 <= p <= 55 for stage, p in seen), seen
     assert done["warnings"] == [] and done["metadata"] == {"order": 7}
     assert done["voice_url"] is None and "transcribe" in done["timings"]
     job_id = job["job_id"]

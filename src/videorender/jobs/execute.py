@@ -42,6 +42,16 @@ MB = 1024 * 1024
 PROGRESS_WRITE_INTERVAL_S = 0.5
 MAX_RUNNING_PERCENT = 99  # 100 means completed
 VOICEOVER_TTS_START = 3
+# A caption job's bar: each stage's span of it (its own weights, as Whisper is most of it and
+# there is no speech synthesis; measured shares on a 20 s talking video).
+CAPTION_SPANS = {
+    Stage.INPUTS: (0, 5),
+    Stage.TRANSCRIBE: (5, 55),
+    Stage.ALIGN: (55, 65),
+    Stage.SUBTITLES: (65, 67),
+    Stage.RENDER: (67, 95),
+    Stage.THUMBNAIL: (95, 97),
+}
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,9 @@ class ProgressSaver:
         if self._claim.job.request.kind is JobKind.VOICEOVER and progress.stage is Stage.TTS:
             # Speech is nearly all of a narration-only job: spread it over the whole bar.
             percent = VOICEOVER_TTS_START + int(progress.fraction * (95 - VOICEOVER_TTS_START))
+        elif self._claim.job.request.kind is JobKind.CAPTION_VIDEO:
+            low, high = CAPTION_SPANS.get(progress.stage, (percent, percent))
+            percent = low + int(min(1.0, max(0.0, progress.fraction)) * (high - low))
         if progress.stage is not Stage.UPLOAD:  # uploads move the stage, not the bar
             self._percent = max(self._percent, min(MAX_RUNNING_PERCENT, percent))
         self._write(progress.stage.value)
