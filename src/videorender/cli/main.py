@@ -1,6 +1,6 @@
 """The `videorender` command's parser and its one error-to-exit-code table: the same pipeline
 as the service, from a terminal. Each command group is a module of this package (`render`,
-`captions`, `batch`, `service`); `progress` draws the bars.
+`captions`, `batch`, `service`, `voices`); `progress` draws the bars.
 
 Exit codes (`exit_codes`): 0 done, 1 the render failed, 2 bad input or configuration (one
 clear line, no traceback).
@@ -20,11 +20,14 @@ from videorender.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRU
 from videorender.cli.progress import console
 from videorender.cli.render import narrate_command, render_command
 from videorender.cli.service import mcp_command, migrate_command, serve_command, worker_command
+from videorender.cli.voices import add_voices_command
 from videorender.errors import ConfigError, InputError, VideoRenderError
-from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
+from videorender.pipeline.captions import DEFAULT_STYLE, STYLE_HELP, STYLES
 from videorender.pipeline.models import (
     CAPTION_POSITIONS,
     MAX_MUSIC_VOLUME,
+    MAX_WORDS_PER_CAPTION,
+    MIN_WORDS_PER_CAPTION,
     Color,
     Size,
 )
@@ -49,6 +52,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.print("interrupted")
         return EXIT_INTERRUPTED
+
+
+def _caption_arguments(command: argparse.ArgumentParser) -> None:
+    captions = command.add_argument_group("captions")
+    captions.add_argument(
+        "--subtitle-style",
+        choices=sorted(STYLES),
+        default=DEFAULT_STYLE,
+        help=STYLE_HELP,
+    )
+    captions.add_argument("--font", help="installed font family (default: Noto Sans)")
+    captions.add_argument("--font-size", type=int, help="pixels of the output frame")
+    captions.add_argument("--text-color", type=_color, help="#RRGGBB[AA]")
+    captions.add_argument("--highlight-color", type=_color, help="#RRGGBB[AA] (karaoke, pop, box)")
+    captions.add_argument("--outline-color", type=_color, help="#RRGGBB[AA]")
+    captions.add_argument("--outline", type=float, help="outline width in pixels")
+    captions.add_argument("--position", choices=CAPTION_POSITIONS)
+    captions.add_argument("--max-line-chars", type=int, help="characters a line (default 42)")
+    captions.add_argument(
+        "--uppercase", action="store_true", default=None, help="captions in capitals"
+    )
+    captions.add_argument(
+        "--words-per-caption",
+        type=int,
+        metavar=f"{MIN_WORDS_PER_CAPTION}-{MAX_WORDS_PER_CAPTION}",
+        help="pop and words: at most this many words on screen (default 3)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -171,26 +201,7 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="only check; exit 2 when migrations are missing"
     )
     migrate_cmd.set_defaults(handler=migrate_command)
-    return parser
-
-
-def _caption_arguments(command: argparse.ArgumentParser) -> None:
-    captions = command.add_argument_group("captions")
-    captions.add_argument(
-        "--subtitle-style",
-        choices=sorted(STYLES),
-        default=DEFAULT_STYLE,
-        help="sentence (default): whole sentences; karaoke: the spoken word highlighted; "
-        "words: 1-3 words at a time, large and centred",
-    )
-    captions.add_argument("--font", help="installed font family (default: Noto Sans)")
-    captions.add_argument("--font-size", type=int, help="pixels of the output frame")
-    captions.add_argument("--text-color", type=_color, help="#RRGGBB[AA]")
-    captions.add_argument("--highlight-color", type=_color, help="#RRGGBB[AA] (karaoke)")
-    captions.add_argument("--outline-color", type=_color, help="#RRGGBB[AA]")
-    captions.add_argument("--outline", type=float, help="outline width in pixels")
-    captions.add_argument("--position", choices=CAPTION_POSITIONS)
-    captions.add_argument("--max-line-chars", type=int, help="characters a line (default 42)")
+    return add_voices_command(parser, commands)
 
 
 def _voice_arguments(command: argparse.ArgumentParser) -> None:

@@ -96,6 +96,8 @@ def caption_options(args: argparse.Namespace) -> CaptionOptions:
         outline=args.outline,
         position=args.position,
         max_line_chars=args.max_line_chars,
+        uppercase=args.uppercase,
+        words_per_caption=args.words_per_caption,
     )
 
 

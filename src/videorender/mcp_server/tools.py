@@ -22,14 +22,14 @@ from pydantic import Field, ValidationError
 from videorender.errors import InputError, VideoRenderError
 from videorender.jobs.models import Job, JobStatus
 from videorender.jobs.service import JobService
-from videorender.pipeline.tts.voices import list_voices
+from videorender.pipeline.captions import STYLE_HELP
 from videorender.requests import (
     LOCAL_FILES,
     CaptionVideoRequest,
     JobResponse,
     RenderRequest,
     RenderVideoRequest,
-    VoiceBody,
+    VoicesResponse,
     render_request,
     validation_message,
 )
@@ -185,17 +185,14 @@ class _Tools:
         ] = None,
         subtitle_style: Annotated[
             str | None,
-            Field(
-                description="sentence (default), karaoke (spoken word highlighted) or "
-                "words (1-3 large words at a time)."
-            ),
+            Field(description=f"Caption style. {STYLE_HELP}."),
         ] = None,
         captions: Annotated[
             dict[str, Any] | None,
             Field(
                 description="Caption look: font, font_size, text_color (#RRGGBB), "
                 "highlight_color, outline_color, outline, position (bottom/middle/top), "
-                "max_line_chars."
+                "max_line_chars, uppercase (true/false), words_per_caption (1-5, pop)."
             ),
         ] = None,
         metadata: Annotated[
@@ -238,7 +235,7 @@ class _Tools:
         ctx: Context[Any, Any, Any],
         subtitle_style: Annotated[
             str | None,
-            Field(description="sentence (default), karaoke or words (1-3 large words)."),
+            Field(description="A caption style, as for render_video (default sentence)."),
         ] = None,
         captions: Annotated[
             dict[str, Any] | None,
@@ -331,8 +328,7 @@ class _Tools:
     async def list_voices(self) -> CallToolResult:
         def voices() -> dict[str, Any]:
             config = self._service.settings.pipeline_config().tts
-            listed = [VoiceBody.of(voice).model_dump() for voice in list_voices(config)]
-            return {"voices": listed}
+            return VoicesResponse.listing(config).model_dump()
 
         return await self._call(voices)
 

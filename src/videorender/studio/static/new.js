@@ -258,14 +258,23 @@ async function loadVoices() {
   const chosen = select.value;
   const answer = await studio.api("/voices");
   if (!answer.ok || !answer.body || !Array.isArray(answer.body.voices)) return; // default only
+  const groups = new Map(); // GET /voices comes grouped by language: one <optgroup> each
   for (const voice of answer.body.voices) {
     const value = `${voice.engine}|${voice.speaker}|${voice.language || ""}`;
     let option = [...select.options].find((o) => o.value === value);
     if (!option) {
       const language = voice.language ? ` · ${voice.language}` : "";
       const marked = voice.default ? " (default)" : "";
-      option = new Option(`${voice.speaker} · ${voice.engine}${language}${marked}`, value);
-      select.add(option);
+      const name = voice.label ? `${voice.label} — ` : "";
+      option = new Option(`${name}${voice.speaker} · ${voice.engine}${language}${marked}`, value);
+      const groupName = voice.language_name || voice.language || "Other";
+      if (!groups.has(groupName)) {
+        const group = document.createElement("optgroup");
+        group.label = groupName;
+        select.append(group);
+        groups.set(groupName, group);
+      }
+      groups.get(groupName).append(option);
     }
     if (value === chosen) option.selected = true;
   }
