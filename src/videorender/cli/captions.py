@@ -7,10 +7,10 @@ import argparse
 
 from rich.table import Table
 
-from videorender.cli.files import check_file, check_output_dir
 from videorender.cli.progress import StageProgress, console
 from videorender.cli.render import caption_options
 from videorender.config import load_settings
+from videorender.front_door import check_file, check_output_dir
 from videorender.pipeline.caption_video import CaptionJob, caption_video
 from videorender.pipeline.models import RenderOptions
 from videorender.pipeline.runtime.clock import StageClock

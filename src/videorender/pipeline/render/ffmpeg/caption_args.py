@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from videorender.pipeline.models import Encoder, Size
+from videorender.pipeline.render.ffmpeg.inputs import media_input
 from videorender.pipeline.render.ffmpeg.render_args import (
     aac_args,
     burn_filter,
@@ -35,7 +36,7 @@ def build_caption_burn_argv(
     chain = ",".join([*steps, "setsar=1", "format=yuv420p", burn_filter(subtitles, fonts_dir)])
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-i", str(source),
+        *media_input(source),
         "-map", "0:v:0", *(["-map", "0:a:0"] if audio else []),
         "-vf", chain,
         *x264_args(encoder),
@@ -51,7 +52,7 @@ def build_stream_copy_argv(source: Path, output: Path) -> list[str]:
     re-encoding (fails where a codec has no place in MP4, e.g. VP8)."""
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-i", str(source),
+        *media_input(source),
         "-map", "0:v:0", "-map", "0:a?", "-c", "copy",
         "-movflags", "+faststart",
         str(output),
