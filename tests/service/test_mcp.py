@@ -22,7 +22,7 @@ from tests.conftest import Media
 from tests.decode import streams
 from tests.service.conftest import ServiceFactory
 
-TOOLS = {"render_video", "get_job", "list_jobs", "cancel_job", "list_voices"}
+TOOLS = {"render_video", "caption_video", "get_job", "list_jobs", "cancel_job", "list_voices"}
 KEY = "test-key-21"
 
 
