@@ -7,9 +7,10 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # espeak-ng speaks the "human" voiceovers of the alignment tests and benchmark; postgresql
 # runs the job store's PostgreSQL tests (a throwaway cluster, tests/pgcluster.py); chromium
-# is the real browser of the web studio's tests (driven by Playwright).
+# is the real browser of the web studio's tests (driven by Playwright); curl runs the docs'
+# HTTP sessions (tests/docs).
 APT_PACKAGES := ffmpeg fontconfig fonts-noto-core fonts-noto-cjk python3-venv espeak-ng postgresql \
-  chromium
+  chromium curl
 MEDIA := examples/media
 # Optional languages to install with `make setup`, e.g. `make setup EXTRAS=ja` (comma-separated).
 EXTRAS ?=
@@ -24,6 +25,7 @@ setup: system venv
 system:
 	@if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null \
 	    || ! command -v fc-match >/dev/null || ! command -v espeak-ng >/dev/null \
+	    || ! command -v curl >/dev/null \
 	    || [ ! -x /usr/bin/chromium ] \
 	    || [ ! -f /usr/share/fonts/truetype/noto/NotoSans-Bold.ttf ] \
 	    || [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc ] \

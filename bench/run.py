@@ -49,9 +49,17 @@ class Plan:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     # Absolute: the renders run in their own folders, where a relative path would nest.
     work: Path = args.work.resolve() / ("quick" if args.quick else "full")
+    saved = work / ("sweep.json" if args.sweep else "results.json")
+    if args.add and not saved.is_file():
+        # Without them, the report would be rewritten from this one run's jobs alone.
+        parser.error(
+            f"--add adds to the saved results of an earlier run, and there are none here "
+            f"({saved}); run without --add first"
+        )
     if not args.report_only:
         command = _command(list(argv) if argv is not None else sys.argv[1:])
         results = _run(args, work, command)

@@ -8,8 +8,8 @@ closer to what the machine holds when several FFmpeg processes share their libra
 
 from __future__ import annotations
 
+import argparse
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,12 +20,19 @@ from bench.measure import MB, SAMPLE_INTERVAL_S, process_tree
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    command = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.tree_memory",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "command", nargs=argparse.REMAINDER, help="the command to measure, after --"
+    )
+    command = parser.parse_args(argv).command
     if command[:1] == ["--"]:
         command = command[1:]
     if not command:
-        print(__doc__, file=sys.stderr)
-        return 2
+        parser.error("no command to measure: python -m bench.tree_memory -- COMMAND ...")
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     root = psutil.Process(proc.pid)
     peak_rss, peak_pss = 0, 0

@@ -11,6 +11,7 @@ Real-time factor = seconds of audio made per wall-clock second (higher is faster
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import tempfile
@@ -27,7 +28,15 @@ CACHE_BYTES = 1024**3
 
 
 def main(argv: list[str]) -> int:
-    script, result = Path(argv[0]), Path(argv[1])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.tts_probe",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("script", type=Path, help="the script to speak")
+    parser.add_argument("result", type=Path, help="where the figures go, as JSON")
+    args = parser.parse_args(argv)
+    script, result = args.script, args.result
     settings = load_settings()
     sentences = process_script(script.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix="bench-tts-") as tmp:

@@ -7,8 +7,10 @@ loop), measured by a thread that sleeps 10 ms at a time beside the load and reco
 
 from __future__ import annotations
 
+import argparse
 import threading
 import time
+from collections.abc import Sequence
 
 from videorender.config import load_settings
 from videorender.pipeline.tts import create_engine
@@ -16,7 +18,12 @@ from videorender.pipeline.tts import create_engine
 TICK_S = 0.01
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        prog="python -m bench.voice_load_stall",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).parse_args(argv)
     gaps: list[float] = []
     done = threading.Event()
 

@@ -4,6 +4,8 @@ asserted: only that every piece runs and the report is written from what it meas
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from bench.jobs import Contender, Job, Run, floor_argv
 from bench.report import PLACEHOLDER, write_report
 from bench.results import Record, Results
 from bench.run import Plan, run_jobs
+from bench.run import main as bench_main
 from videorender.config import load_settings
 from videorender.pipeline.models import Size
 from videorender.pipeline.render import ffmpeg
@@ -74,3 +77,39 @@ def test_tiny_job_end_to_end(tmp_path: Path) -> None:
     assert "Quick mode" in report
     # The hand-written analysis quotes this run's figures: none of its placeholders is left.
     assert "## Analysis" in report and not PLACEHOLDER.search(report)
+
+
+def test_add_without_saved_results_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a fresh checkout `--add` would rewrite docs/benchmarks.md from one run's jobs."""
+    docs = tmp_path / "docs"
+    with pytest.raises(SystemExit) as exited:
+        bench_main(
+            ["--add", "--quick", "--jobs", "J1", "--work", str(tmp_path), "--docs", str(docs)]
+        )
+    assert exited.value.code == 2
+    assert "there are none here" in capsys.readouterr().err
+    assert not docs.exists()
+
+
+BENCH_COMMANDS = sorted(
+    path.stem
+    for path in (Path(__file__).resolve().parents[1] / "bench").glob("*.py")
+    if 'if __name__ == "__main__"' in path.read_text() and path.stem != "moviepy_job"
+)
+
+
+@pytest.mark.parametrize("name", BENCH_COMMANDS)
+def test_every_bench_command_answers_help(name: str) -> None:
+    """`python -m bench.NAME --help` prints its usage (tree_memory ran `--help` as a command)."""
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("usage:"), done.stdout[:200]

@@ -75,12 +75,12 @@ def test_voiceover_reads_standard_input(tmp_path: Path, monkeypatch: pytest.Monk
         (["render", "script.txt", "--font", "No Such Font Family"], "is not installed"),
         (["render", "script.txt", "--font-size", "2"], "font size must be 8 to 400"),
         (["render", "script.txt", "--words-per-caption", "9"], "words per caption must be 1 to 5"),
-        (["render", "script.txt", "--speaker", "af_bella"], "'af_bella' is not a Piper voice here"),
+        (["render", "script.txt", "--speaker", "af_bella"], "'af_bella' is not a voice here"),
         (["render", "script.txt", "--language", "e$"], "is not a BCP-47 tag"),
         (["render", "script.txt", "--language", "es"], "the Piper voice speaks en-US, not es"),
         (
             ["voiceover", "script.txt", "--engine", "kokoro", "--language", "zh"],
-            "Chinese needs the `zh` extra",
+            "Chinese needs the `zh` extra: pip install 'videorender[zh]' (no module",
         ),
         (
             ["render", "script.txt", "--engine", "kokoro", "--language", "de"],

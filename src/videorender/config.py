@@ -8,12 +8,19 @@ at all everything works: local storage, the bundled Piper voice, no webhook.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
+from videorender.envfile import read_env_file
 from videorender.errors import ConfigError
 from videorender.machine import memory_limit_mb, usable_cores
 from videorender.pipeline.models import MAX_MUSIC_VOLUME, Encoder
@@ -30,6 +37,21 @@ from videorender.pipeline.stage_config import (
 )
 from videorender.voice_catalog.catalog import DEFAULT_CATALOG_URL
 from videorender.voice_catalog.library import LibraryConfig
+
+# A value that goes on past blanks into `# ...`: a comment that systemd's EnvironmentFile=,
+# `docker run --env-file` and our `.env` reader all keep as part of the value.
+_TRAILING_COMMENT = re.compile(r"\s#")
+
+
+class SystemdDotEnvSource(DotEnvSettingsSource):
+    """`.env` read as systemd's EnvironmentFile= reads it (`envfile.py`): a comment after a
+    value stays in the value, so that the settings refuse it here as they would there."""
+
+    def _read_env_file(self, file_path: Path) -> Mapping[str, str | None]:
+        values = read_env_file(file_path, self.env_file_encoding or "utf-8")
+        if self.case_sensitive:
+            return dict(values)
+        return {key.lower(): value for key, value in values.items()}
 
 
 class Settings(BaseSettings):
@@ -282,6 +304,37 @@ class Settings(BaseSettings):
         description="How long one S3 operation retries transient failures, with backoff.",
     )
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if isinstance(dotenv_settings, DotEnvSettingsSource):  # keeps a `_env_file` override
+            dotenv_settings = SystemdDotEnvSource(
+                settings_cls,
+                env_file=dotenv_settings.env_file,
+                env_file_encoding=dotenv_settings.env_file_encoding,
+            )
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_trailing_comment(cls, value: object, info: ValidationInfo) -> object:
+        secret = isinstance(value, SecretStr) or _is_secret(cls, info.field_name)
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str) and _TRAILING_COMMENT.search(text):
+            shown = "the value (not shown: a secret)" if secret else repr(text)
+            raise ValueError(
+                f"{shown} ends in a comment: systemd's EnvironmentFile=, docker --env-file and "
+                "the .env reader keep everything after '=' as the value; put the comment on "
+                "a line of its own"
+            )
+        return value
+
     @field_validator(
         "piper_model_path",
         "piper_config_path",
@@ -453,6 +506,11 @@ class Settings(BaseSettings):
                 max_seconds=self.max_transcribe_seconds,
             ),
         )
+
+
+def _is_secret(settings: type[BaseSettings], name: str | None) -> bool:
+    field = settings.model_fields.get(name or "")
+    return field is not None and SecretStr in (field.annotation, *get_args(field.annotation))
 
 
 def load_settings(**overrides: object) -> Settings:

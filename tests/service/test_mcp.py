@@ -178,12 +178,17 @@ def test_voices(make_service: ServiceFactory) -> None:
             "engine": "piper",
             "speaker": "en_US-joe-medium",
             "language": "en-US",
+            "languages": ["en-US"],
             "default": False,
             "label": "Joe (medium)",
             "language_name": "English (United States)",
         }
     ]
     kokoro = {v["speaker"]: v for v in voices if v["engine"] == "kokoro"}
-    # The bundled Kokoro voices are Japanese (a Kokoro voice's first letter is its language).
+    # The bundled Kokoro voices are Japanese (a Kokoro voice's first letter is its language),
+    # and speak English (and every language whose phonemizer is here) with their accent.
     assert "jm_kumo" in kokoro and all(v["language"] == "ja" for v in kokoro.values())
+    for voice in kokoro.values():
+        assert voice["languages"][0] == "ja" and "en-US" in voice["languages"]
+        assert "zh" not in voice["languages"]  # the `zh` extra is not installed here
     assert [v["speaker"] for v in voices if v["default"]] == ["jm_kumo"]

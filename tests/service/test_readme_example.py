@@ -12,7 +12,8 @@ from tests.service.conftest import ServiceFactory
 from tests.service.servers import REPO
 
 FIRST_CURL = re.compile(
-    r"```bash\n(curl -s localhost:8000/render -H 'content-type: application/json' -d '(.*?)')\n",
+    r"```console\n\$ (curl -s localhost:8000/render -H 'content-type: application/json' "
+    r"-d '(.*?)')\n",
     re.S,
 )
 

@@ -103,6 +103,8 @@ BAD_OPTIONS: list[tuple[dict[str, Any], str]] = [
     ({"captions": {"words_per_caption": 9}}, "words_per_caption"),
     ({"captions": {"uppercase": "maybe"}}, "uppercase"),
     ({"subtitle_style": "wiggle"}, "subtitle_style"),
+    # A Japanese voice told to read a Latin-script script as Japanese would spell it out.
+    ({"speaker": "jf_alpha", "language": "ja"}, "language"),
 ]
 
 
@@ -113,3 +115,31 @@ def test_bad_options_are_refused_naming_the_field(make_service: ServiceFactory) 
         assert response.status_code == 422, (extra, response.text)
         assert field in json.dumps(response.json()["detail"]), (extra, response.json())
     assert service.client.get("/health").json()["queue"]["queued"] == 0
+
+
+def test_an_unknown_speaker_is_refused_at_submit_naming_the_voices(
+    make_service: ServiceFactory,
+) -> None:
+    """As an unavailable `language` is: a 422 before any job is made, not a failed job."""
+    service = make_service()
+    for path in ("/render", "/voiceover"):
+        response = service.client.post(path, json={"script": SCRIPT, "speaker": "af_bella"})
+        assert response.status_code == 422, response.text
+        body = response.json()
+        assert body["field"] == "speaker", body
+        assert "'af_bella' is not a voice here" in body["detail"]
+        assert "en_US-joe-medium (piper, en-US)" in body["detail"]
+        assert "jf_alpha (kokoro, ja)" in body["detail"]
+    assert service.client.get("/jobs").json()["jobs"] == []
+
+
+def test_a_script_the_voice_cannot_read_is_refused_at_submit(
+    make_service: ServiceFactory,
+) -> None:
+    """A Japanese script under the English Piper voice would be read out as noise."""
+    service = make_service()
+    response = service.client.post("/render", json={"script": "今日はいい天気ですね。"})
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "script"
+    assert "Japanese (kana and kanji)" in response.json()["detail"]
+    assert service.client.get("/jobs").json()["jobs"] == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from rich.table import Table
+from rich.text import Text
 
 from videorender.cli.exit_codes import EXIT_FAILED
 from videorender.cli.progress import BatchProgress, console
@@ -29,16 +30,16 @@ def batch_command(args: argparse.Namespace) -> int:
         results = batch.run(
             items, jobs=args.parallel, on_progress=progress.update, on_done=progress.done
         )
-    table = Table(title=f"Batch {args.jobs} -> {args.output}/", title_justify="left")
+    table = Table(title=Text(f"Batch {args.jobs} -> {args.output}/"), title_justify="left")
     for column in ("name", "status", "seconds", "error"):
         table.add_column(column, justify="right" if column == "seconds" else "left")
     for result in results:
         colour = "green" if result.ok else "red"
         table.add_row(
-            result.name,
-            f"[{colour}]{result.status}",
+            Text(result.name),
+            Text(result.status, style=colour),
             f"{result.seconds:.1f}",
-            result.error or "",
+            Text(result.error or ""),
         )
     console.print(table)
     failed = sum(not result.ok for result in results)
@@ -46,5 +47,6 @@ def batch_command(args: argparse.Namespace) -> int:
         f"{len(results) - failed} of {len(results)} jobs done; report: "
         f"{args.output / 'report.jsonl'}",
         highlight=False,
+        markup=False,
     )
     return EXIT_FAILED if failed else 0

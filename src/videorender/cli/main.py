@@ -17,7 +17,7 @@ from videorender import __version__
 from videorender.cli.batch import batch_command
 from videorender.cli.captions import captions_command
 from videorender.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED
-from videorender.cli.progress import console
+from videorender.cli.progress import console, say
 from videorender.cli.render import narrate_command, render_command
 from videorender.cli.service import mcp_command, migrate_command, serve_command, worker_command
 from videorender.cli.voices import add_voices_command
@@ -44,10 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except (InputError, ConfigError) as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        say("error:", "bold red", str(exc))
         return EXIT_BAD_INPUT
     except VideoRenderError as exc:
-        console.print(f"[bold red]failed:[/] {exc}", highlight=False, soft_wrap=True)
+        say("failed:", "bold red", str(exc))
         return EXIT_FAILED
     except KeyboardInterrupt:
         console.print("interrupted")

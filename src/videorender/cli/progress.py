@@ -17,6 +17,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TransferSpeedColumn,
 )
+from rich.text import Text
 
 from videorender.pipeline import models
 from videorender.voice_catalog import FetchProgress
@@ -25,6 +26,12 @@ if TYPE_CHECKING:
     from videorender.batch import BatchItem, ItemResult
 
 console = Console(stderr=True)
+
+
+def say(label: str, style: str, message: str) -> None:
+    """One line to the terminal: a styled label, then `message` exactly as written (Rich
+    would take `[zh]` in `pip install 'videorender[zh]'` for markup and drop it)."""
+    console.print(Text.assemble((label, style), " ", message), highlight=False, soft_wrap=True)
 
 
 class StageProgress:

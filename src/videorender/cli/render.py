@@ -8,9 +8,11 @@ import json
 from pathlib import Path
 
 from rich.table import Table
+from rich.text import Text
 
+from videorender.atomic import atomic_write
 from videorender.cli.files import read_script
-from videorender.cli.progress import StageProgress, console
+from videorender.cli.progress import StageProgress, console, say
 from videorender.config import Settings, load_settings
 from videorender.errors import InputError
 from videorender.front_door import LocalRender, check_file, check_output_dir, render
@@ -32,7 +34,8 @@ def render_command(args: argparse.Namespace) -> int:
             warn=_warn,
             **options,
         )
-    table = Table(title=f"Rendered {result.video}", show_header=True, title_justify="left")
+    title = Text(f"Rendered {result.video}")
+    table = Table(title=title, show_header=True, title_justify="left")
     table.add_column("stage")
     table.add_column("seconds", justify="right")
     for stage, seconds in result.stage_seconds.items():
@@ -42,14 +45,15 @@ def render_command(args: argparse.Namespace) -> int:
     console.print(
         f"video {result.duration_ms / 1000:.1f} s at {result.size}; "
         f"files in {args.output}/: final.mp4, voice.wav, subs.ass, subs.srt, subs.vtt, words.json"
-        + (", thumbnail.jpg" if result.thumbnail else " (no thumbnail)")
+        + (", thumbnail.jpg" if result.thumbnail else " (no thumbnail)"),
+        markup=False,
     )
     if result.alignment_confidence is not None and not result.warnings:
         console.print(
             f"subtitles aligned to the voiceover (confidence {result.alignment_confidence:.2f})"
         )
     for warning in result.warnings:
-        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+        _warn(warning)
     if args.json_summary:
         _write_summary(result, args.json_summary)
     return 0
@@ -72,7 +76,7 @@ def caption_options(args: argparse.Namespace) -> CaptionOptions:
 
 
 def _warn(message: str) -> None:
-    console.print(f"[bold yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+    say("warning:", "bold yellow", message)
 
 
 def _write_summary(result: RenderResult, path: Path) -> None:
@@ -84,7 +88,8 @@ def _write_summary(result: RenderResult, path: Path) -> None:
         "stage_seconds": result.stage_seconds,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    with atomic_write(path) as partial:
+        partial.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
 
 def narrate_command(args: argparse.Namespace) -> int:
@@ -108,6 +113,7 @@ def narrate_command(args: argparse.Namespace) -> int:
             clock=StageClock(progress.update),
         )
     console.print(
-        f"wrote {track.path}: {track.duration_ms / 1000:.1f} s, {len(track.sentences)} sentences"
+        f"wrote {track.path}: {track.duration_ms / 1000:.1f} s, {len(track.sentences)} sentences",
+        markup=False,
     )
     return 0

@@ -8,7 +8,7 @@ import argparse
 import signal
 import threading
 
-from videorender.cli.progress import console
+from videorender.cli.progress import console, say
 from videorender.config import load_settings
 
 
@@ -30,7 +30,7 @@ def serve_command(args: argparse.Namespace) -> int:
     if workers:
         check_worker_role(settings)
     app = create_app(settings, workers=workers)
-    console.print(f"[bold]Video studio:[/] {studio_address(args.host, args.port)}", highlight=False)
+    say("Video studio:", "bold", studio_address(args.host, args.port))
     uvicorn.run(app, host=args.host, port=args.port, log_config=None)
     return 0
 
@@ -81,7 +81,9 @@ def migrate_command(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = open_database(settings.database, migrations="check" if args.check else "apply")
     try:
-        console.print(f"job store at revision {current_revision(engine)} (up to date)")
+        console.print(
+            f"job store at revision {current_revision(engine)} (up to date)", markup=False
+        )
     finally:
         engine.dispose()
     return 0

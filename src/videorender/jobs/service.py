@@ -35,6 +35,7 @@ from videorender.jobs.registry import ClusterCounts, WorkerRegistry
 from videorender.jobs.sessions import SessionStore
 from videorender.jobs.store import JobStore, QueueCounts
 from videorender.jobs.worker import WorkerPool
+from videorender.pipeline.tts import choose_job_voice
 from videorender.storage import Storage, create_storage
 
 log = logging.getLogger(__name__)
@@ -188,11 +189,14 @@ class JobService:
         """Refuse, before a job is queued, inputs it could never read: an `s3://` location
         the storage may not read; with S3 storage, a render over a provided voiceover
         (`render_video`) whose inputs are not all `s3://`; a local file, unless this service
-        reads them (`local_files`).
+        reads them (`local_files`); a voice (`speaker`) that is not here, or one that cannot
+        narrate the script (as the job itself would refuse it, `pipeline.tts.fit`).
 
         Raises:
             InputError: naming the first field at fault.
         """
+        if request.kind is not JobKind.RENDER_VIDEO:  # narrated by one of our voices
+            self._check_voice(request)
         locations = {
             "voiceover_url": request.voiceover_url,
             "base_video_url": request.base_video_url,
@@ -206,6 +210,18 @@ class JobService:
                 raise InputError(f"{field}: local files are not accepted here", field)
         s3_only = request.kind is JobKind.RENDER_VIDEO and self.storage.inputs_must_be_stored
         check_locations(self.storage, locations, s3_only=s3_only)
+
+    def _check_voice(self, request: JobRequest) -> None:
+        options = request.options
+        text = "\n\n".join(scene.text for scene in request.scenes) or request.script
+        choose_job_voice(
+            self.settings.pipeline_config().tts,
+            options.voice_model,
+            provider=options.tts_provider,
+            speaker=options.speaker,
+            language=options.language,
+            text=text,
+        )
 
     def get(self, job_id: str) -> Job | None:
         return self.store.get(job_id)

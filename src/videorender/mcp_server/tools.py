@@ -118,7 +118,8 @@ def build_server(service: JobService, *, local_files: bool, base_url: BaseUrl) -
     server.add_tool(
         tools.list_voices,
         name="list_voices",
-        description="The speech engines and voices available: engine, speaker, language, and "
+        description="The speech engines and voices available: engine, speaker, language (the "
+        "one it was made for), languages (every one it narrates here, its own first), and "
         "which one is the default (used when render_video names none).",
         annotations=ToolAnnotations(readOnlyHint=True),
     )

@@ -42,10 +42,10 @@ from videorender.pipeline.run import (
     VTT_NAME,
     WORDS_NAME,
     check_options,
-    deliver,
     job_workdir,
 )
 from videorender.pipeline.runtime.clock import StageClock
+from videorender.pipeline.runtime.deliver import deliver
 from videorender.pipeline.stage_config import PipelineConfig
 from videorender.pipeline.text.languages import get_language
 from videorender.pipeline.transcribe import Transcript, transcribe
@@ -132,7 +132,8 @@ def caption_video(
             )  # fmt: skip
         files = [SUBTITLES_NAME, SRT_NAME, VTT_NAME, WORDS_NAME]
         files += [VIDEO_NAME] if made else []
-        out = deliver(work, files + ([THUMBNAIL_NAME] if thumbnail else []), job.output_dir)
+        names = files + ([THUMBNAIL_NAME] if thumbnail else [])
+        out = deliver({name: work / name for name in names}, job.output_dir)
         for stale in ([] if made else [VIDEO_NAME]) + ([] if thumbnail else [THUMBNAIL_NAME]):
             (out / stale).unlink(missing_ok=True)  # an earlier run's would pass for this one's
     return CaptionResult(

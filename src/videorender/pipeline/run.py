@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from videorender.errors import StageError
 from videorender.pipeline.align import AlignmentResult, check_voiceover, timings_for_voiceover
 from videorender.pipeline.captions import get_style
 from videorender.pipeline.captions.fonts import installed_family, prepare_fonts_dir
@@ -52,6 +51,7 @@ from videorender.pipeline.render.parts import (
 from videorender.pipeline.render.scene_plan import scene_timings
 from videorender.pipeline.render.thumbnail import finish_thumbnail
 from videorender.pipeline.runtime.clock import StageClock
+from videorender.pipeline.runtime.deliver import deliver
 from videorender.pipeline.runtime.heap import return_freed_memory
 from videorender.pipeline.stage_config import PipelineConfig, TTSConfig
 from videorender.pipeline.text.languages import ENGLISH, Language, get_language
@@ -216,7 +216,10 @@ def render(
                 fraction=config.render.thumbnail_fraction,
             )
         files = [VIDEO_NAME, VOICE_NAME, SUBTITLES_NAME, SRT_NAME, VTT_NAME, WORDS_NAME]
-        out = deliver(work, files + ([THUMBNAIL_NAME] if thumbnail else []), job.output_dir)
+        out = deliver(
+            {name: work / name for name in files + [THUMBNAIL_NAME] * bool(thumbnail)},
+            job.output_dir,
+        )
         if not thumbnail:  # an earlier render's thumbnail would pass for this one's
             (out / THUMBNAIL_NAME).unlink(missing_ok=True)
     return RenderResult(
@@ -331,12 +334,11 @@ def narrate(
     with job_workdir(work_dir) as work:
         options = options or RenderOptions()
         with clock.stage(Stage.SCRIPT):
-            choice = _voice(options, config.tts)
+            choice = _voice(options, config.tts, script)
             sentences = process_script(script, choice.language)
         with clock.stage(Stage.TTS):
             voice = _speak(sentences, work / VOICE_NAME, config.tts, choice, clock)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(voice.path, output)
+        deliver({output.name: voice.path}, output.parent)
     return VoiceTrack(output, voice.sample_rate, voice.duration_ms, voice.sentences, voice.engine)
 
 
@@ -346,23 +348,24 @@ def _voice_source(job: RenderJob, tts: TTSConfig) -> tuple[VoiceChoice | Path, L
     English).
 
     Raises:
-        InputError: a bad tag, or an unknown voice.
+        InputError: a bad tag, an unknown voice, or a script the voice cannot read.
         LanguageUnavailableError: the language cannot be spoken here.
     """
     if job.voiceover is not None:
         language = job.options.language
         return job.voiceover, get_language(language) if language else ENGLISH
-    choice = _voice(job.options, tts)
+    choice = _voice(job.options, tts, job.spoken_text)
     return choice, choice.language
 
 
-def _voice(options: RenderOptions, tts: TTSConfig) -> VoiceChoice:
-    """The narrated job's voice and language (the one it asked for, else its voice's),
-    chosen once, before any work, and handed to the TTS stage: a voice of another language
-    or an extra that is not installed fails here.
+def _voice(options: RenderOptions, tts: TTSConfig, text: str) -> VoiceChoice:
+    """The narrated job's voice and language (the one it asked for, else its voice's, or
+    the script's where the voice's is written otherwise: `tts.fit`), chosen once, before any
+    work, and handed to the TTS stage: a voice of another language, an extra that is not
+    installed, or a script the voice would spell out fails here.
 
     Raises:
-        InputError: a bad tag, or an unknown voice.
+        InputError: a bad tag, an unknown voice, or a script the voice cannot read.
         LanguageUnavailableError: the language cannot be spoken here.
     """
     return choose_job_voice(
@@ -371,6 +374,7 @@ def _voice(options: RenderOptions, tts: TTSConfig) -> VoiceChoice:
         provider=options.tts_provider,
         speaker=options.speaker,
         language=options.language,
+        text=text,
     )
 
 
@@ -474,18 +478,3 @@ def _script_of_voiceover(
             on_progress=clock.report, what="voiceover",
         )  # fmt: skip
     return transcript, get_language(transcript.language), list(transcript.sentences)
-
-
-def deliver(work: Path, names: list[str], output_dir: Path) -> Path:
-    """Move the finished files into `output_dir`.
-
-    Raises:
-        StageError: the output folder cannot be made or written.
-    """
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            shutil.move(work / name, output_dir / name)
-    except OSError as exc:
-        raise StageError("deliver", f"cannot write {output_dir}: {exc.strerror or exc}") from exc
-    return output_dir

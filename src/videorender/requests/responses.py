@@ -240,7 +240,13 @@ class VoiceBody(BaseModel):
 
     engine: str = Field(description="The TTS engine (`tts_provider`).")
     speaker: str = Field(description="The voice's name (`speaker`; Piper: informative only).")
-    language: str = Field(description="BCP 47 tag of the language it speaks, e.g. en-US.")
+    language: str = Field(description="BCP 47 tag of the language it was made for, e.g. en-US.")
+    languages: list[str] = Field(
+        description="Every language it narrates here, its own first (a Kokoro voice speaks "
+        "the others with its accent; a Piper voice only its own). A script written otherwise "
+        "than the job's language is refused, or, with a Kokoro voice and no `language`, "
+        "spoken in the script's own language.",
+    )
     default: bool = Field(description="Speaks when a request names no engine and no speaker.")
     label: str = Field(description='A readable name, e.g. "Joe (medium)", "Bella (female)".')
     language_name: str = Field(description='The language\'s name, e.g. "English (United States)".')
@@ -251,6 +257,7 @@ class VoiceBody(BaseModel):
             engine=voice.voice.engine,
             speaker=voice.voice.speaker,
             language=voice.voice.language,
+            languages=list(voice.voice.languages),
             default=voice.voice.default,
             label=voice.label,
             language_name=voice.language_name,

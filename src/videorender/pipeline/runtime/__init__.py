@@ -1,2 +1,3 @@
 """Helpers of a running job: `clock` (stage progress, cancellation), `deadline` (the job's time
-limit, seen by every FFmpeg run), `heap` (returning freed memory to the system)."""
+limit, seen by every FFmpeg run), `heap` (returning freed memory to the system), `deliver`
+(finished files into the output folder, whole or not at all)."""

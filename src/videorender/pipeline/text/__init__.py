@@ -4,6 +4,8 @@
 - `languages`: the supported languages and their sentence rules.
 - `segmentation`: word segmentation for languages written without spaces (Japanese).
 - `word_split`: a sentence's words, as captions and word timings count them.
+- `writing`: the writing system a script is written in (Latin, Japanese, Han, ...), so that a
+  voice is never handed a script it would spell out (`pipeline/tts/fit.py`).
 - `scenes`: scene markers in a script (`![](media){options}`), scene options, each scene's
   sentences.
 

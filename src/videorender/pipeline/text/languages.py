@@ -57,6 +57,9 @@ class Language:
     abbreviations: frozenset[str] = frozenset()
     # Spanish opens questions and exclamations with ¿ ¡: after ? or ! a sentence may go on.
     inverted_marks: bool = False
+    # The writing systems it is written in (`writing.py`), its usual one first; empty: not
+    # known (a tag that is not listed), then a script is never checked against it.
+    writing: tuple[str, ...] = ("Latin",)
 
     @property
     def primary(self) -> str:
@@ -87,10 +90,11 @@ LANGUAGES: dict[str, Language] = {
             extra="ja",
             modules=("pyopenjtalk", "sudachipy", "sudachidict_core"),
             captions=CaptionRules(13, 4.0, half_width_counts_half=True, words_of="ja"),
+            writing=("Japanese", "Han"),
         ),
         Language(
             "zh", "Chinese", kokoro="zh", extra="zh", modules=("misaki.zh",),
-            captions=CaptionRules(16, 9.0),
+            captions=CaptionRules(16, 9.0), writing=("Han",),
         ),
         Language(
             "es", "Spanish", kokoro="es", inverted_marks=True,
@@ -111,7 +115,7 @@ LANGUAGES: dict[str, Language] = {
             "pt-BR", "Portuguese (Brazil)", kokoro="pt-br",
             abbreviations=_words("sr sra srta dr dra prof profa av exmo exma v.exa pág tel"),
         ),
-        Language("hi", "Hindi", kokoro="hi"),
+        Language("hi", "Hindi", kokoro="hi", writing=("Devanagari",)),
     )
 }  # fmt: skip
 
@@ -152,7 +156,12 @@ def get_language(tag: str) -> Language:
     for language in LANGUAGES.values():
         if language.primary == primary:
             return replace(language, tag=tag)
-    return Language(tag, tag)
+    return Language(tag, tag, writing=())
+
+
+def written_in(system: str) -> Language | None:
+    """The listed language usually written in `system` (`writing.py`): English for Latin."""
+    return next((lang for lang in LANGUAGES.values() if lang.writing[:1] == (system,)), None)
 
 
 def require(language: Language) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from videorender.errors import ConfigError, InputError
 from videorender.pipeline.stage_config import TTSConfig
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
+from videorender.pipeline.tts.fit import fit_script
 from videorender.pipeline.tts.kokoro import kokoro_engine, load_kokoro
 from videorender.pipeline.tts.piper import load_piper, unload_piper
 from videorender.pipeline.tts.voices import (
@@ -67,13 +68,16 @@ def choose_job_voice(
     provider: str | None = None,
     speaker: str | None = None,
     language: str | None = None,
+    text: str | None = None,
 ) -> VoiceChoice:
     """The engine, voice and language a job gets (see `voices.choose_voice`), checked before
-    any model is loaded.
+    any model is loaded; with the job's `text`, checked against the script's writing system
+    too, which may change the language (`fit.fit_script`).
 
     Raises:
         ConfigError: unknown provider in the settings.
-        InputError: the job asked for an unknown provider or voice.
+        InputError: the job asked for an unknown provider or voice, or its voice or language
+            cannot narrate its script.
         LanguageUnavailableError: the language cannot be spoken here (its extra is missing).
     """
     name = (provider or config.provider).strip().lower()
@@ -82,14 +86,21 @@ def choose_job_voice(
         if provider is not None:
             raise InputError(f"TTS engine {provider!r} is not available ({known})", "tts_provider")
         raise ConfigError(f"TTS_PROVIDER={config.provider!r} is not available ({known})")
-    return choose_voice(
-        config,
-        name,
-        provider=name if provider else None,
-        speaker=speaker,
-        voice_model=voice_model,
-        language=language,
-    )
+
+    def choose(tag: str | None) -> VoiceChoice:
+        return choose_voice(
+            config,
+            name,
+            provider=name if provider else None,
+            speaker=speaker,
+            voice_model=voice_model,
+            language=tag,
+        )
+
+    choice = choose(language)
+    if text is None:
+        return choice
+    return fit_script(choice, text, asked=language, speaker=speaker, rechoose=choose)
 
 
 def create_engine(

@@ -52,10 +52,13 @@ class VoiceInfo:
 
     engine: str
     speaker: str
-    language: str  # BCP 47, e.g. "en-US"
+    language: str  # BCP 47, e.g. "en-US": the language it was made for
     default: bool = False
     source: Path | None = None
     model: Path | None = None  # Kokoro: a model beside its voices file (VOICES_DIR's)
+    # Every language it narrates here, its own first: a Kokoro voice speaks each language
+    # whose phonemizer is installed (with its accent); a Piper voice only its own.
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,27 @@ def list_voices(config: TTSConfig) -> list[VoiceInfo]:
     for voice in voices:  # later (the folder's) win
         seen.pop((voice.engine, voice.speaker), None)
         seen[(voice.engine, voice.speaker)] = voice
-    return list(seen.values())
+    spoken = _kokoro_spoken()
+    return [
+        replace(v, languages=_own_first(v.language, spoken if v.engine == "kokoro" else ()))
+        for v in seen.values()
+    ]
+
+
+def _kokoro_spoken() -> list[str]:
+    """The languages Kokoro can phonemize here (those whose extra is installed)."""
+    spoken = []
+    for tag in kokoro_languages():
+        try:
+            require(get_language(tag))
+        except LanguageUnavailableError:
+            continue
+        spoken.append(tag)
+    return spoken
+
+
+def _own_first(own: str, others: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    return (own, *(tag for tag in others if tag != own))
 
 
 def _piper_voices(config: TTSConfig) -> list[VoiceInfo]:
@@ -133,14 +156,19 @@ def choose_voice(
         LanguageUnavailableError: Kokoro cannot speak the language, its extra is missing, or
             a Piper voice speaks another language than the one asked for.
     """
-    named = [v for v in list_voices(config) if v.speaker == speaker] if speaker else []
+    voices = list_voices(config) if speaker else []
+    named = [v for v in voices if v.speaker == speaker]
     engine = provider or (named[0].engine if named else default_engine)
     voice = next((v for v in named if v.engine == engine), None)
     if speaker is not None and voice is None and named:
         raise InputError(f"voice {speaker!r} is a {named[0].engine} voice, not {engine}", "speaker")
-    if speaker is not None and voice is None and engine == "piper":
-        known = ", ".join(v.speaker for v in list_voices(config) if v.engine == "piper")
-        raise InputError(f"speaker {speaker!r} is not a Piper voice here ({known})", "speaker")
+    if speaker is not None and voice is None:
+        known = ", ".join(f"{v.speaker} ({v.engine}, {v.language})" for v in voices)
+        raise InputError(
+            f"speaker {speaker!r} is not a voice here; the voices are: {known} "
+            "(GET /voices; more in VOICES_DIR, docs/voices.md)",
+            "speaker",
+        )
     if engine == "piper":
         model = voice.source if voice else voice_model
         spoken = voice.language if voice else _piper_language(config, voice_model)

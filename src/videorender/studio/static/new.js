@@ -280,12 +280,13 @@ async function loadVoices() {
   }
 }
 
+// No `language`: the service takes the voice's, or the script's own where the script is
+// written otherwise (a Japanese Kokoro voice reads an English script as English).
 function voiceFields() {
-  const [engine, speaker, language] = $("voice").value.split("|");
+  const [engine, speaker] = $("voice").value.split("|");
   const fields = {};
   if (engine) fields.tts_provider = engine;
   if (speaker) fields.speaker = speaker;
-  if (language) fields.language = language;
   return fields;
 }
 
