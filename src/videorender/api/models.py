@@ -20,6 +20,7 @@ from pydantic import (
 from videorender.errors import InputError
 from videorender.inputs import check_url, local_file_url
 from videorender.jobs.models import Job, JobKind, JobRequest, JobStatus
+from videorender.jobs.titles import job_title
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
 from videorender.pipeline.languages import get_language, require
 from videorender.pipeline.models import CAPTION_POSITIONS, CaptionOptions, RenderOptions, Size
@@ -161,8 +162,17 @@ class _Request(BaseModel):
         "unchanged in GET /status and in every webhook of the job.",
         examples=[EXAMPLE_METADATA],
     )
+    title: str | None = Field(
+        default=None,
+        max_length=200,
+        description="A name for the job in lists (the job's `title`); default: the first "
+        "words of the narration, else the first scene's file name.",
+    )
 
     KIND: ClassVar[JobKind]
+
+    def job_kind(self) -> JobKind:
+        return self.KIND
 
     @field_validator("scenes")
     @classmethod
@@ -201,12 +211,13 @@ class _Request(BaseModel):
         )
         scenes = self.scene_specs()
         return JobRequest(
-            kind=self.KIND,
+            kind=self.job_kind(),
             script="" if scenes else self.script or "",
             scenes=scenes,
             options=self.render_options(),
             base_url=base_url,
             metadata=self.metadata,
+            title=" ".join(self.title.split()) or None if self.title else None,
             **urls,
         )
 
@@ -440,6 +451,15 @@ class VoiceoverRequest(_Request, _VoiceChoice):
         description="Also send this job's events here, besides WEBHOOK_URL.",
     )
 
+    sample: bool = Field(
+        default=False,
+        description="A voice sample (a few words to hear a voice): the job's kind is "
+        "`voice_sample`, left out of GET /jobs unless `include_samples=true`.",
+    )
+
+    def job_kind(self) -> JobKind:
+        return JobKind.VOICE_SAMPLE if self.sample else JobKind.VOICEOVER
+
     @field_validator("webhook_url")
     @classmethod
     def _check_webhook_url(cls, value: str | None) -> str | None:
@@ -568,6 +588,11 @@ class JobResponse(BaseModel):
         description="What to know about a completed job, e.g. a voiceover that did not match "
         "its script.",
     )
+    title: str = Field(
+        default="",
+        description="The request's `title`, else the first words of the narration, else the "
+        "first scene's file name.",
+    )
 
     @classmethod
     def of(cls, job: Job) -> JobResponse:
@@ -593,6 +618,7 @@ class JobResponse(BaseModel):
             subtitles_vtt_url=job.artifacts.subtitles_vtt_url,
             words_url=job.artifacts.words_url,
             warnings=list(job.warnings),
+            title=job_title(job.request),
         )
 
 

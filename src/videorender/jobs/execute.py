@@ -22,7 +22,7 @@ from videorender.config import Settings
 from videorender.errors import DiskSpaceError, StorageError, VideoRenderError
 from videorender.jobs import events
 from videorender.jobs.metrics import TransferCounters
-from videorender.jobs.models import Artifacts, Claim, Job, JobKind, JobRequest, JobStatus
+from videorender.jobs.models import Artifacts, Claim, Job, JobRequest, JobStatus
 from videorender.jobs.store import JobStore
 from videorender.netguard import NetGuard
 from videorender.pipeline import deadline
@@ -92,7 +92,7 @@ class ProgressSaver:
 
     def __call__(self, progress: Progress) -> None:
         percent = progress.percent
-        if self._claim.job.request.kind is JobKind.VOICEOVER and progress.stage is Stage.TTS:
+        if self._claim.job.request.kind.speaks_only and progress.stage is Stage.TTS:
             # Speech is nearly all of a voiceover: spread it over the whole bar.
             percent = VOICEOVER_TTS_START + int(progress.fraction * (95 - VOICEOVER_TTS_START))
         if progress.stage is not Stage.UPLOAD:  # uploads move the stage, not the bar
@@ -138,7 +138,7 @@ def execute(ctx: JobContext, claim: Claim, clock: StageClock) -> Outcome:
                     local_files=ctx.local_files,
                     transfers=ctx.transfers,
                 )
-            if job.request.kind is JobKind.VOICEOVER:
+            if job.request.kind.speaks_only:
                 return _voiceover(ctx, claim, work, clock)
             return _render(ctx, claim, fetched, work, clock)
     except OSError as exc:

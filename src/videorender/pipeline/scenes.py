@@ -36,7 +36,9 @@ FITS = ("cover", "contain")
 DEFAULT_TRANSITION_MS = 400
 MAX_TRANSITION_MS = 3000
 
-_MARKER = re.compile(r"!\[[^\]\n]*\]\((?P<target>[^)\s]+)\)(?:\{(?P<options>[^}\n]*)\})?")
+_MARKER = re.compile(
+    r"!\[(?P<label>[^\]\n]*)\]\((?P<target>[^)\s]+)\)(?:\{(?P<options>[^}\n]*)\})?"
+)
 _ESCAPED = "\\!["
 
 
@@ -120,6 +122,8 @@ class SceneSpec:
     text: str
     media: str | None = None
     options: SceneOptions = field(default_factory=SceneOptions)
+    # What the marker's brackets hold, `![harbour.jpg](...)`: the file's own name, for people.
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,13 +167,14 @@ def parse_scenes(script: str) -> list[SceneSpec]:
     """
     scenes: list[SceneSpec] = []
     media: str | None = None
+    label = ""
     options = SceneOptions()
     lines: list[str] = []
 
     def close() -> None:
         text = "\n".join(lines).strip()
         if media is not None or text:  # text-less leading part: not a scene
-            scenes.append(SceneSpec(text, media, options))
+            scenes.append(SceneSpec(text, media, options, label=label))
 
     for line in script.split("\n"):
         match = _marker(line)
@@ -178,7 +183,7 @@ def parse_scenes(script: str) -> list[SceneSpec]:
             continue
         close()
         where = f"scenes[{len(scenes)}]"
-        media, lines = match.group("target"), []
+        media, lines, label = match.group("target"), [], match.group("label").strip()
         options = SceneOptions.from_mapping(
             _option_pairs(match.group("options") or "", where), where
         )
