@@ -22,11 +22,11 @@ def job_title(request: JobRequest) -> str:
         return _shorten(" ".join(words)) + more
     for scene in request.scenes:
         if scene.label or scene.media:
-            return _shorten(scene.label or _file_name(scene.media or ""))
+            return _shorten(scene.label or file_name(scene.media or ""))
     return ""
 
 
-def _file_name(location: str) -> str:
+def file_name(location: str) -> str:
     return PurePosixPath(location.split("?", 1)[0].rstrip("/")).name or location
 
 

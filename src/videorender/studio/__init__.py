@@ -4,6 +4,7 @@ package. Each page is a thin face over the same job service the HTTP API calls; 
 talks to the API itself (POST /render, /uploads, /jobs/{id}/events ...) with the studio's
 session cookie and CSRF token (see `api.auth`)."""
 
+from videorender.studio import media
 from videorender.studio.routes import (
     STATIC_DIR,
     STATIC_PATH,
@@ -11,5 +12,7 @@ from videorender.studio.routes import (
     router,
     sign_in_redirect,
 )
+
+router.include_router(media.router)
 
 __all__ = ["STATIC_DIR", "STATIC_PATH", "SignInRequiredError", "router", "sign_in_redirect"]

@@ -30,6 +30,9 @@ from videorender.pipeline.models import CaptionOptions, Color, Size
 from videorender.pipeline.preview import caption_still
 from videorender.pipeline.scenes import MOTIONS, TRANSITIONS
 from videorender.pipeline.tts import ENGINES
+from videorender.studio.estimates import RECENT_JOBS, measured_speed
+from videorender.studio.media import poster_file
+from videorender.studio.messages import readable
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -45,6 +48,7 @@ SIZES = (
     ("1080x1080", "1:1 square · 1080×1080"),
     ("1920x1080", "16:9 full HD · 1920×1080"),
     ("320x180", "16:9 draft · 320×180 (fast)"),
+    ("360x640", "9:16 draft · 360×640 (fast)"),
 )
 STAGES = {
     "inputs": "Fetching the media",
@@ -114,24 +118,36 @@ def new_video(
     who: Annotated[Visitor, Depends(visitor)],
     from_job: Annotated[str | None, Query(alias="from", max_length=64)] = None,
 ) -> HTMLResponse:
-    """The form; `?from=JOB_ID` fills it with that job's request (Edit and retry)."""
-    job = _service(request).get(from_job) if from_job else None
+    """The form; `?from=JOB_ID` fills it with that job's request (Edit and retry), its
+    error shown beside the field it names."""
+    service = _service(request)
+    job = service.get(from_job) if from_job else None
     form = FormValues.of(job.request if job else None)
     sizes = list(SIZES)
     if form.size and form.size not in dict(sizes):
         sizes.append((form.size, f"as before · {form.size.replace('x', '×')}"))
+    speed = measured_speed(
+        service.list_jobs(status=JobStatus.COMPLETED, limit=RECENT_JOBS, after=None)
+    )
+    problem = readable(job.error, job.request) if job and job.error else None
     return _page(
         request,
         "new.html",
         who,
         form=form,
-        sizes=sizes,
-        styles=list(STYLES),
+        sizes=[
+            (value, text, speed.seconds(1.0, Size.parse(value)) if speed else None)
+            for value, text in sizes
+        ],
+        speed_samples=speed.samples if speed else 0,
+        styles=[(name, style.uses_highlight) for name, style in STYLES.items()],
         motions=list(MOTIONS),
         transitions=list(TRANSITIONS),
         engines=sorted(ENGINES),
-        default_engine=_service(request).settings.tts_provider,
+        default_engine=service.settings.tts_provider,
+        allow_private=service.settings.allow_private_inputs,
         retry_of=job.id if job else None,
+        problem=problem,
     )
 
 
@@ -178,7 +194,8 @@ def _scenes_script(request: JobRequest) -> str:
                 f"{name}={str(value).lower() if isinstance(value, bool) else value}"
                 for name, value in scene.options.to_mapping().items()
             )
-            parts.append(f"![]({scene.media})" + (f"{{{options}}}" if options else ""))
+            label = scene.label.replace("]", "").replace("[", "")
+            parts.append(f"![{label}]({scene.media})" + (f"{{{options}}}" if options else ""))
         parts.append(scene.text)
     return "\n".join(parts)
 
@@ -231,6 +248,8 @@ def _job_view(request: Request, job: Job) -> dict[str, Any]:
             body[name] = service.storage.share(value, expires_s=expires_s)
     body["script"] = job.request.script
     body["stage_name"] = STAGES.get(job.stage or "", "Waiting for a worker")
+    body["problem"] = readable(job.error, job.request) if job.error else None
+    body["started_at"] = job.started_at
     return body
 
 
@@ -306,13 +325,18 @@ def _safe_next(path: str) -> str:
     response_class=Response,
 )
 def preview(
+    request: Request,
+    *,
     style: Annotated[str, Query(max_length=20)] = DEFAULT_STYLE,
     size: Annotated[str, Query(max_length=20)] = "480x270",
     text_color: Annotated[str | None, Query(max_length=9)] = None,
     highlight_color: Annotated[str | None, Query(max_length=9)] = None,
     outline_color: Annotated[str | None, Query(max_length=9)] = None,
+    picture: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    """A still frame with a caption in `style` and colours, at `size` (at most 640 a side)."""
+    """A still frame with a caption in `style` and colours, at `size` (at most 640 a side),
+    over the first frame of the uploaded scene or base video `picture` (`upload://ID`), or
+    over a plain background."""
     frame = Size.parse(size)
     if max(frame.width, frame.height) > MAX_PREVIEW_SIDE:
         raise HTTPException(
@@ -325,8 +349,9 @@ def preview(
     }
     options = CaptionOptions.from_mapping({k: v for k, v in colors.items() if v})
     options.validate()
+    under = poster_file(_service(request), picture, "picture") if picture else None
     with tempfile.TemporaryDirectory(prefix="studio-preview-") as folder:
         output = Path(folder) / "preview.png"
-        caption_still(output, size=frame, style=style, options=options)
+        caption_still(output, size=frame, style=style, options=options, picture=under)
         data = output.read_bytes()
     return Response(data, media_type="image/png", headers={"cache-control": "private, max-age=300"})

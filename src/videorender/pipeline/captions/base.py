@@ -125,6 +125,8 @@ class CaptionStyle(ABC):
     font_scale_landscape: float = 1.0
     font_scale_portrait: float = 1.0
     max_lines: int = MAX_LINES
+    # Whether `highlight_color` shows (the studio offers the colour only where it does).
+    uses_highlight: bool = False
 
     def look(
         self,

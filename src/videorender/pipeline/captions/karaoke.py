@@ -17,6 +17,7 @@ from videorender.pipeline.word_split import separator
 
 class KaraokeStyle(SentenceStyle):
     name = "karaoke"
+    uses_highlight = True
 
     def ass_text(self, cue: Cue, look: CaptionLook) -> str:
         plain, lit = ass_color(look.text_color), ass_color(look.highlight_color)

@@ -13,7 +13,20 @@ document.addEventListener("DOMContentLoaded", () => {
   const stageName = document.getElementById("stage-name");
   const cancel = document.getElementById("cancel");
   const error = document.getElementById("job-error");
+  const timeLeft = document.getElementById("time-left");
   let done = false;
+  let first = null; // {at, progress}: the first progress seen while processing
+
+  // Time left from this job's own pace since this page first saw it run.
+  function showTimeLeft(job) {
+    if (job.status !== "processing") return;
+    const now = Date.now();
+    if (first === null) first = { at: now, progress: job.progress };
+    const gained = job.progress - first.progress;
+    if (gained < 3 || now - first.at < 1500) return;
+    const left = ((now - first.at) / 1000) * ((100 - job.progress) / gained);
+    timeLeft.textContent = `· about ${left < 90 ? `${Math.max(1, Math.round(left))} s` : `${Math.round(left / 60)} min`} left`;
+  }
 
   function show(job) {
     if (done) return;
@@ -30,6 +43,7 @@ document.addEventListener("DOMContentLoaded", () => {
       return;
     }
     bar.value = job.progress;
+    showTimeLeft(job);
     bar.textContent = `${job.progress} %`;
     percent.textContent = `${job.progress} %`;
     stageName.textContent =
