@@ -9,11 +9,28 @@ from dataclasses import dataclass
 
 from videorender.jobs.models import JobRequest
 from videorender.jobs.titles import file_name
+from videorender.pipeline.models import Stage
 
 # The request field a message starts with, as the core writes it ("field: message").
 _PREFIX = re.compile(
     r"^(?P<field>[a-z_]+(?:\[(?P<scene>\d+)\])?(?:\.[a-z_]+)*): (?P<rest>.+)$", re.S
 )
+# A failed job's error starts with its stage ("inputs: ...", "render failed: ...").
+_STAGE = re.compile(
+    rf"^(?:{'|'.join(stage.value for stage in Stage)})(?: failed)?: (?P<rest>.+)$", re.S
+)
+# A media check names the input and the work file it was saved as: "base video 'base-video' ...".
+_MEDIA = re.compile(
+    r"^(?P<what>base video|background music|music|voiceover"
+    r"|scenes\[(?P<scene>\d+)\]\.media_url) '[^']*' (?P<rest>.+)$",
+    re.S,
+)
+_MEDIA_FIELDS = {
+    "base video": "base_video_url",
+    "background music": "bgm_url",
+    "music": "bgm_url",
+    "voiceover": "voiceover_url",
+}
 FIELD_LABELS = {
     "script": "Script",
     "base_video_url": "Base video",
@@ -38,8 +55,17 @@ class Problem:
 
 
 def readable(message: str, request: JobRequest | None = None) -> Problem:
-    """`message` with its leading field name turned into the form's words."""
-    match = _PREFIX.match(message.strip())
+    """`message` with its stage left out and its leading field name (or the media input it
+    names) turned into the form's words."""
+    text = message.strip()
+    if staged := _STAGE.match(text):
+        text = staged.group("rest")
+    if media := _MEDIA.match(text):
+        field = media.group("what")
+        if media.group("scene") is None:
+            field = _MEDIA_FIELDS[field]
+        text = f"{field}: the file {media.group('rest')}"
+    match = _PREFIX.match(text)
     if match is None:
         return Problem(None, message)
     field, rest = match.group("field"), match.group("rest")

@@ -113,6 +113,7 @@ function humane(message, field) {
   const where = /scenes\[(\d+)\](?:\.\w+)*: /.exec(message) || /scenes\[(\d+)\]/.exec(field || "");
   if (!where) return { message, scene: null };
   const number = Number(where[1]);
+  if (/^Scene \d+/.test(message)) return { message, scene: number }; // worded by the service
   const text = message.replace(/^(Value error, )?/, "").replace(/scenes\[\d+\](\.\w+)*: /, "");
   return { message: `${scenes.name(model, number)}: ${text}`, scene: number };
 }
@@ -157,7 +158,7 @@ function refusedAddress(text) {
   }
   if (!["http:", "https:"].includes(url.protocol)) return null;
   const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (url.host === window.location.host || host === window.location.hostname) {
+  if (url.host === window.location.host) {
     return "that is an address of this service itself, which it does not fetch from";
   }
   if ($("new-video").dataset.allowPrivate === "true") return null;
@@ -396,17 +397,17 @@ async function loadVoices() {
     groups.get(language).push(voice);
   }
   const built = [];
-  let found = chosen === "";
+  let found = false;
   for (const language of [...groups.keys()].sort()) {
     const group = document.createElement("optgroup");
     group.label = language;
     for (const voice of groups.get(language)) {
-      // The default voice is the one a request gets when it names none: value "".
-      const value = voice.default ? "" : `${voice.engine}|${voice.speaker}|${voice.language || ""}`;
+      const value = `${voice.engine}|${voice.speaker}|${voice.language || ""}`;
       const marked = voice.default ? " · default" : "";
       const option = new Option(`${voiceName(voice)} · ${engineName(voice.engine)}${marked}`, value);
       option.dataset.engine = voice.engine;
-      if (value === chosen) {
+      // "Default voice" (value "") is the service's default voice: that voice, named.
+      if (value === chosen || (chosen === "" && voice.default)) {
         option.selected = true;
         found = true;
       }
@@ -414,10 +415,12 @@ async function loadVoices() {
     }
     built.push(group);
   }
+  // A voice of an earlier job that this service no longer has stays, marked.
   const before = found ? [] : [...select.options].filter((o) => o.value === chosen);
-  for (const option of before) option.textContent = `${option.textContent} (as before)`;
+  for (const option of before) if (option.value) option.textContent += " (as before)";
+  const selected = [...built.flatMap((g) => [...g.children]), ...before].find((o) => o.selected);
   select.replaceChildren(...before, ...built);
-  select.value = chosen;
+  if (selected) select.value = selected.value;
 }
 
 function voiceFields() {
@@ -560,11 +563,14 @@ function requestBody(draft) {
 }
 
 async function submit(draft) {
+  redrawCards(); // before errors mark a card
   clearErrors();
   $("form-error").hidden = true;
   const body = requestBody(draft);
   if (!body) {
-    const invalid = document.querySelector("#new-video [aria-invalid]");
+    const invalid =
+      document.querySelector('#new-video input[type="url"][aria-invalid]') ||
+      document.querySelector("#new-video [aria-invalid]");
     if (invalid) invalid.focus();
     return;
   }
@@ -582,6 +588,13 @@ async function submit(draft) {
   showProblems(answer.body);
 }
 
+let redraw = null; // the cards follow the script's typing a moment later
+function redrawCards() {
+  window.clearTimeout(redraw);
+  cards.refresh();
+  updatePreview();
+}
+
 function scriptChanged() {
   countWords();
   updatePreview();
@@ -596,14 +609,10 @@ document.addEventListener("DOMContentLoaded", () => {
     onChange: scriptChanged,
   });
   cards.draw();
-  let redraw = null;
   $("script").addEventListener("input", () => {
     countWords();
     window.clearTimeout(redraw);
-    redraw = window.setTimeout(() => {
-      cards.refresh();
-      updatePreview();
-    }, 250);
+    redraw = window.setTimeout(redrawCards, 250);
   });
   $("music_volume").addEventListener("input", () => {
     $("music_volume-state").textContent = `${$("music_volume").value} %`;

@@ -99,13 +99,16 @@ class SceneCards {
     this.onChange();
   }
 
-  move(from, to) {
+  // Move a scene; focus follows it (to the same button when it can still be used).
+  move(from, to, buttonText) {
     if (to < 0 || to >= this.model.list.length || from === to) return;
     const [scene] = this.model.list.splice(from, 1);
     this.model.list.splice(to, 0, scene);
     this.write();
     const card = this.list.children[to];
-    if (card) card.focus();
+    if (!card) return;
+    const same = [...card.querySelectorAll("button")].find((b) => b.textContent === buttonText);
+    (same && !same.disabled ? same : card).focus();
   }
 
   remove(number) {
@@ -160,8 +163,8 @@ class SceneCards {
     body.append(title, said, controls);
     const buttons = element("div", { className: "card-buttons" });
     buttons.append(
-      button("Move up", number === 0, () => this.move(number, number - 1)),
-      button("Move down", number === total - 1, () => this.move(number, number + 1)),
+      button("Move up", number === 0, () => this.move(number, number - 1, "Move up")),
+      button("Move down", number === total - 1, () => this.move(number, number + 1, "Move down")),
       button("Remove", false, () => this.remove(number), "danger"),
     );
     item.append(thumb, body, buttons);
