@@ -173,9 +173,12 @@ def request_hash(request: ApiRequest) -> str:
     """A hash of the validated request and of its local input files (size and modification
     time), so an edited line or a replaced input file is rendered again."""
     body = request.model_dump(mode="json")
+    inputs = {name: body.get(name) for name in ("base_video_url", "bgm_url", "voiceover_url")}
+    for number, scene in enumerate(request.scene_specs()):
+        inputs[f"scenes[{number}]"] = scene.media
     files = {}
-    for name in ("base_video_url", "bgm_url", "voiceover_url"):
-        path = local_path(body.get(name) or "")
+    for name, url in inputs.items():
+        path = local_path(url or "")
         if path is not None and path.is_file():
             stat = path.stat()
             files[name] = [stat.st_size, stat.st_mtime_ns]

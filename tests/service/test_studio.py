@@ -492,9 +492,11 @@ def dominant(image: bytes) -> str:
     """Which of red, green and blue a picture mostly is (its centre, away from captions)."""
     picture = Image.open(io.BytesIO(image)).convert("RGB")
     width, height = picture.size
-    r, g, b = picture.resize(
+    pixel = picture.resize(
         (1, 1), box=(width // 4, height // 8, 3 * width // 4, height // 2)
     ).getpixel((0, 0))
+    assert isinstance(pixel, tuple), pixel
+    r, g, b = pixel[:3]
     return max((r, "red"), (g, "green"), (b, "blue"))[1]
 
 
@@ -593,6 +595,7 @@ def test_quick_draft_renders_a_small_vertical_version(
     with page.expect_request(lambda r: r.url.endswith("/render") and r.method == "POST") as sent:
         page.get_by_role("button", name="Quick draft").click()
     body = sent.value.post_data_json
+    assert isinstance(body, dict), body
     assert body["size"] == "360x640" and body["title"].startswith("Draft: "), body
     wait_completed(page)
     path = tmp_path / "draft.mp4"

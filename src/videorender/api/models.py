@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from videorender.errors import InputError
-from videorender.inputs import check_url, local_file_url
+from videorender.inputs import check_url, local_file_url, local_path
 from videorender.jobs.models import Job, JobKind, JobRequest, JobStatus
 from videorender.jobs.titles import job_title
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
@@ -29,6 +29,7 @@ from videorender.pipeline.scenes import (
     SceneOptions,
     SceneSpec,
     has_markers,
+    map_marker_targets,
     parse_scenes,
 )
 from videorender.pipeline.script import MAX_SCRIPT_CHARS
@@ -131,8 +132,8 @@ class SceneBody(BaseModel):
 
     @field_validator("media_url")
     @classmethod
-    def _check_media_url(cls, value: str | None) -> str | None:
-        return _url(value, "media_url", MEDIA_SCHEMES)
+    def _check_media_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _media_url(value, info)
 
     def spec(self) -> SceneSpec:
         options = self.model_dump(exclude={"text", "media_url"}, exclude_none=True)
@@ -345,16 +346,20 @@ class _MediaRequest(_Request, _VoiceChoice):
 
     @field_validator("script")
     @classmethod
-    def _check_markers(cls, value: str | None) -> str | None:
-        if value is not None and has_markers(value):
-            _marked_scenes(value)
+    def _check_markers(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not has_markers(value):
+            return value
+        if info.context and info.context.get(LOCAL_FILES):
+            value = _local_markers(value)
+        _marked_scenes(value, local_files=bool(info.context and info.context.get(LOCAL_FILES)))
         return value
 
     def scene_specs(self) -> tuple[SceneSpec, ...]:
         if self.scenes is not None:
             return tuple(scene.spec() for scene in self.scenes)
         if self.script is not None and has_markers(self.script):
-            return _marked_scenes(self.script)
+            # Validated already; a file:// visual is there only where local files are allowed.
+            return _marked_scenes(self.script, local_files=True)
         return ()
 
     def render_options(self) -> RenderOptions:
@@ -391,8 +396,28 @@ class _MediaRequest(_Request, _VoiceChoice):
             raise ValueError(str(exc)) from exc
 
 
-def _marked_scenes(script: str) -> tuple[SceneSpec, ...]:
-    """The scenes of a script with marker lines; each visual must be a URL here.
+def _local_markers(script: str) -> str:
+    """The script with each marker's local path (or file:// URL) made an absolute file://
+    URL, as local paths are for the other media inputs.
+
+    Raises:
+        ValueError: naming `scenes[i].media_url`, when a path is not an existing file.
+    """
+
+    def resolve(target: str, number: int) -> str:
+        if target.split(":", 1)[0].lower() in MEDIA_SCHEMES:
+            return target
+        return local_file_url(target, f"scenes[{number}].media_url")
+
+    try:
+        return map_marker_targets(script, resolve)
+    except InputError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _marked_scenes(script: str, *, local_files: bool = False) -> tuple[SceneSpec, ...]:
+    """The scenes of a script with marker lines; each visual must be a URL here, or, with
+    `local_files`, a file:// URL (`_local_markers` made them).
 
     Raises:
         ValueError: naming `scenes[i].field` in its message.
@@ -400,8 +425,9 @@ def _marked_scenes(script: str) -> tuple[SceneSpec, ...]:
     try:
         scenes = parse_scenes(script)
         for number, scene in enumerate(scenes):
-            if scene.media is not None:
-                check_url(scene.media, f"scenes[{number}].media_url", MEDIA_SCHEMES)
+            if scene.media is None or (local_files and local_path(scene.media) is not None):
+                continue
+            check_url(scene.media, f"scenes[{number}].media_url", MEDIA_SCHEMES)
     except InputError as exc:
         raise ValueError(str(exc)) from exc
     return tuple(scenes)

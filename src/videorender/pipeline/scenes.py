@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from pathlib import Path
@@ -190,6 +190,37 @@ def parse_scenes(script: str) -> list[SceneSpec]:
     close()
     check_scenes(scenes)
     return scenes
+
+
+def map_marker_targets(script: str, change: Callable[[str, int], str]) -> str:
+    """`script` with the visual of each marker line replaced by `change(target, number)`
+    (number: the scene's, from 0, as `parse_scenes` counts them); everything else as it was.
+
+    Raises:
+        whatever `change` raises.
+    """
+    lines = script.split("\n")
+    number = 0 if _leading_text(lines) else -1
+    for index, line in enumerate(lines):
+        match = _marker(line)
+        if match is None:
+            continue
+        number += 1
+        start, end = match.span("target")
+        offset = len(line) - len(line.lstrip())
+        target = change(match.group("target"), number)
+        lines[index] = line[: offset + start] + target + line[offset + end :]
+    return "\n".join(lines)
+
+
+def _leading_text(lines: list[str]) -> bool:
+    """Whether text comes before the first marker (then it is scene 0, over the base video)."""
+    for line in lines:
+        if _marker(line) is not None:
+            return False
+        if line.replace(_ESCAPED, "![").strip():
+            return True
+    return False
 
 
 def _marker(line: str) -> re.Match[str] | None:
