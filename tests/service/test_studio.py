@@ -301,6 +301,15 @@ def test_phone_layout(browser: Browser, make_service: ServiceFactory, tmp_path: 
         assert page.evaluate("document.activeElement.tagName") == "SUMMARY"  # a scene's link
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.id") == "base_video_file"
+        # With scene cards too, nothing is wider than the phone.
+        page.get_by_label("Script").fill("A red picture. A green one. And a blue one to end.")
+        page.get_by_label("Add scenes").set_input_files(pictures(tmp_path))
+        expect(cards(page)).to_have_count(3)
+        for button in cards(page).nth(2).get_by_role("button").all():
+            box = button.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 390, button.inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.get_by_label("Script").scroll_into_view_if_needed()
         page.wait_for_function("document.getElementById('preview').naturalWidth > 0")
         screenshot(page, "phone", tmp_path)
     finally:

@@ -12,8 +12,9 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from videorender.jobs.models import Job, JobKind
+from videorender.jobs.models import Job, JobKind, JobRequest
 from videorender.pipeline.models import Size
+from videorender.pipeline.script import word_count
 
 REFERENCE_PIXELS = 1280 * 720
 FIXED_SHARE = 0.3  # of a 720p render's time, not spent encoding pixels
@@ -57,6 +58,12 @@ def measured_speed(jobs: Sequence[Job]) -> Speed | None:
 def narration_seconds(words: float) -> float:
     """About how long `words` words take to say."""
     return words / WORDS_PER_SECOND
+
+
+def job_seconds(speed: Speed, request: JobRequest) -> float:
+    """The expected wall time of the render `request`, its length guessed from its words."""
+    text = " ".join([request.script, *(scene.text for scene in request.scenes)])
+    return speed.seconds(narration_seconds(word_count(text)), request.options.size)
 
 
 def _timed(job: Job) -> bool:

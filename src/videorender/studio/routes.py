@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,14 +24,14 @@ from videorender.api.auth import (
     require_api_key,
 )
 from videorender.api.models import JobResponse
-from videorender.jobs.models import Job, JobRequest, JobStatus
+from videorender.jobs.models import Job, JobKind, JobRequest, JobStatus
 from videorender.jobs.service import JobService
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
 from videorender.pipeline.models import CaptionOptions, Color, Size
 from videorender.pipeline.preview import caption_still
 from videorender.pipeline.scenes import MOTIONS, TRANSITIONS
 from videorender.pipeline.tts import ENGINES
-from videorender.studio.estimates import RECENT_JOBS, measured_speed
+from videorender.studio.estimates import RECENT_JOBS, job_seconds, measured_speed
 from videorender.studio.media import poster_file
 from videorender.studio.messages import readable
 
@@ -232,10 +233,18 @@ def job_page(
     request: Request, job_id: str, who: Annotated[Visitor, Depends(visitor)]
 ) -> HTMLResponse:
     """One job: live progress and Cancel; then the player and downloads, or the error."""
-    job = _service(request).get(job_id)
+    service = _service(request)
+    job = service.get(job_id)
     if job is None:
         return _page(request, "missing.html", who, job_id=job_id)
-    return _page(request, "job.html", who, job=_job_view(request, job))
+    estimate = None
+    if not job.status.finished and job.request.kind is JobKind.RENDER:
+        recent = service.list_jobs(status=JobStatus.COMPLETED, limit=RECENT_JOBS, after=None)
+        speed = measured_speed(recent)
+        if speed is not None:
+            ran_s = time.time() - job.started_at if job.started_at else 0.0
+            estimate = {"total_s": round(job_seconds(speed, job.request), 1), "ran_s": ran_s}
+    return _page(request, "job.html", who, job=_job_view(request, job), estimate=estimate)
 
 
 def _job_view(request: Request, job: Job) -> dict[str, Any]:

@@ -17,14 +17,24 @@ document.addEventListener("DOMContentLoaded", () => {
   let done = false;
   let first = null; // {at, progress}: the first progress seen while processing
 
-  // Time left from this job's own pace since this page first saw it run.
+  const loaded = Date.now();
+  const estimate = Number(section.dataset.estimateS) || 0; // from this machine's past renders
+  const ranBefore = Number(section.dataset.ranS) || 0;
+
+  // Time left: at first from the machine's measured speed, then from this job's own pace
+  // since this page first saw it run.
   function showTimeLeft(job) {
     if (job.status !== "processing") return;
     const now = Date.now();
     if (first === null) first = { at: now, progress: job.progress };
     const gained = job.progress - first.progress;
-    if (gained < 3 || now - first.at < 1500) return;
-    const left = ((now - first.at) / 1000) * ((100 - job.progress) / gained);
+    let left = null;
+    if (gained >= 3 && now - first.at >= 1500) {
+      left = ((now - first.at) / 1000) * ((100 - job.progress) / gained);
+    } else if (estimate) {
+      left = Math.max(1, estimate - ranBefore - (now - loaded) / 1000);
+    }
+    if (left === null) return;
     timeLeft.textContent = `· about ${left < 90 ? `${Math.max(1, Math.round(left))} s` : `${Math.round(left / 60)} min`} left`;
   }
 

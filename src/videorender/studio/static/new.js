@@ -300,8 +300,8 @@ async function spread(markers) {
     return;
   }
   $("script").value = answer.body.script;
-  cards.refresh();
-  scriptChanged();
+  redrawCards(); // now, and no later redraw pending from typing
+  countWords();
 }
 
 async function addSceneUrl() {
