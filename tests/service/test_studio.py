@@ -58,6 +58,7 @@ def page(browser: Browser) -> Iterator[Page]:
 def screenshot(page: Page, name: str, tmp_path: Path) -> None:
     """Every page is photographed; into docs/ when STUDIO_SCREENSHOTS says so."""
     folder = Path(os.environ.get("STUDIO_SCREENSHOTS") or tmp_path)
+    page.evaluate("window.scrollTo(0, 0)")  # the side column is sticky: draw it at the top
     page.screenshot(path=str(folder / f"studio-{name}.png"), full_page=True)
 
 
@@ -147,6 +148,7 @@ def test_make_watch_and_download_a_video(
     page.get_by_role("button", name="Yes, delete").click()
     page.wait_for_url(re.compile(r"/studio/jobs\?deleted=1$"))
     expect(page.get_by_text("No jobs yet.")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("Deleted the job and its files.")
     assert service.client.get(f"/status/{job_id}").status_code == 404
     assert not list((service.data_dir / "uploads").rglob(f"{job_id}*"))
 
@@ -607,6 +609,7 @@ def test_quick_draft_renders_a_small_vertical_version(
     assert isinstance(body, dict), body
     assert body["size"] == "360x640" and body["title"].startswith("Draft: "), body
     wait_completed(page)
+    job_id = page.url.rsplit("/", 1)[1]
     path = tmp_path / "draft.mp4"
     path.write_bytes(page.request.get(page.locator("video").get_attribute("src") or "").body())
     found = streams(path)["video"]
@@ -617,3 +620,12 @@ def test_quick_draft_renders_a_small_vertical_version(
     expect(page.locator("#estimate")).to_have_text(
         re.compile(r"^Render time: about \d+ s on this machine \(measured on its last 1 video\)")
     )
+    # Delete from the Jobs list: the row goes, and so does the job.
+    page.get_by_role("link", name="Jobs").click()
+    row = page.locator(f"[data-job-row='{job_id}']")
+    expect(row.get_by_role("link")).to_contain_text("Draft: Hello from the studio.")
+    row.get_by_role("button", name="Delete", exact=True).click()
+    row.get_by_role("button", name="Yes, delete").click()
+    expect(row).to_have_count(0)
+    expect(page.get_by_role("status")).to_have_text("Deleted the job and its files.")
+    assert service.client.get(f"/status/{job_id}").status_code == 404

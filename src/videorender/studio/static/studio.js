@@ -93,6 +93,10 @@ document.addEventListener("DOMContentLoaded", () => {
 
 // Delete (the job page and the Jobs list): asks once, then DELETE /jobs/{id}.
 document.addEventListener("DOMContentLoaded", () => {
+  const state = document.getElementById("jobs-state");
+  if (state && new URLSearchParams(window.location.search).has("deleted")) {
+    state.textContent = "Deleted the job and its files.";
+  }
   for (const box of document.querySelectorAll("[data-delete-job]")) {
     const ask = box.querySelector("[data-delete-ask]");
     const confirm = box.querySelector("[data-delete-confirm]");
