@@ -447,6 +447,16 @@ def test_add_scenes_become_cards(
         "The green one.", "The green one, edited."))  # fmt: skip
     expect(cards(page).nth(1).locator(".first-words")).to_have_text("“The green one, edited.”")
 
+    # Drag a card onto another to reorder (the scene moves with its words).
+    cards(page).nth(0).drag_to(cards(page).nth(1))
+    expect(cards(page).locator(".file-name")).to_have_text(
+        ["green.png", "red.png", "harbour clip.mp4"]
+    )
+    assert page.get_by_label("Script").input_value().startswith("![green.png]")
+    cards(page).nth(1).drag_to(cards(page).nth(0))
+    expect(cards(page).locator(".file-name")).to_have_text(
+        ["red.png", "green.png", "harbour clip.mp4"]
+    )
     # Remove takes the card and its marker away; its words stay, with the scene before.
     cards(page).nth(2).get_by_role("button", name="Remove").click()
     expect(cards(page)).to_have_count(2)
