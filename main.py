@@ -1,5 +1,5 @@
 """`uvicorn main:app` from the repository root, as the original service ran."""
 
-from videorender.api import create_app
+from videorender.app import create_app
 
 app = create_app()

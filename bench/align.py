@@ -26,10 +26,10 @@ import numpy as np
 
 from bench.align_text import script_sentences
 from tests.recordings import espeak_speaker, human_pauses, make_recording
-from videorender.pipeline import ffmpeg
 from videorender.pipeline.align import timings_for_voiceover
-from videorender.pipeline.script import process_script
+from videorender.pipeline.render import ffmpeg
 from videorender.pipeline.stage_config import TTSConfig
+from videorender.pipeline.text.script import process_script
 
 WORDS_PER_MINUTE_WITH_PAUSES = 140  # espeak-ng at 165 wpm, plus our pauses
 

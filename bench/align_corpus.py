@@ -37,8 +37,8 @@ from videorender.pipeline.align.features import features_from_reader
 from videorender.pipeline.align.pcm import decoded
 from videorender.pipeline.align.voiceover import align_english, align_to_reference
 from videorender.pipeline.align.warp import Reference, speak_reference, warp
-from videorender.pipeline.languages import get_language
-from videorender.pipeline.script import process_script
+from videorender.pipeline.text.languages import get_language
+from videorender.pipeline.text.script import process_script
 from videorender.pipeline.tts.kokoro import kokoro_engine, load_kokoro
 from videorender.pipeline.tts.piper import load_piper
 

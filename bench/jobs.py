@@ -14,9 +14,9 @@ from pathlib import Path
 
 from bench.inputs import Inputs
 from videorender.config import Settings
-from videorender.pipeline.ffmpeg import cover_crop
 from videorender.pipeline.models import Encoder, MediaInfo, Size
-from videorender.pipeline.render import FFMPEG_NICENESS
+from videorender.pipeline.render.encode import FFMPEG_NICENESS
+from videorender.pipeline.render.ffmpeg import cover_crop
 
 NICENESS = FFMPEG_NICENESS
 

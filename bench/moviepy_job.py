@@ -34,11 +34,11 @@ from moviepy import (
 from videorender.config import Settings, load_settings
 from videorender.pipeline.captions.fonts import LATIN
 from videorender.pipeline.captions.subtitles import CaptionLayout, build_subtitles
-from videorender.pipeline.ffmpeg import cover_crop
 from videorender.pipeline.models import Size, VoiceTrack
-from videorender.pipeline.script import process_script
+from videorender.pipeline.render.ffmpeg import cover_crop
+from videorender.pipeline.text.script import process_script
 from videorender.pipeline.tts import create_engine
-from videorender.pipeline.voice import synthesize_voice
+from videorender.pipeline.tts.speech import synthesize_voice
 
 
 def main(argv: Sequence[str] | None = None) -> int:

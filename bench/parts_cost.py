@@ -21,12 +21,12 @@ from pathlib import Path
 from bench.inputs import InputSpec, prepare_inputs
 from bench.measure import measure
 from videorender.config import load_settings
-from videorender.pipeline import ffmpeg
 from videorender.pipeline.captions.fonts import prepare_fonts_dir
 from videorender.pipeline.captions.subtitles import build_subtitles, write_subtitles
-from videorender.pipeline.media import check_inputs
 from videorender.pipeline.models import Size
-from videorender.pipeline.render import plan_render
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.encode import plan_render
+from videorender.pipeline.render.media import check_inputs
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -57,9 +57,9 @@ def child(script: Path, variant: Variant) -> dict[str, float]:
     import psutil  # noqa: PLC0415
 
     import videorender.cli  # noqa: F401, PLC0415 - what the render command has imported
-    from videorender.pipeline.script import process_script  # noqa: PLC0415
+    from videorender.pipeline.text.script import process_script  # noqa: PLC0415
     from videorender.pipeline.tts import piper  # noqa: PLC0415
-    from videorender.pipeline.voice import synthesize_voice  # noqa: PLC0415
+    from videorender.pipeline.tts.speech import synthesize_voice  # noqa: PLC0415
 
     rss = psutil.Process().memory_info
     imported = rss().rss / MB
@@ -105,7 +105,7 @@ def compare(script: Path) -> dict[str, object]:
     import numpy as np  # noqa: PLC0415
     from piper import SynthesisConfig  # noqa: PLC0415
 
-    from videorender.pipeline.script import process_script  # noqa: PLC0415
+    from videorender.pipeline.text.script import process_script  # noqa: PLC0415
     from videorender.pipeline.tts import piper  # noqa: PLC0415
 
     model, config = piper.bundled_voice()

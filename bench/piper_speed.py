@@ -30,10 +30,10 @@ from pathlib import Path
 
 from piper import PiperVoice
 
-from videorender.pipeline.script import process_script
+from videorender.pipeline.text.script import process_script
 from videorender.pipeline.tts.cache import SpeechCache
 from videorender.pipeline.tts.piper import PiperEngine, bundled_voice
-from videorender.pipeline.voice import speech_bounds
+from videorender.pipeline.tts.speech import speech_bounds
 
 DEFAULT_SCRIPT = Path(__file__).resolve().parent / "scripts" / "short.txt"
 

@@ -21,15 +21,15 @@ from bench.inputs import InputSpec, prepare_inputs
 from bench.jobs import Job, Run, floor_argv
 from bench.measure import measure
 from videorender.config import load_settings
-from videorender.pipeline import ffmpeg
 from videorender.pipeline.captions.fonts import prepare_fonts_dir
 from videorender.pipeline.captions.subtitles import build_subtitles, write_subtitles
-from videorender.pipeline.media import check_inputs
 from videorender.pipeline.models import Size
-from videorender.pipeline.render import plan_render
-from videorender.pipeline.script import process_script
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.encode import plan_render
+from videorender.pipeline.render.media import check_inputs
+from videorender.pipeline.text.script import process_script
 from videorender.pipeline.tts import create_engine
-from videorender.pipeline.voice import synthesize_voice
+from videorender.pipeline.tts.speech import synthesize_voice
 
 REPO = Path(__file__).resolve().parent.parent
 

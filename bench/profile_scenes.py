@@ -4,7 +4,7 @@ in CPU seconds (the figure to read on a busy machine) per second of output.
 
     python -m bench.profile_scenes [--seconds 3] [--size 1080x1920] [--only image,clip]
 
-Nothing here spells FFmpeg arguments: the segments' come from `pipeline/ffmpeg.py`.
+Nothing here spells FFmpeg arguments: the segments' come from `pipeline/render/ffmpeg/`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from pathlib import Path
 
 from bench.inputs import InputSpec, prepare_inputs
 from bench.measure import MB, TreeMemorySampler
-from videorender.pipeline import ffmpeg
-from videorender.pipeline.media import MediaInputs, check_scene_visuals
 from videorender.pipeline.models import Size
-from videorender.pipeline.scenes import Scene, SceneOptions, Segment, Shot, Visual
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.media import MediaInputs, check_scene_visuals
+from videorender.pipeline.render.scene_plan import Segment, Shot, Visual
+from videorender.pipeline.text.scenes import Scene, SceneOptions
 
 REPO = Path(__file__).resolve().parent.parent
 FPS = 30.0

@@ -24,8 +24,8 @@ from bench.report import write_report
 from bench.results import Record, Results, TTSRecord, machine_info
 from bench.sweep import VARIANTS, Variant
 from videorender.config import Settings, load_settings
-from videorender.pipeline import ffmpeg
 from videorender.pipeline.models import MediaInfo
+from videorender.pipeline.render import ffmpeg
 from videorender.pipeline.tts.piper import load_piper, unload_piper
 
 REPO = Path(__file__).resolve().parent.parent

@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 
 from videorender.config import load_settings
-from videorender.pipeline.script import process_script
+from videorender.pipeline.text.script import process_script
 from videorender.pipeline.tts import create_engine
 from videorender.pipeline.tts.cache import SpeechCache
-from videorender.pipeline.voice import synthesize_voice
+from videorender.pipeline.tts.speech import synthesize_voice
 
 CACHE_BYTES = 1024**3
 

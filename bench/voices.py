@@ -21,10 +21,10 @@ import time
 from pathlib import Path
 
 from videorender.config import load_settings
-from videorender.pipeline.languages import ENGLISH, get_language
-from videorender.pipeline.script import process_script
+from videorender.pipeline.text.languages import ENGLISH, get_language
+from videorender.pipeline.text.script import process_script
 from videorender.pipeline.tts import create_engine
-from videorender.pipeline.voice import synthesize_voice
+from videorender.pipeline.tts.speech import synthesize_voice
 
 DEFAULT_SCRIPT = Path(__file__).resolve().parent.parent / "examples" / "script.txt"
 

@@ -22,11 +22,11 @@ import numpy.typing as npt
 from piper import SynthesisConfig
 
 from tests import espeak
-from videorender.pipeline.languages import get_language
+from videorender.pipeline.text.languages import get_language
+from videorender.pipeline.text.word_split import split_words
 from videorender.pipeline.tts.kokoro import kokoro_engine, load_kokoro
 from videorender.pipeline.tts.piper import load_piper
-from videorender.pipeline.voice import speech_bounds
-from videorender.pipeline.word_split import split_words
+from videorender.pipeline.tts.speech import speech_bounds
 
 RATE = 22_050  # espeak-ng's and Piper's rate; Kokoro's 24 kHz is resampled to it
 

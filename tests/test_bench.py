@@ -14,8 +14,8 @@ from bench.report import PLACEHOLDER, write_report
 from bench.results import Record, Results
 from bench.run import Plan, run_jobs
 from videorender.config import load_settings
-from videorender.pipeline import ffmpeg
 from videorender.pipeline.models import Size
+from videorender.pipeline.render import ffmpeg
 
 TINY = InputSpec(size=Size(320, 180), base_seconds=3, music_seconds=3, short_words=12)
 

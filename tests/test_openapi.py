@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from videorender.api import create_app
+from videorender.app import create_app
 from videorender.config import Settings
 
 

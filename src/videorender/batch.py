@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import json
 import logging
 import re
@@ -24,14 +23,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from videorender.api.errors import validation_problems
-from videorender.api.models import RenderRequest, RenderVideoRequest, render_request
 from videorender.config import Settings
 from videorender.errors import InputError, VideoRenderError
-from videorender.inputs import local_path
 from videorender.jobs.execute import fetch_inputs
-from videorender.pipeline.clock import StageClock
 from videorender.pipeline.run import RenderJob, job_workdir, render
+from videorender.pipeline.runtime.clock import StageClock
+from videorender.requests import (
+    RenderRequest,
+    RenderVideoRequest,
+    render_request,
+    request_hash,
+    validation_message,
+)
 from videorender.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -150,9 +153,8 @@ def _item(line: int, row: dict[str, Any] | str) -> BatchItem:
     try:
         return BatchItem(line, name, request=render_request(fields, local_files=True))
     except ValidationError as exc:
-        problems = validation_problems(exc.errors())
-        message = "; ".join(f"{p['field']}: {p['msg']}" for p in problems)
-        return BatchItem(line, name, error=message, field=problems[0]["field"])
+        message, field = validation_message(exc)
+        return BatchItem(line, name, error=message, field=field)
 
 
 def _name_items(items: Iterator[BatchItem]) -> list[BatchItem]:
@@ -167,23 +169,6 @@ def _name_items(items: Iterator[BatchItem]) -> list[BatchItem]:
         seen[item.name] = item.line
         named.append(item)
     return named
-
-
-def request_hash(request: ApiRequest) -> str:
-    """A hash of the validated request and of its local input files (size and modification
-    time), so an edited line or a replaced input file is rendered again."""
-    body = request.model_dump(mode="json")
-    inputs = {name: body.get(name) for name in ("base_video_url", "bgm_url", "voiceover_url")}
-    for number, scene in enumerate(request.scene_specs()):
-        inputs[f"scenes[{number}]"] = scene.media
-    files = {}
-    for name, url in inputs.items():
-        path = local_path(url or "")
-        if path is not None and path.is_file():
-            stat = path.stat()
-            files[name] = [stat.st_size, stat.st_mtime_ns]
-    canonical = json.dumps({"request": body, "files": files}, sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def output_paths(folder: Path) -> dict[str, str]:

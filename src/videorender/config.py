@@ -16,9 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from videorender.errors import ConfigError
 from videorender.machine import memory_limit_mb, usable_cores
-from videorender.pipeline.media import MediaLimits
-from videorender.pipeline.models import Encoder
-from videorender.pipeline.parts import OVERLAP_MIN_CPUS, OVERLAP_MIN_MEMORY_MB
+from videorender.pipeline.models import MAX_MUSIC_VOLUME, Encoder
+from videorender.pipeline.render.media import MediaLimits
+from videorender.pipeline.render.parts import OVERLAP_MIN_CPUS, OVERLAP_MIN_MEMORY_MB
 from videorender.pipeline.stage_config import PipelineConfig, RenderConfig, TTSConfig
 
 
@@ -115,7 +115,7 @@ class Settings(BaseSettings):
     max_voiceover_seconds: int = Field(
         default=2 * 3600, ge=1, description="A provided voiceover lasting longer is refused."
     )
-    music_volume: float = Field(default=0.2, ge=0.0, le=4.0)
+    music_volume: float = Field(default=0.2, ge=0.0, le=MAX_MUSIC_VOLUME)
     music_fade_out_ms: int = Field(default=3000, ge=0)
     tail_ms: int = Field(default=1000, ge=0, le=30_000)
     target_lufs: float = Field(default=-14.0, ge=-70.0, le=-5.0)

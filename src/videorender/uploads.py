@@ -7,7 +7,7 @@ resolved through `Storage.read` instead, without HTTP, whatever the backend; the
 (128 bits) and checked against a strict pattern, so it cannot name any other stored key.
 
 Uploads pass the same checks as downloaded media: the size caps (MAX_VIDEO_MB, MAX_AUDIO_MB)
-and `pipeline.media` probing, before they are stored.
+and `pipeline.render.media` probing, before they are stored.
 """
 
 from __future__ import annotations
@@ -19,18 +19,23 @@ from enum import Enum
 from pathlib import Path, PurePosixPath
 
 from videorender.errors import InputError, MediaError
-from videorender.pipeline import ffmpeg
-from videorender.pipeline.media import MediaInputs, MediaLimits, check_inputs, check_scene_visuals
-from videorender.pipeline.scenes import Scene
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.media import (
+    AUDIO_SUFFIXES,
+    IMAGE_SUFFIXES,
+    VIDEO_SUFFIXES,
+    MediaInputs,
+    MediaLimits,
+    check_inputs,
+    check_scene_visuals,
+)
+from videorender.pipeline.text.scenes import Scene
 from videorender.storage import Storage
 
 SCHEME = "upload"
 KEY_TEMPLATE = "uploads/inputs/{id}"
 MB = 1024 * 1024
 _ID = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{1,5}$")
-VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"})
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
-AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac"})
 
 
 class UploadKind(str, Enum):

@@ -18,7 +18,7 @@ from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest
 from videorender.jobs.notify import JobListener, conninfo
 from videorender.jobs.service import JobService
 from videorender.jobs.store import JobStore
-from videorender.pipeline.clock import StageClock
+from videorender.pipeline.runtime.clock import StageClock
 
 DEADLINE_S = 10.0  # generous for a loaded machine; the wake-up is measured, not asserted
 

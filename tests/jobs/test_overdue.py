@@ -16,7 +16,7 @@ from videorender.jobs.execute import JobContext, Outcome
 from videorender.jobs.models import Artifacts, Claim, JobKind, JobRequest, JobStatus
 from videorender.jobs.registry import WorkerRegistry
 from videorender.jobs.store import JobStore
-from videorender.pipeline.clock import StageClock
+from videorender.pipeline.runtime.clock import StageClock
 from videorender.storage import create_storage
 
 

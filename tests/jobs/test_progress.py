@@ -14,8 +14,8 @@ from videorender.jobs.db import open_database
 from videorender.jobs.execute import JobContext, job_clock
 from videorender.jobs.models import JobKind, JobRequest
 from videorender.jobs.store import JobStore
-from videorender.pipeline.clock import StageClock
 from videorender.pipeline.models import Progress, Stage
+from videorender.pipeline.runtime.clock import StageClock
 from videorender.storage import create_storage
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from videorender.config import Settings
 from videorender.jobs.service import JobService
-from videorender.pipeline.run import voiceover
+from videorender.pipeline.run import narrate
 from videorender.pipeline.tts import piper
 
 
@@ -35,7 +35,7 @@ def test_a_job_leaves_the_voice_loaded_only_when_kept(
     piper.unload_piper()
     try:
         settings = settings.model_copy(update={"tts_keep_loaded": keep})
-        voiceover("One sentence, spoken.", tmp_path / "voice.wav", settings.pipeline_config())
+        narrate("One sentence, spoken.", tmp_path / "voice.wav", settings.pipeline_config())
         assert _loaded_voices() == loaded_after
     finally:
         piper.unload_piper()

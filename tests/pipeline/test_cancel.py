@@ -12,9 +12,9 @@ import pytest
 from tests.conftest import Media
 from videorender.config import Settings
 from videorender.errors import JobCancelledError
-from videorender.pipeline.clock import StageClock
 from videorender.pipeline.models import Progress, RenderOptions, Size, Stage
-from videorender.pipeline.run import RenderJob, render, voiceover
+from videorender.pipeline.run import RenderJob, narrate, render
+from videorender.pipeline.runtime.clock import StageClock
 
 SCRIPT = (
     "The first sentence is spoken. The second one is spoken too. "
@@ -43,7 +43,7 @@ def test_cancel_stops_speech_between_sentences(
                 cancel.set()  # after the first sentence
 
     with pytest.raises(JobCancelledError, match="tts"):
-        voiceover(
+        narrate(
             SCRIPT,
             tmp_path / "voice.wav",
             settings.pipeline_config(),

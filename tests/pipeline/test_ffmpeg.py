@@ -7,8 +7,8 @@ import pytest
 
 from tests.conftest import Media
 from videorender.errors import FFmpegError, MediaError
-from videorender.pipeline import ffmpeg
 from videorender.pipeline.models import MediaInfo, RenderPlan, Size
+from videorender.pipeline.render import ffmpeg
 
 
 def _plan(**changes: object) -> RenderPlan:

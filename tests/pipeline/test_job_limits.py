@@ -14,11 +14,12 @@ import pytest
 from tests.conftest import Media
 from videorender.config import Settings
 from videorender.errors import DiskSpaceError, FFmpegError, JobTimeoutError
-from videorender.pipeline import deadline, ffmpeg
-from videorender.pipeline.script import process_script
-from videorender.pipeline.thumbnail import make_thumbnail
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.thumbnail import make_thumbnail
+from videorender.pipeline.runtime import deadline
+from videorender.pipeline.text.script import process_script
 from videorender.pipeline.tts import create_engine
-from videorender.pipeline.voice import synthesize_voice
+from videorender.pipeline.tts.speech import synthesize_voice
 
 ENDLESS = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi",
            "-i", "testsrc2=s=64x36:r=10", "-f", "null", "-"]  # fmt: skip

@@ -11,13 +11,13 @@ import pytest
 from videorender.errors import InputError, LanguageUnavailableError
 from videorender.pipeline.captions.subtitles import build_captions
 from videorender.pipeline.captions.text import wrap_pages
-from videorender.pipeline.languages import get_language, normalize_tag, require
 from videorender.pipeline.models import SentenceTiming, Size, WordTiming
-from videorender.pipeline.script import split_sentences
-from videorender.pipeline.segmentation import japanese_phrase_starts
+from videorender.pipeline.text.languages import get_language, normalize_tag, require
+from videorender.pipeline.text.script import split_sentences
+from videorender.pipeline.text.segmentation import japanese_phrase_starts
+from videorender.pipeline.text.word_split import NO_LINE_END, NO_LINE_START, join_words, split_words
 from videorender.pipeline.tts.base import WordSpan
 from videorender.pipeline.tts.japanese import share_among_units
-from videorender.pipeline.word_split import NO_LINE_END, NO_LINE_START, join_words, split_words
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,10 @@ import pytest
 from tests.conftest import Media
 from tests.decode import integrated_loudness as ffmpeg_loudness
 from videorender.config import Settings
-from videorender.pipeline.loudness import integrated_loudness
 from videorender.pipeline.models import Loudness, RenderPlan, Size
-from videorender.pipeline.render import loudness_gain, predicted_gain
-from videorender.pipeline.run import voiceover
+from videorender.pipeline.render.encode import loudness_gain, predicted_gain
+from videorender.pipeline.render.loudness import integrated_loudness
+from videorender.pipeline.run import narrate
 
 SCRIPT = (
     "Every morning the harbour wakes before the town does. Fishing boats slip out past the "
@@ -101,7 +101,7 @@ def test_the_first_scan_starts_near_the_answer_for_the_bundled_voice(
     the first scan within 1 LU of the target (from 0 dB it was ~6 LU off and took 3 scans),
     and the scans still end within their tolerance."""
     config = settings.pipeline_config()
-    voice = voiceover(SCRIPT, tmp_path / "voice.wav", config)
+    voice = narrate(SCRIPT, tmp_path / "voice.wav", config)
     plan = RenderPlan(
         voice=voice.path, subtitles=tmp_path / "unused.ass", fonts_dir=tmp_path,
         output=tmp_path / "unused.mp4", size=Size(320, 180), fps=25,
@@ -109,7 +109,7 @@ def test_the_first_scan_starts_near_the_answer_for_the_bundled_voice(
         music=media.music, music_volume=0.2, music_fade_out_ms=1000,
         loudness=Loudness(integrated_lufs=config.render.target_lufs),
     )  # fmt: skip
-    with caplog.at_level(logging.DEBUG, logger="videorender.pipeline.render"):
+    with caplog.at_level(logging.DEBUG, logger="videorender.pipeline.render.encode"):
         gain = loudness_gain(plan, timeout_s=60)
     scans = [r.getMessage() for r in caplog.records if r.getMessage().startswith("loudness scan")]
     first = float(scans[0].split(":")[1].split()[0])

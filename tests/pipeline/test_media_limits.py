@@ -13,13 +13,13 @@ import pytest
 from tests.conftest import Media
 from videorender.config import Settings
 from videorender.errors import MediaError
-from videorender.pipeline import ffmpeg
 from videorender.pipeline.align.voiceover import check_voiceover
 from videorender.pipeline.captions.fonts import prepare_fonts_dir
 from videorender.pipeline.captions.subtitles import build_subtitles, write_subtitles
-from videorender.pipeline.media import MediaLimits, check_inputs
 from videorender.pipeline.models import Size
-from videorender.pipeline.render import plan_render
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.encode import plan_render
+from videorender.pipeline.render.media import MediaLimits, check_inputs
 from videorender.pipeline.run import RenderJob, render
 
 TEN_HOURS_S = 10 * 3600

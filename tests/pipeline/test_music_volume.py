@@ -11,19 +11,19 @@ import pytest
 from pydantic import ValidationError
 
 from tests.conftest import Media
-from videorender.api.models import RenderRequest
 from videorender.cli import EXIT_BAD_INPUT, main
 from videorender.config import Settings
 from videorender.errors import InputError
 from videorender.jobs.models import JobKind, JobRequest
 from videorender.pipeline.captions.fonts import prepare_fonts_dir
 from videorender.pipeline.captions.subtitles import build_subtitles, write_subtitles
-from videorender.pipeline.media import check_inputs
 from videorender.pipeline.models import RenderOptions, Size
-from videorender.pipeline.render import plan_render, render_video
-from videorender.pipeline.script import process_script
+from videorender.pipeline.render.encode import plan_render, render_video
+from videorender.pipeline.render.media import check_inputs
+from videorender.pipeline.text.script import process_script
 from videorender.pipeline.tts import create_engine
-from videorender.pipeline.voice import synthesize_voice
+from videorender.pipeline.tts.speech import synthesize_voice
+from videorender.requests import RenderRequest
 
 
 def test_the_volume_travels_with_the_request() -> None:

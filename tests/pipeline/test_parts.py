@@ -18,11 +18,8 @@ from tests.conftest import Media
 from tests.decode import gray_frame, streams
 from videorender.config import Settings, load_settings
 from videorender.errors import JobCancelledError
-from videorender.pipeline import ffmpeg
 from videorender.pipeline.captions.fonts import prepare_fonts_dir
 from videorender.pipeline.captions.subtitles import build_subtitles, write_subtitles
-from videorender.pipeline.clock import StageClock
-from videorender.pipeline.media import check_inputs
 from videorender.pipeline.models import (
     MediaInfo,
     Progress,
@@ -31,12 +28,15 @@ from videorender.pipeline.models import (
     Size,
     Stage,
 )
-from videorender.pipeline.parts import can_render_in_parts
-from videorender.pipeline.render import plan_render, render_video
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.encode import plan_render, render_video
+from videorender.pipeline.render.media import check_inputs
+from videorender.pipeline.render.parts import can_render_in_parts
+from videorender.pipeline.render.scene_plan import frame_count
+from videorender.pipeline.render.thumbnail import thumbnail_frame
 from videorender.pipeline.run import RenderJob, render
-from videorender.pipeline.scenes import frame_count
+from videorender.pipeline.runtime.clock import StageClock
 from videorender.pipeline.stage_config import RenderConfig
-from videorender.pipeline.thumbnail import thumbnail_frame
 
 # ~75 words (over parts.MIN_WORDS), ~25 s of speech: longer than the 8 s base, which loops.
 SCRIPT = (

@@ -15,14 +15,14 @@ from videorender.config import Settings
 from videorender.errors import MediaError, ScriptError
 from videorender.pipeline.captions.fonts import prepare_fonts_dir
 from videorender.pipeline.captions.subtitles import build_subtitles, write_subtitles
-from videorender.pipeline.media import MediaInputs, check_inputs
 from videorender.pipeline.models import MediaInfo, RenderOptions, Size
-from videorender.pipeline.render import output_size, plan_render, render_video
+from videorender.pipeline.render.encode import output_size, plan_render, render_video
+from videorender.pipeline.render.media import MediaInputs, check_inputs
+from videorender.pipeline.render.thumbnail import thumbnail_time_ms
 from videorender.pipeline.run import RenderJob, render
-from videorender.pipeline.script import process_script
-from videorender.pipeline.thumbnail import thumbnail_time_ms
+from videorender.pipeline.text.script import process_script
 from videorender.pipeline.tts import create_engine
-from videorender.pipeline.voice import synthesize_voice
+from videorender.pipeline.tts.speech import synthesize_voice
 
 SCRIPT = (
     "The harbour was quiet before dawn. Fishermen carried their nets down to the water. "

@@ -12,11 +12,12 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from videorender.cli import _scenes, main
+from videorender.cli import main
 from videorender.config import load_settings
 from videorender.errors import InputError, MediaError
-from videorender.pipeline.media import MediaInputs, MediaLimits, check_scene_visuals
-from videorender.pipeline.scenes import Scene, SceneOptions, parse_scenes
+from videorender.pipeline.render.media import MediaInputs, MediaLimits, check_scene_visuals
+from videorender.pipeline.render.scene_files import local_scenes
+from videorender.pipeline.text.scenes import Scene, SceneOptions, parse_scenes
 
 TONE_HZ = 2500
 RATE = 48_000
@@ -117,12 +118,11 @@ def test_the_cli_gives_media_dir_clips_their_sound(
     (folder / "party.gif").write_bytes(b"GIF89a")
     (folder / ".DS_Store").write_bytes(b"")
     script = "One sentence here. Another one there. A third one now. And a fourth. Then a fifth. The end."
-    scenes = _scenes(script, "-", folder, clip_audio=True)
-    sound = {scene.media.name: scene.options.clip_audio for scene in scenes if scene.media}
+    found = local_scenes(script, Path.cwd(), folder, clip_audio=True)
+    sound = {scene.media.name: scene.options.clip_audio for scene in found.scenes if scene.media}
     assert sound == {"mute.mp4": False, "red.jpg": False, "tone.mp4": True}
-    # A file left out is said, not silently dropped (a hidden one is not worth a word).
-    warning = " ".join(capsys.readouterr().err.split())
-    assert "skips 1 file(s)" in warning and warning.endswith("clips: party.gif")
+    # A file left out is named (for the CLI's warning); a hidden one is not worth a word.
+    assert found.skipped == ("party.gif",)
     (tmp_path / "s.txt").write_text(script)
     assert main(["render", str(tmp_path / "s.txt"), "--clip-audio", "-o", str(tmp_path)]) == 2
     assert "--clip-audio is for --media-dir" in capsys.readouterr().err

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from videorender.pipeline import ffmpeg
-from videorender.pipeline.media import MediaInputs, check_scene_visuals
 from videorender.pipeline.models import Size
-from videorender.pipeline.render import prepare_stills
-from videorender.pipeline.scenes import Scene, SceneOptions, Segment, Shot
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.encode import prepare_stills
+from videorender.pipeline.render.media import MediaInputs, check_scene_visuals
+from videorender.pipeline.render.scene_plan import Segment, Shot
+from videorender.pipeline.text.scenes import Scene, SceneOptions
 
 SIZE = Size(180, 320)
 

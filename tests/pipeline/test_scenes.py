@@ -18,21 +18,15 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from videorender.api.models import RenderRequest
 from videorender.cli import main
 from videorender.config import load_settings
 from videorender.errors import InputError, MediaError
-from videorender.pipeline.media import MediaInputs, MediaLimits, check_scene_visuals
 from videorender.pipeline.models import RenderOptions, SentenceTiming, Size
+from videorender.pipeline.render.media import MediaInputs, MediaLimits, check_scene_visuals
+from videorender.pipeline.render.scene_plan import SceneTiming, plan_segments, scene_timings
 from videorender.pipeline.run import RenderJob, render
-from videorender.pipeline.scenes import (
-    Scene,
-    SceneOptions,
-    SceneTiming,
-    parse_scenes,
-    plan_segments,
-    scene_timings,
-)
+from videorender.pipeline.text.scenes import Scene, SceneOptions, parse_scenes
+from videorender.requests import RenderRequest
 
 W, H, FPS = 320, 180, 30
 

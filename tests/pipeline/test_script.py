@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from videorender.errors import ScriptError
-from videorender.pipeline.script import (
+from videorender.pipeline.text.script import (
     MAX_CHUNK_CHARS,
     MAX_SCRIPT_CHARS,
     MAX_WORDS,

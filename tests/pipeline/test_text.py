@@ -15,10 +15,10 @@ from videorender.config import Settings
 from videorender.errors import ScriptError
 from videorender.pipeline.captions.fonts import prepare_fonts_dir
 from videorender.pipeline.captions.subtitles import build_subtitles, write_subtitles
-from videorender.pipeline.media import MediaInputs
 from videorender.pipeline.models import SentenceTiming, Size
-from videorender.pipeline.render import plan_render, render_video
-from videorender.pipeline.script import MAX_SCRIPT_CHARS, process_script
+from videorender.pipeline.render.encode import plan_render, render_video
+from videorender.pipeline.render.media import MediaInputs
+from videorender.pipeline.text.script import MAX_SCRIPT_CHARS, process_script
 
 SIZE = Size(320, 180)
 CAPTION_MS = 2000

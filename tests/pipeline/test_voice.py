@@ -6,11 +6,11 @@ from pathlib import Path
 import numpy as np
 
 from videorender.config import Settings
-from videorender.pipeline.script import process_script
-from videorender.pipeline.thumbnail import thumbnail_time_ms
+from videorender.pipeline.render.thumbnail import thumbnail_time_ms
+from videorender.pipeline.text.script import process_script
 from videorender.pipeline.tts import Samples, Speech, TTSEngine, create_engine
 from videorender.pipeline.tts.cache import SpeechCache
-from videorender.pipeline.voice import synthesize_voice, trim_silence
+from videorender.pipeline.tts.speech import synthesize_voice, trim_silence
 
 
 class CountingEngine(TTSEngine):

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from tests.decode import speech_onsets_ms
 from videorender.config import Settings
-from videorender.pipeline.script import process_script
+from videorender.pipeline.text.script import process_script
+from videorender.pipeline.text.word_split import split_words
 from videorender.pipeline.tts import create_engine
-from videorender.pipeline.voice import synthesize_voice
-from videorender.pipeline.word_split import split_words
+from videorender.pipeline.tts.speech import synthesize_voice
 
 SCRIPT = (
     "The lighthouse keeper climbed all of the stairs in 1887. "

@@ -10,7 +10,7 @@ import pytest
 from videorender.jobs.models import Artifacts, Job, JobKind, JobRequest, JobStatus
 from videorender.jobs.titles import job_title
 from videorender.pipeline.models import RenderOptions, Size
-from videorender.pipeline.scenes import SceneSpec, map_marker_targets, parse_scenes
+from videorender.pipeline.text.scenes import SceneSpec, map_marker_targets, parse_scenes
 from videorender.studio.estimates import frame_cost, measured_speed
 from videorender.studio.media import spread_markers
 from videorender.studio.messages import readable

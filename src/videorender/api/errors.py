@@ -7,8 +7,6 @@ a failure of ours, and its body never carries a traceback.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +23,7 @@ from videorender.errors import (
     StorageError,
     VideoRenderError,
 )
+from videorender.requests.problems import validation_problems
 
 log = logging.getLogger(__name__)
 
@@ -55,36 +54,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(VideoRenderError, _core_error)  # type: ignore[arg-type]
 
 
-def validation_problems(errors: Sequence[Any]) -> list[dict[str, Any]]:
-    """Pydantic's errors as the API reports them: loc, `field` (dotted, without `body`), msg
-    and type, without echoing the input back (a 50,000-character script, say). The MCP tools
-    and `videorender batch` name fields through this too."""
-    problems = []
-    for error in errors:
-        loc = [str(part) for part in error.get("loc", ())]
-        # A JSON syntax error's location is a character offset, not a field.
-        field = "body" if error.get("type") == "json_invalid" else _field_name(error) or "body"
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        problems.append(
-            {"loc": loc, "field": field, "msg": message, "type": error.get("type", "invalid")}
-        )
-    return problems
-
-
 async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
     """422 in FastAPI's shape (`detail`: loc/msg/type per problem) plus `field`."""
     return JSONResponse(status_code=422, content={"detail": validation_problems(exc.errors())})
-
-
-def _field_name(error: object) -> str:
-    """`scenes[3].media_url` for the location ("body", "scenes", 3, "media_url")."""
-    loc = error.get("loc", ()) if isinstance(error, dict) else ()
-    name = ""
-    for part in loc:
-        if part == "body" and not name:
-            continue
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    return name
 
 
 # FastAPI's and Starlette's answers to a body they cannot decode (JSON that is not UTF-8,

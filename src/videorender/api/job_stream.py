@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from videorender.api.auth import require_api_key
-from videorender.api.models import ErrorResponse, JobResponse
+from videorender.auth import require_api_key
 from videorender.jobs.service import JobService
+from videorender.requests import ErrorResponse, JobResponse
 
 EVENT_POLL_SECONDS = 0.5
 KEEPALIVE_SECONDS = 15.0

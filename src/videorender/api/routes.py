@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
-import json
 import mimetypes
 from typing import Annotated, Any
 
@@ -16,9 +14,12 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from videorender import __version__
-from videorender.api.auth import require_api_key
 from videorender.api.errors import status_for
-from videorender.api.models import (
+from videorender.auth import require_api_key
+from videorender.jobs.models import Idempotency, Job, JobRequest, JobStatus
+from videorender.jobs.service import JobService
+from videorender.pipeline.tts.voices import list_voices
+from videorender.requests import (
     ClusterBody,
     ErrorResponse,
     HealthResponse,
@@ -34,10 +35,8 @@ from videorender.api.models import (
     VoiceoverResponse,
     VoicesResponse,
     WorkersBody,
+    idempotency_digest,
 )
-from videorender.jobs.models import Idempotency, Job, JobRequest, JobStatus
-from videorender.jobs.service import JobService
-from videorender.pipeline.tts.voices import list_voices
 from videorender.storage import StorageHealth
 
 WAIT_POLL_SECONDS = 0.2
@@ -119,14 +118,7 @@ def _submit(
     """Submit the job; with an Idempotency-Key, only the first time (True: a replay)."""
     if key is None:
         return service.submit(job_request), False
-    # The hash covers the endpoint and the validated body, so equivalent bodies (a field
-    # left out or sent as null, keys in another order) count as the same request.
-    canonical = json.dumps(
-        {"kind": job_request.kind.value, "body": body.model_dump(mode="json")},
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    digest = idempotency_digest(job_request.kind, body)
     return service.submit_once(job_request, Idempotency(key, digest))
 
 

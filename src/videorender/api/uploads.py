@@ -11,9 +11,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from starlette.types import Scope
 
-from videorender.api.auth import require_api_key
-from videorender.api.models import ErrorResponse, UploadResponse
+from videorender.auth import require_api_key
 from videorender.jobs.service import JobService
+from videorender.requests import ErrorResponse, UploadResponse
 from videorender.uploads import MB, UploadKind, max_bytes, store_upload
 
 UPLOAD_PATH = "/uploads"

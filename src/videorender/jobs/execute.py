@@ -25,15 +25,15 @@ from videorender.jobs.metrics import TransferCounters
 from videorender.jobs.models import Artifacts, Claim, Job, JobRequest, JobStatus
 from videorender.jobs.store import JobStore
 from videorender.netguard import NetGuard
-from videorender.pipeline import deadline
-from videorender.pipeline.clock import StageClock
 from videorender.pipeline.models import (
     Progress,
     Stage,
     VoiceTrack,
 )
-from videorender.pipeline.run import RenderJob, render, voiceover
-from videorender.pipeline.scenes import Scene
+from videorender.pipeline.run import RenderJob, narrate, render
+from videorender.pipeline.runtime import deadline
+from videorender.pipeline.runtime.clock import StageClock
+from videorender.pipeline.text.scenes import Scene
 from videorender.storage import Artifact, Storage, artifact_key
 from videorender.webhooks import Event
 
@@ -93,7 +93,7 @@ class ProgressSaver:
     def __call__(self, progress: Progress) -> None:
         percent = progress.percent
         if self._claim.job.request.kind.speaks_only and progress.stage is Stage.TTS:
-            # Speech is nearly all of a voiceover: spread it over the whole bar.
+            # Speech is nearly all of a narration-only job: spread it over the whole bar.
             percent = VOICEOVER_TTS_START + int(progress.fraction * (95 - VOICEOVER_TTS_START))
         if progress.stage is not Stage.UPLOAD:  # uploads move the stage, not the bar
             self._percent = max(self._percent, min(MAX_RUNNING_PERCENT, percent))
@@ -139,7 +139,7 @@ def execute(ctx: JobContext, claim: Claim, clock: StageClock) -> Outcome:
                     transfers=ctx.transfers,
                 )
             if job.request.kind.speaks_only:
-                return _voiceover(ctx, claim, work, clock)
+                return _narration(ctx, claim, work, clock)
             return _render(ctx, claim, fetched, work, clock)
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
@@ -187,9 +187,9 @@ def remove_stale_work(settings: Settings, store: JobStore) -> list[str]:
     return removed
 
 
-def _voiceover(ctx: JobContext, claim: Claim, work: Path, clock: StageClock) -> Outcome:
+def _narration(ctx: JobContext, claim: Claim, work: Path, clock: StageClock) -> Outcome:
     job = claim.job
-    track = voiceover(
+    track = narrate(
         job.request.script,
         work / "voice.wav",
         ctx.settings.pipeline_config(),

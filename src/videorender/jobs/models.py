@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any
 
 from videorender.pipeline.models import RenderOptions
-from videorender.pipeline.scenes import SceneOptions, SceneSpec
+from videorender.pipeline.text.scenes import SceneOptions, SceneSpec
 
 
 class JobStatus(str, Enum):

@@ -30,9 +30,9 @@ from videorender.jobs.execute import (
 from videorender.jobs.models import Claim, JobStatus
 from videorender.jobs.registry import WorkerInfo, WorkerRegistry
 from videorender.logs import job_context
-from videorender.pipeline import deadline
-from videorender.pipeline.clock import StageClock
 from videorender.pipeline.models import Stage
+from videorender.pipeline.runtime import deadline
+from videorender.pipeline.runtime.clock import StageClock
 
 log = logging.getLogger(__name__)
 

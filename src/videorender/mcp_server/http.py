@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from videorender.api.auth import UNAUTHORIZED_DETAIL, key_accepted
+from videorender.auth import UNAUTHORIZED_DETAIL, key_accepted
 from videorender.jobs.service import JobService
 from videorender.mcp_server.tools import build_server
 

@@ -19,18 +19,18 @@ from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field, ValidationError
 
-from videorender.api.errors import validation_problems
-from videorender.api.models import (
+from videorender.errors import InputError, VideoRenderError
+from videorender.jobs.models import Job, JobStatus
+from videorender.jobs.service import JobService
+from videorender.pipeline.tts.voices import list_voices
+from videorender.requests import (
     JobResponse,
     RenderRequest,
     RenderVideoRequest,
     VoiceBody,
     render_request,
+    validation_message,
 )
-from videorender.errors import InputError, VideoRenderError
-from videorender.jobs.models import Job, JobStatus
-from videorender.jobs.service import JobService
-from videorender.pipeline.tts.voices import list_voices
 
 log = logging.getLogger(__name__)
 
@@ -279,6 +279,5 @@ def parse_request(
     try:
         return render_request(fields, local_files=local_files)
     except ValidationError as exc:
-        problems = validation_problems(exc.errors())
-        message = "; ".join(f"{p['field']}: {p['msg']}" for p in problems)
-        raise ToolFailedError(message, problems[0]["field"] if problems else None) from None
+        message, field = validation_message(exc)
+        raise ToolFailedError(message, field) from None

@@ -1,5 +1,5 @@
 """Typed values passed between pipeline stages. Times are integer milliseconds throughout;
-they become seconds only where FFmpeg arguments are spelled (`ffmpeg.py`)."""
+they become seconds only where FFmpeg arguments are spelled (`render/ffmpeg/`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
+from typing import Literal, get_args
 
 from videorender.errors import InputError
 
@@ -23,6 +24,23 @@ class Stage(str, Enum):
     RENDER = "render"
     THUMBNAIL = "thumbnail"
     UPLOAD = "upload"  # only in the service: storing the artifacts (the voice's mid-job)
+
+    @property
+    def label(self) -> str:
+        """What the stage is doing, in words (the studio's progress line)."""
+        return _STAGE_LABELS[self]
+
+
+_STAGE_LABELS = {
+    Stage.SCRIPT: "Reading the script",
+    Stage.INPUTS: "Fetching the media",
+    Stage.TTS: "Speaking the narration",
+    Stage.ALIGN: "Aligning the captions to the voice",
+    Stage.SUBTITLES: "Timing the captions",
+    Stage.RENDER: "Rendering the video",
+    Stage.THUMBNAIL: "Making the thumbnail",
+    Stage.UPLOAD: "Saving the files",
+}
 
 
 @dataclass(frozen=True)
@@ -158,7 +176,9 @@ class MediaInfo:
 
 
 _COLOR = re.compile(r"#?([0-9a-fA-F]{6})([0-9a-fA-F]{2})?")
-CAPTION_POSITIONS = ("bottom", "middle", "top")
+CaptionPosition = Literal["bottom", "middle", "top"]
+CAPTION_POSITIONS: tuple[CaptionPosition, ...] = get_args(CaptionPosition)
+MAX_MUSIC_VOLUME = 4  # the music's gain under the voice is linear, 0 to this
 
 
 @dataclass(frozen=True)
@@ -318,11 +338,17 @@ def _optional_str(value: object) -> str | None:
 
 def _optional_volume(value: object) -> float | None:
     """Raises:
-    InputError: not a number from 0 to 4."""
+    InputError: not a number from 0 to MAX_MUSIC_VOLUME."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 4:
-        raise InputError(f"music volume {value!r} must be a number from 0 to 4", "music_volume")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 <= value <= MAX_MUSIC_VOLUME
+    ):
+        raise InputError(
+            f"music volume {value!r} must be a number from 0 to {MAX_MUSIC_VOLUME}", "music_volume"
+        )
     return float(value)
 
 

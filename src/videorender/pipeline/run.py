@@ -1,4 +1,4 @@
-"""The pipeline, stage by stage. The CLI and the job workers both call `render` / `voiceover`.
+"""The pipeline, stage by stage. The CLI and the job workers both call `render` / `narrate`.
 
 Each job works in a temporary folder of its own, removed whether the job succeeds or fails;
 finished files are moved to the output folder only once everything has succeeded.
@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from videorender.errors import StageError
-from videorender.pipeline import ffmpeg
 from videorender.pipeline.align import AlignmentResult, check_voiceover, timings_for_voiceover
 from videorender.pipeline.captions import get_style
 from videorender.pipeline.captions.fonts import installed_family, prepare_fonts_dir
@@ -25,10 +24,6 @@ from videorender.pipeline.captions.subtitles import (
     write_sidecars,
     write_subtitles,
 )
-from videorender.pipeline.clock import StageClock
-from videorender.pipeline.heap import return_freed_memory
-from videorender.pipeline.languages import ENGLISH, Language, get_language
-from videorender.pipeline.media import MediaInputs, check_inputs, check_scene_visuals
 from videorender.pipeline.models import (
     Progress,
     RenderOptions,
@@ -39,27 +34,33 @@ from videorender.pipeline.models import (
     Stage,
     VoiceTrack,
 )
-from videorender.pipeline.parts import (
-    MIN_WORDS,
-    CaptionMaker,
-    PartRenderer,
-    can_render_in_parts,
-)
-from videorender.pipeline.render import (
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.encode import (
     output_size,
     plan_render,
     render_scenes,
     render_video,
     scene_segments,
 )
-from videorender.pipeline.scenes import Scene, scene_sentences, scene_timings, spoken_text
-from videorender.pipeline.script import Sentence, process_script
+from videorender.pipeline.render.media import MediaInputs, check_inputs, check_scene_visuals
+from videorender.pipeline.render.parts import (
+    MIN_WORDS,
+    CaptionMaker,
+    PartRenderer,
+    can_render_in_parts,
+)
+from videorender.pipeline.render.scene_plan import scene_timings
+from videorender.pipeline.render.thumbnail import finish_thumbnail
+from videorender.pipeline.runtime.clock import StageClock
+from videorender.pipeline.runtime.heap import return_freed_memory
 from videorender.pipeline.stage_config import PipelineConfig, TTSConfig
-from videorender.pipeline.thumbnail import finish_thumbnail
+from videorender.pipeline.text.languages import ENGLISH, Language, get_language
+from videorender.pipeline.text.scenes import Scene, scene_sentences, spoken_text
+from videorender.pipeline.text.script import Sentence, process_script
+from videorender.pipeline.text.word_split import split_words
 from videorender.pipeline.tts import choose_job_voice, create_engine, unload_engines
 from videorender.pipeline.tts.cache import SpeechCache
-from videorender.pipeline.voice import synthesize_voice, write_word_timings
-from videorender.pipeline.word_split import split_words
+from videorender.pipeline.tts.speech import synthesize_voice, write_word_timings
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class RenderJob:
     # A folder for the intermediate files, which its owner removes (the job worker's own);
     # None: a private temporary folder, removed afterwards.
     work_dir: Path | None = None
-    # A video of scenes (pipeline/scenes.py): then `script` is unused, the scenes' text is
+    # A video of scenes (pipeline/text/scenes.py): then `script` is unused, the scenes' text is
     # spoken, and each scene's visual is on screen while its text is.
     scenes: tuple[Scene, ...] = ()
 
@@ -297,7 +298,7 @@ def _part_renderer(
     )
 
 
-def voiceover(
+def narrate(
     script: str,
     output: Path,
     config: PipelineConfig,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from videorender.pipeline.media import MediaLimits
 from videorender.pipeline.models import Encoder
+from videorender.pipeline.render.media import MediaLimits
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class RenderConfig:
     target_lufs: float = -14.0
     thumbnail_fraction: float = 0.10
     ffmpeg_timeout_s: float = 3600.0
-    in_parts: bool = False  # RENDER_OVERLAP, `auto` resolved (see pipeline/parts.py)
+    in_parts: bool = False  # RENDER_OVERLAP, `auto` resolved (see pipeline/render/parts.py)
 
 
 @dataclass(frozen=True)

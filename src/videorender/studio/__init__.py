@@ -2,7 +2,7 @@
 at `/`. Server-rendered HTML (Jinja2) and a little plain JavaScript, every asset in this
 package. Each page is a thin face over the same job service the HTTP API calls; the browser
 talks to the API itself (POST /render, /uploads, /jobs/{id}/events ...) with the studio's
-session cookie and CSRF token (see `api.auth`)."""
+session cookie and CSRF token (see `videorender.auth`)."""
 
 from videorender.studio import media
 from videorender.studio.routes import (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from videorender.jobs.models import Job, JobKind, JobRequest
 from videorender.pipeline.models import Size
-from videorender.pipeline.script import word_count
+from videorender.pipeline.text.script import word_count
 
 REFERENCE_PIXELS = 1280 * 720
 FIXED_SHARE = 0.3  # of a 720p render's time, not spent encoding pixels

@@ -16,12 +16,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from videorender.api.auth import require_api_key
+from videorender.auth import require_api_key
 from videorender.errors import InputError
 from videorender.jobs.service import JobService
-from videorender.pipeline import ffmpeg
-from videorender.pipeline.scenes import MAX_SCENES, group_sentences, has_markers
-from videorender.pipeline.script import (
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.text.scenes import MAX_SCENES, group_sentences, has_markers
+from videorender.pipeline.text.script import (
     MAX_SCRIPT_CHARS,
     Sentence,
     clean_script,

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import SecretStr
 
-from videorender.api.auth import (
+from videorender.auth import (
     SESSION_COOKIE,
     SESSION_SECONDS,
     key_matches,
@@ -23,14 +23,14 @@ from videorender.api.auth import (
     read_session,
     require_api_key,
 )
-from videorender.api.models import JobResponse
 from videorender.jobs.models import Job, JobKind, JobRequest, JobStatus
 from videorender.jobs.service import JobService
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
-from videorender.pipeline.models import CaptionOptions, Color, Size
-from videorender.pipeline.preview import caption_still
-from videorender.pipeline.scenes import MOTIONS, TRANSITIONS
+from videorender.pipeline.models import CaptionOptions, Color, Size, Stage
+from videorender.pipeline.render.preview import caption_still
+from videorender.pipeline.text.scenes import MOTIONS, TRANSITIONS
 from videorender.pipeline.tts import ENGINES
+from videorender.requests import JobResponse
 from videorender.studio.estimates import RECENT_JOBS, job_seconds, measured_speed
 from videorender.studio.media import poster_file
 from videorender.studio.messages import readable
@@ -51,15 +51,8 @@ SIZES = (
     ("320x180", "16:9 draft · 320×180 (fast)"),
     ("360x640", "9:16 draft · 360×640 (fast)"),
 )
-STAGES = {
-    "inputs": "Fetching the media",
-    "script": "Reading the script",
-    "tts": "Speaking the narration",
-    "upload": "Saving the files",
-    "subtitles": "Timing the captions",
-    "render": "Rendering the video",
-    "thumbnail": "Making the thumbnail",
-}
+# The pipeline's own stages, in order, by what they are doing.
+STAGES = {stage.value: stage.label for stage in Stage}
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(include_in_schema=False)

@@ -17,7 +17,7 @@ from videorender.pipeline.align.acoustic import (
 )
 from videorender.pipeline.align.features import HOP_MS
 from videorender.pipeline.align.voiceover import AlignmentMethod, align_english
-from videorender.pipeline.script import Sentence
+from videorender.pipeline.text.script import Sentence
 
 
 def _alignment(

@@ -33,8 +33,8 @@ from videorender.pipeline.align.voiceover import (
     timings_for_voiceover,
 )
 from videorender.pipeline.align.warp import speak_reference
-from videorender.pipeline.script import Sentence, process_script
 from videorender.pipeline.stage_config import TTSConfig
+from videorender.pipeline.text.script import Sentence, process_script
 from videorender.pipeline.tts.base import Samples, TTSEngine
 
 # English needs no TTS: a config whose voice does not exist proves none is loaded.

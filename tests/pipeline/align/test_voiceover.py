@@ -24,9 +24,9 @@ from videorender.pipeline.align.voiceover import (
     is_english,
 )
 from videorender.pipeline.align.warp import TimeMap, speak_reference
-from videorender.pipeline.script import process_script
+from videorender.pipeline.text.script import process_script
 from videorender.pipeline.tts.piper import load_piper
-from videorender.pipeline.voice import speech_bounds, word_spans
+from videorender.pipeline.tts.speech import speech_bounds, word_spans
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from videorender.pipeline.captions.subtitles import (
 )
 from videorender.pipeline.captions.timing_rules import MAX_CHARS_PER_SECOND, MIN_DURATION_MS
 from videorender.pipeline.models import CaptionOptions, Color, SentenceTiming, Size, WordTiming
-from videorender.pipeline.word_split import split_words
+from videorender.pipeline.text.word_split import split_words
 
 LANDSCAPE = Size(1920, 1080)
 PORTRAIT = Size(1080, 1920)

@@ -14,8 +14,8 @@ from videorender.config import Settings, load_settings
 from videorender.errors import ConfigError, InputError
 from videorender.pipeline.models import RenderOptions, Size
 from videorender.pipeline.run import RenderJob, render
+from videorender.pipeline.text.word_split import split_words
 from videorender.pipeline.tts import create_engine
-from videorender.pipeline.word_split import split_words
 
 SCRIPT = "The bell rang twice at noon. Then the whole square fell quiet."
 

@@ -13,15 +13,15 @@ import pysubs2
 import pytest
 
 from videorender.config import load_settings
-from videorender.pipeline.languages import get_language
 from videorender.pipeline.models import RenderOptions, Size
 from videorender.pipeline.run import RenderJob, render
-from videorender.pipeline.script import process_script
 from videorender.pipeline.stage_config import PipelineConfig
+from videorender.pipeline.text.languages import get_language
+from videorender.pipeline.text.script import process_script
+from videorender.pipeline.text.word_split import NO_LINE_END, NO_LINE_START, split_words
 from videorender.pipeline.tts import choose_job_voice, create_engine, list_voices
-from videorender.pipeline.tts.kokoro import bundled_voices
+from videorender.pipeline.tts.kokoro_files import bundled_voices
 from videorender.pipeline.tts.piper import bundled_voice
-from videorender.pipeline.word_split import NO_LINE_END, NO_LINE_START, split_words
 
 JA_SCRIPT = "夜の市場は、にぎやかです。ちょっと待って、写真を撮ろう！"
 ES_SCRIPT = "¿Dónde está la estación de tren? ¡Vamos rápido, que ya es tarde!"

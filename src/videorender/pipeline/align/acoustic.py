@@ -36,7 +36,6 @@ import numpy as np
 import pocketsphinx
 
 from videorender.errors import StageError
-from videorender.pipeline import deadline
 from videorender.pipeline.align.features import HOP_MS, BoolArray, FloatArray
 from videorender.pipeline.align.pauses import (
     MIN_PAUSE_MS,
@@ -46,6 +45,7 @@ from videorender.pipeline.align.pauses import (
 )
 from videorender.pipeline.align.pcm import Pcm
 from videorender.pipeline.align.pronounce import Lexicon
+from videorender.pipeline.runtime import deadline
 
 FRAME_MS = 10  # PocketSphinx's frame rate is 100 a second
 # The decoder's word boundaries came 10-15 ms before the true ones (espeak-ng's word events,

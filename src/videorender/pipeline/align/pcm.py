@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from videorender.errors import MediaError
-from videorender.pipeline import ffmpeg
+from videorender.pipeline.render import ffmpeg
 
 DECODE_RATE = 16_000  # recordings are analysed at 16 kHz mono: speech needs no more
 

@@ -40,7 +40,6 @@ from videorender.pipeline.align.pauses import snap_to_pauses, spread_over_speech
 from videorender.pipeline.align.pcm import decoded
 from videorender.pipeline.align.pronounce import build_lexicon
 from videorender.pipeline.align.warp import Reference, Warp, speak_reference, warp
-from videorender.pipeline.media import MediaLimits, checked_media
 from videorender.pipeline.models import (
     Progress,
     ProgressCallback,
@@ -48,11 +47,12 @@ from videorender.pipeline.models import (
     Stage,
     WordTiming,
 )
-from videorender.pipeline.script import Sentence
+from videorender.pipeline.render.media import MediaLimits, checked_media
 from videorender.pipeline.stage_config import TTSConfig
+from videorender.pipeline.text.script import Sentence
+from videorender.pipeline.text.word_split import split_words
 from videorender.pipeline.tts import create_engine
 from videorender.pipeline.tts.cache import SpeechCache
-from videorender.pipeline.word_split import split_words
 
 log = logging.getLogger(__name__)
 

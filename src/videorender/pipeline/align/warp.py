@@ -51,10 +51,10 @@ from videorender.pipeline.models import (
     Stage,
     WordTiming,
 )
-from videorender.pipeline.script import Sentence
+from videorender.pipeline.text.script import Sentence
 from videorender.pipeline.tts import TTSEngine
 from videorender.pipeline.tts.cache import SpeechCache
-from videorender.pipeline.voice import speak_sentence, speech_bounds, word_spans
+from videorender.pipeline.tts.speech import speak_sentence, speech_bounds, word_spans
 
 IntArray = npt.NDArray[np.int64]
 

@@ -15,9 +15,9 @@ from videorender.pipeline.captions.timing_rules import (
     apply_limits,
     on_grid,
 )
-from videorender.pipeline.languages import ENGLISH, CaptionRules
 from videorender.pipeline.models import CaptionOptions, Color, SentenceTiming, Size, WordTiming
-from videorender.pipeline.word_split import join_words, split_words
+from videorender.pipeline.text.languages import ENGLISH, CaptionRules
+from videorender.pipeline.text.word_split import join_words, split_words
 
 WHITE = Color(255, 255, 255)
 BLACK = Color(0, 0, 0)

@@ -12,7 +12,7 @@ from videorender.pipeline.captions.base import CaptionLook, Cue, shrink_to_fit
 from videorender.pipeline.captions.sentence import SentenceStyle
 from videorender.pipeline.captions.text import escape_ass_text
 from videorender.pipeline.models import Color
-from videorender.pipeline.word_split import separator
+from videorender.pipeline.text.word_split import separator
 
 
 class KaraokeStyle(SentenceStyle):

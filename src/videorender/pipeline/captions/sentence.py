@@ -19,7 +19,7 @@ from videorender.pipeline.captions.base import (
 from videorender.pipeline.captions.text import paginate
 from videorender.pipeline.captions.timing_rules import Layout, Span
 from videorender.pipeline.models import SentenceTiming, WordTiming
-from videorender.pipeline.segmentation import inside_phrases
+from videorender.pipeline.text.segmentation import inside_phrases
 
 
 class SentenceStyle(CaptionStyle):

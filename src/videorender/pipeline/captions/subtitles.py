@@ -17,9 +17,9 @@ from videorender.pipeline.captions import DEFAULT_STYLE, CaptionLook, Cue, get_s
 from videorender.pipeline.captions.base import CaptionLayout
 from videorender.pipeline.captions.text import escape_ass_text, text_width_em, wrap_pages
 from videorender.pipeline.captions.timing_rules import MAX_LINES
-from videorender.pipeline.languages import ENGLISH, CaptionRules
 from videorender.pipeline.models import CaptionOptions, Color, SentenceTiming, Size
-from videorender.pipeline.word_split import split_words
+from videorender.pipeline.text.languages import ENGLISH, CaptionRules
+from videorender.pipeline.text.word_split import split_words
 
 _ALIGNMENT = {
     "bottom": pysubs2.Alignment.BOTTOM_CENTER,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from videorender.pipeline.word_split import is_cjk, join_words, split_words
+from videorender.pipeline.text.word_split import is_cjk, join_words, split_words
 
 _WORD_JOINER = "\u2060"
 _BREAK_AFTER = ",;:.!?、，。；：！？—"

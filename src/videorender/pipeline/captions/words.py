@@ -24,8 +24,8 @@ from videorender.pipeline.captions.base import (
 from videorender.pipeline.captions.sentence import page_layout
 from videorender.pipeline.captions.timing_rules import Layout, Span, needed_ms
 from videorender.pipeline.models import SentenceTiming, WordTiming
-from videorender.pipeline.segmentation import inside_phrases
-from videorender.pipeline.word_split import NO_LINE_END, is_cjk, join_words
+from videorender.pipeline.text.segmentation import inside_phrases
+from videorender.pipeline.text.word_split import NO_LINE_END, is_cjk, join_words
 
 MAX_WORDS = 3
 # What a cut in the wrong place costs, in milliseconds of shortfall: one at a comma is free.

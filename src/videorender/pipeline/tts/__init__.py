@@ -4,6 +4,9 @@ To add an engine, see `base.py`; then register a factory here in `ENGINES`. A fa
 the TTS configuration, the job's `VoiceChoice` (engine, voice, model file, language:
 `voices.py`) and whether the job named the voice, and returns a loaded engine, loading the
 model only once per process.
+
+The speech stage (a script's sentences spoken into one WAV, each sentence's and word's span
+recorded) is `speech.py`; Kokoro's bundled voices and model are `kokoro_files.py`, a leaf.
 """
 
 from __future__ import annotations

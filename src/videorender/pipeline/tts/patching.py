@@ -38,10 +38,13 @@ log = logging.getLogger(__name__)
 Patch = Callable[["onnx.ModelProto"], "onnx.ModelProto | None"]
 
 
-def patched_model(source: Path, cache_dir: Path, tag: str, patch: Patch) -> Path | bytes:
+def patched_model(
+    source: Path, cache_dir: Path, tag: str, patch: Patch, version: int = 1
+) -> Path | bytes:
     """The path of `source` patched by `patch` (made now if not cached), or the patched model
     as bytes if it cannot be cached. `patch` is pickled by name into the child process that
-    applies it, so it must be a module-level function.
+    applies it, so it must be a module-level function; a new `version` of a patch makes its
+    copies again.
 
     Raises:
         ValueError: `patch` cannot be applied to this model (remembered in the cache, so that
@@ -49,9 +52,10 @@ def patched_model(source: Path, cache_dir: Path, tag: str, patch: Patch) -> Path
         OSError: `source` cannot be read, or the child process failed.
     """
     stat = source.stat()
-    key = hashlib.sha256(
-        f"{source.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\0{tag}".encode()
-    ).hexdigest()[:16]
+    identity = f"{source.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\0{tag}"
+    if version != 1:  # version 1's copies keep the keys they were made with
+        identity += f"\0{version}"
+    key = hashlib.sha256(identity.encode()).hexdigest()[:16]
     target = cache_dir / f"{source.stem}.{tag}.{key}.onnx"
     refused = target.with_suffix(".refused")
     if target.is_file():

@@ -18,12 +18,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from videorender.pipeline.languages import Language
+from videorender.pipeline.text.languages import Language
+from videorender.pipeline.text.word_split import split_words
 from videorender.pipeline.tts import japanese
 from videorender.pipeline.tts.base import WordSpan
 from videorender.pipeline.tts.voices import check_kokoro_language
 from videorender.pipeline.tts.word_spans import TimedPhoneme, align_words
-from videorender.pipeline.word_split import split_words
 
 
 class Phonemizer(ABC):

@@ -22,9 +22,11 @@ from piper import AudioChunk, PiperVoice, SynthesisConfig
 from piper.config import PiperConfig
 
 from videorender.errors import ConfigError, JobTimeoutError, TTSError
-from videorender.pipeline import deadline
+from videorender.pipeline.runtime import deadline
+from videorender.pipeline.text.word_split import split_words
 from videorender.pipeline.tts.base import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.patching import patched_model
+from videorender.pipeline.tts.seeded_noise import feed_noise, noise_inputs, replace_random_normals
 from videorender.pipeline.tts.vocoder_windows import (
     WINDOW_FRAMES,
     WindowedSession,
@@ -33,7 +35,6 @@ from videorender.pipeline.tts.vocoder_windows import (
 )
 from videorender.pipeline.tts.word_spans import VERSION as ALIGNMENT_VERSION
 from videorender.pipeline.tts.word_spans import TimedPhoneme, align_words
-from videorender.pipeline.word_split import split_words
 
 if TYPE_CHECKING:
     import onnx
@@ -181,8 +182,11 @@ def _open_session(
         )
         return WindowedSession(front, vocoder, shrink, window), True
     model = _aligned_model(model_path, model_cache) if model_cache else None
-    session = (_ShrinkingSession if mem_arena else onnxruntime.InferenceSession)(
-        model if model is not None else str(model_path), sess_options=options, providers=_CPU
+    session = _SeededSession(
+        model if model is not None else str(model_path),
+        sess_options=options,
+        providers=_CPU,
+        run_options=shrink,
     )
     return session, len(session.get_outputs()) > 1
 
@@ -190,22 +194,25 @@ def _open_session(
 _CPU = ["CPUExecutionProvider"]
 
 
-class _ShrinkingSession(onnxruntime.InferenceSession):  # type: ignore[misc]  # untyped
-    """An inference session that gives its arena's free memory back after every run (Piper
-    calls `run` with no options of its own)."""
+class _SeededSession(onnxruntime.InferenceSession):  # type: ignore[misc]  # untyped
+    """An inference session that fills the model's noise inputs from the run's own inputs
+    (`seeded_noise.py`) and runs with `run_options` (Piper calls `run` with no options of its
+    own: those that give the arena's free memory back after every run)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, run_options: onnxruntime.RunOptions | None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self._shrink = _shrink_options()
+        self._options = run_options
+        self._noise = noise_inputs([tensor.name for tensor in self.get_inputs()])
 
     def run(self, output_names: Any, input_feed: Any, run_options: Any = None) -> list[Any]:
-        outputs: list[Any] = super().run(output_names, input_feed, run_options or self._shrink)
+        feed = feed_noise(self._noise, input_feed)
+        outputs: list[Any] = super().run(output_names, feed, run_options or self._options)
         return outputs
 
 
 def _split_model(model_path: Path, cache: Path) -> tuple[str | bytes, str | bytes] | None:
     try:
-        front = patched_model(model_path, cache, "front", _front_part)
+        front = patched_model(model_path, cache, "front", _front_part, _PATCH_VERSION)
         vocoder = patched_model(model_path, cache, "vocoder", vocoder_part)
     except ValueError as exc:  # not shaped like Piper's usual (single-speaker) exports
         log.info("Piper voice %s is run whole: %s", model_path.name, exc)
@@ -215,7 +222,7 @@ def _split_model(model_path: Path, cache: Path) -> tuple[str | bytes, str | byte
 
 def _aligned_model(model_path: Path, cache: Path) -> str | bytes | None:
     try:
-        patched = patched_model(model_path, cache, "alignment", _add_alignment)
+        patched = patched_model(model_path, cache, "alignment", _add_alignment, _PATCH_VERSION)
     except ValueError as exc:  # a voice exported without the durations tensor
         log.warning("Piper voice %s gives no word timings: %s", model_path.name, exc)
         return None
@@ -226,10 +233,15 @@ def _model_source(patched: Path | bytes) -> str | bytes:
     return str(patched) if isinstance(patched, Path) else patched
 
 
+# In the key of the patched copies: a new version makes them again (2: seeded noise).
+_PATCH_VERSION = 2
+
+
 def _front_part(model: onnx.ModelProto) -> onnx.ModelProto:
     # It imports `onnx`, needed only while patching (see patching.patched_model).
     from piper.patch_voice_with_alignment import add_alignment_output  # noqa: PLC0415
 
+    replace_random_normals(model)
     return front_part(model, add_alignment_output(model))
 
 
@@ -237,6 +249,7 @@ def _add_alignment(model: onnx.ModelProto) -> None:
     # It imports `onnx`, needed only while patching (see patching.patched_model).
     from piper.patch_voice_with_alignment import add_alignment_output  # noqa: PLC0415
 
+    replace_random_normals(model)
     add_alignment_output(model)
 
 

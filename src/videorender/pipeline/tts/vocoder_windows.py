@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from videorender.pipeline.tts.seeded_noise import feed_noise, noise_inputs
+
 if TYPE_CHECKING:
     import onnx
     import onnxruntime
@@ -98,13 +100,14 @@ class WindowedSession:
         self._front = front
         self._vocoder = vocoder
         self._latent = vocoder.get_inputs()[0].name
+        self._noise = noise_inputs([tensor.name for tensor in front.get_inputs()])
         self._options = run_options
         self._window = window
         self._overlap = overlap
 
     def run(self, output_names: Any, input_feed: Any, run_options: Any = None) -> list[Any]:
         options = run_options or self._options
-        latent, durations = self._front.run(None, input_feed, options)
+        latent, durations = self._front.run(None, feed_noise(self._noise, input_feed), options)
         return [self.vocode(latent, options), durations]
 
     def vocode(self, latent: np.ndarray[Any, Any], options: Any = None) -> np.ndarray[Any, Any]:

@@ -28,8 +28,9 @@ import numpy as np
 import numpy.typing as npt
 
 from videorender.errors import InputError, LanguageUnavailableError
-from videorender.pipeline.languages import Language, get_language, kokoro_languages, require
 from videorender.pipeline.stage_config import TTSConfig
+from videorender.pipeline.text.languages import Language, get_language, kokoro_languages, require
+from videorender.pipeline.tts.kokoro_files import bundled_voices
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +271,4 @@ def _bundled_piper() -> tuple[Path, Path]:
 
 
 def _bundled_kokoro_voices() -> Path:
-    from videorender.pipeline.tts.kokoro import bundled_voices  # noqa: PLC0415
-
     return bundled_voices()

@@ -8,7 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from videorender.errors import JobCancelledError, JobLimitError, VideoRenderError
-from videorender.pipeline import ffmpeg
+from videorender.pipeline.render import ffmpeg
 
 log = logging.getLogger(__name__)
 MIN_OFFSET_MS = 1000

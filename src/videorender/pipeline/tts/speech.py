@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from videorender.pipeline import deadline
 from videorender.pipeline.models import (
     Progress,
     ProgressCallback,
@@ -25,12 +24,13 @@ from videorender.pipeline.models import (
     VoiceTrack,
     WordTiming,
 )
-from videorender.pipeline.scenes import SceneTiming
-from videorender.pipeline.script import Sentence
+from videorender.pipeline.render.scene_plan import SceneTiming
+from videorender.pipeline.runtime import deadline
+from videorender.pipeline.text.script import Sentence
+from videorender.pipeline.text.word_split import split_words
 from videorender.pipeline.tts import Samples, Speech, TTSEngine, WordSpan
 from videorender.pipeline.tts.cache import SpeechCache
 from videorender.pipeline.tts.word_spans import proportional_spans
-from videorender.pipeline.word_split import split_words
 
 # Edge trimming: samples quieter than this (about -40 dBFS) count as silence. A little of the
 # silence is kept on each side so that soft onsets and trailing fricatives are not clipped.

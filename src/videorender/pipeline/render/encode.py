@@ -20,10 +20,6 @@ from typing import BinaryIO, TypedDict
 import numpy as np
 
 from videorender.errors import FFmpegError
-from videorender.pipeline import ffmpeg
-from videorender.pipeline.heap import return_freed_memory
-from videorender.pipeline.loudness import integrated_loudness
-from videorender.pipeline.media import MediaInputs
 from videorender.pipeline.models import (
     Loudness,
     Progress,
@@ -32,9 +28,19 @@ from videorender.pipeline.models import (
     Size,
     Stage,
 )
-from videorender.pipeline.scenes import SceneTiming, Segment, Visual, frame_count, plan_segments
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.loudness import integrated_loudness
+from videorender.pipeline.render.media import MediaInputs
+from videorender.pipeline.render.scene_plan import (
+    SceneTiming,
+    Segment,
+    Visual,
+    frame_count,
+    plan_segments,
+)
+from videorender.pipeline.render.thumbnail import thumbnail_frame
+from videorender.pipeline.runtime.heap import return_freed_memory
 from videorender.pipeline.stage_config import RenderConfig
-from videorender.pipeline.thumbnail import thumbnail_frame
 
 log = logging.getLogger(__name__)
 

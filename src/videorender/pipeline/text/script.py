@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from videorender.errors import ScriptError
-from videorender.pipeline.languages import ENGLISH, Language
+from videorender.pipeline.text.languages import ENGLISH, Language
 
 MAX_SCRIPT_CHARS = 50_000
 MIN_WORDS = 5

@@ -7,11 +7,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from videorender.pipeline import ffmpeg
 from videorender.pipeline.captions.fonts import prepare_fonts_dir
 from videorender.pipeline.captions.subtitles import build_captions, write_subtitles
 from videorender.pipeline.models import CaptionOptions, SentenceTiming, Size, WordTiming
-from videorender.pipeline.word_split import split_words
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.text.word_split import split_words
 
 SAMPLE_TEXT = "Your captions will look just like this."
 WORD_MS = 320

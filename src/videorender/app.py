@@ -1,5 +1,8 @@
-"""The FastAPI application. Settings are read, and workers started, when the app starts
-(its lifespan), not when this module is imported."""
+"""The composition root: one ASGI app mounting the HTTP API, the web studio (at `/`) and the
+MCP endpoint (at `/mcp`). The faces are siblings that never import each other; only this
+module knows them all. Settings are read, and workers started, when the app starts (its
+lifespan), not when this module is imported. `main.py` (`uvicorn main:app`) and
+`videorender serve` build the app here."""
 
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from videorender.api.routes import public, router
 from videorender.config import Settings, load_settings
 from videorender.jobs.service import JobService
 from videorender.logs import configure_logging
+from videorender.mcp_server.http import PATH as MCP_PATH
+from videorender.mcp_server.http import McpEndpoint, serve_mcp
 
 MAX_BODY_BYTES = 1024 * 1024  # a 50,000-character script is at most ~200 KB of JSON
 
@@ -25,9 +30,6 @@ def create_app(settings: Settings | None = None, *, workers: bool = True) -> Fas
     """The service (and its MCP endpoint at /mcp). Without `settings`, they are loaded from
     the environment at start-up. With `workers=False` this process runs no jobs (API only:
     `serve --no-workers`)."""
-    # Imported here: the MCP tools import the API's request models (this package).
-    from videorender.mcp_server.http import PATH as MCP_PATH  # noqa: PLC0415
-    from videorender.mcp_server.http import McpEndpoint, serve_mcp  # noqa: PLC0415
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

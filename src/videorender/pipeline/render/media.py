@@ -15,9 +15,15 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from videorender.errors import MediaError
-from videorender.pipeline import ffmpeg
 from videorender.pipeline.models import MediaInfo, Size
-from videorender.pipeline.scenes import Scene, SceneOptions, Visual
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.scene_plan import Visual
+from videorender.pipeline.text.scenes import Scene, SceneOptions
+
+# The file suffixes accepted for the caller's media, by kind (uploads, a media folder).
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"})
+AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac"})
 
 TAIL_CHECK_S = 2.0  # how much of an input's end is read to see that it is all there
 TRUNCATION_SLACK_S = 1.0  # or 1 % of the duration, whichever is more (estimated durations)

@@ -34,11 +34,11 @@ from pathlib import Path
 
 import pysubs2
 
-from videorender.pipeline import ffmpeg
 from videorender.pipeline.captions.subtitles import Captions, write_subtitles
 from videorender.pipeline.models import RenderPlan, SentenceTiming
-from videorender.pipeline.render import FFMPEG_NICENESS, loudness_gain
-from videorender.pipeline.scenes import frame_count
+from videorender.pipeline.render import ffmpeg
+from videorender.pipeline.render.encode import FFMPEG_NICENESS, loudness_gain
+from videorender.pipeline.render.scene_plan import frame_count
 
 log = logging.getLogger(__name__)
 

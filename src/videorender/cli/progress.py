@@ -1,0 +1,95 @@
+"""The command's display: one console on standard error, a progress bar through a render's
+stages, and one over a whole batch. Progress values come from the pipeline's callbacks."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from videorender.pipeline import models
+
+if TYPE_CHECKING:
+    from videorender.batch import BatchItem, ItemResult
+
+console = Console(stderr=True)
+
+
+class StageProgress:
+    """A progress bar through the pipeline's stages."""
+
+    def __init__(self) -> None:
+        self._bar = Progress(
+            TextColumn("{task.description:<10}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> StageProgress:
+        self._bar.__enter__()
+        self._task = self._bar.add_task("starting", total=100)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(None, None, None)
+
+    def update(self, progress: models.Progress) -> None:
+        if self._task is not None:
+            self._bar.update(
+                self._task, description=progress.stage.value, completed=progress.percent
+            )
+
+
+class BatchProgress:
+    """One progress bar over a whole batch: each job counts for 100."""
+
+    def __init__(self, jobs: int) -> None:
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[finished]}/{task.fields[jobs]} jobs"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._jobs = jobs
+        self._percent: dict[int, int] = {}
+        self._finished = 0
+        self._lock = threading.Lock()
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> BatchProgress:
+        self._bar.__enter__()
+        self._task = self._bar.add_task(
+            "batch", total=self._jobs * 100, finished=0, jobs=self._jobs
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(None, None, None)
+
+    def update(self, item: BatchItem, percent: int) -> None:
+        with self._lock:
+            self._percent[item.line] = percent
+            self._show(item.name)
+
+    def done(self, result: ItemResult) -> None:
+        with self._lock:
+            self._percent[result.line] = 100
+            self._finished += 1
+            self._show(f"{result.name}: {result.status}")
+
+    def _show(self, description: str) -> None:
+        if self._task is not None:
+            self._bar.update(
+                self._task,
+                completed=sum(self._percent.values()),
+                description=description,
+                finished=self._finished,
+            )

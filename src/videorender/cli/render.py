@@ -1,0 +1,132 @@
+"""`videorender render` and `videorender voiceover`: a script into a video, or into its
+narration alone, here and now (no job store), with a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.table import Table
+
+from videorender.cli.files import check_file, check_output_dir, read_script
+from videorender.cli.progress import StageProgress, console
+from videorender.config import Settings, load_settings
+from videorender.errors import InputError
+from videorender.pipeline.models import (
+    CaptionOptions,
+    RenderOptions,
+    RenderResult,
+)
+from videorender.pipeline.render.scene_files import ACCEPTED_MEDIA, local_scenes
+from videorender.pipeline.run import RenderJob, narrate, render
+from videorender.pipeline.runtime.clock import StageClock
+
+
+def render_command(args: argparse.Namespace) -> int:
+    script = read_script(args.script)
+    check_file(args.video, "base video")
+    check_file(args.music, "music")
+    check_file(args.voice, "voice model")
+    check_file(args.voiceover, "voiceover")
+    check_output_dir(args.output)
+    folder = Path.cwd() if args.script == "-" else Path(args.script).parent
+    found = local_scenes(script, folder, args.media_dir, clip_audio=args.clip_audio)
+    if found.skipped:
+        console.print(
+            f"[bold yellow]warning:[/] --media-dir skips {len(found.skipped)} file(s) that are not "
+            f"{ACCEPTED_MEDIA}: {', '.join(found.skipped)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    scenes = found.scenes
+    settings = load_settings()
+    options = RenderOptions(
+        size=args.size,
+        voice_model=args.voice,
+        tts_provider=args.engine,
+        speaker=args.speaker,
+        language=args.language,
+        music_volume=args.music_volume,
+        subtitle_style=args.subtitle_style,
+        captions=CaptionOptions(
+            font=args.font,
+            font_size=args.font_size,
+            text_color=args.text_color,
+            highlight_color=args.highlight_color,
+            outline_color=args.outline_color,
+            outline=args.outline,
+            position=args.position,
+            max_line_chars=args.max_line_chars,
+        ),
+    )
+    job = RenderJob(
+        script=script,
+        output_dir=args.output,
+        base_video=args.video,
+        music=args.music,
+        options=options,
+        voiceover=args.voiceover,
+        scenes=scenes,
+    )
+    with StageProgress() as progress:
+        result = render(job, settings.pipeline_config(), clock=StageClock(progress.update))
+    table = Table(title=f"Rendered {result.video}", show_header=True, title_justify="left")
+    table.add_column("stage")
+    table.add_column("seconds", justify="right")
+    for stage, seconds in result.stage_seconds.items():
+        table.add_row(stage, f"{seconds:.2f}")
+    table.add_row("[bold]total", f"[bold]{sum(result.stage_seconds.values()):.2f}")
+    console.print(table)
+    console.print(
+        f"video {result.duration_ms / 1000:.1f} s at {result.size}; "
+        f"files in {args.output}/: final.mp4, voice.wav, subs.ass, subs.srt, subs.vtt, words.json"
+        + (", thumbnail.jpg" if result.thumbnail else " (no thumbnail)")
+    )
+    if result.alignment_confidence is not None and not result.warnings:
+        console.print(
+            f"subtitles aligned to the voiceover (confidence {result.alignment_confidence:.2f})"
+        )
+    for warning in result.warnings:
+        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+    if args.json_summary:
+        _write_summary(result, args.json_summary)
+    return 0
+
+
+def _write_summary(result: RenderResult, path: Path) -> None:
+    """Machine-readable summary (for scripts and the benchmark)."""
+    summary = {
+        "video": str(result.video),
+        "duration_ms": result.duration_ms,
+        "size": str(result.size),
+        "stage_seconds": result.stage_seconds,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+
+
+def narrate_command(args: argparse.Namespace) -> int:
+    script = read_script(args.script)
+    check_file(args.voice, "voice model")
+    if args.output.is_dir():
+        raise InputError(f"output {str(args.output)!r} is a folder, not a WAV file", "output")
+    check_output_dir(args.output.parent)
+    settings: Settings = load_settings()
+    with StageProgress() as progress:
+        track = narrate(
+            script,
+            args.output,
+            settings.pipeline_config(),
+            options=RenderOptions(
+                voice_model=args.voice,
+                tts_provider=args.engine,
+                speaker=args.speaker,
+                language=args.language,
+            ),
+            clock=StageClock(progress.update),
+        )
+    console.print(
+        f"wrote {track.path}: {track.duration_ms / 1000:.1f} s, {len(track.sentences)} sentences"
+    )
+    return 0
