@@ -10,6 +10,13 @@
 #   podman build --format docker --network=host \
 #     --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt -t videorender .
 # (`--format docker` keeps the HEALTHCHECK, which the OCI format has no field for.)
+#
+# More voices baked in: a build argument listing catalogue names (`videorender voices list
+# --available`), fetched and checked into VOICES_DIR (/data/voices) at build time:
+#   docker build --build-arg VOICES="de_DE-thorsten-medium kokoro-v1.0" -t videorender .
+# (VOICES_CATALOG_URL as a build argument too, for a mirror.) Docker copies them into a new,
+# empty named volume at /data on its first start; `videorender voices get NAME` in the
+# container adds more later.
 
 ARG BASE_IMAGE=debian:bookworm-slim
 
@@ -57,14 +64,16 @@ RUN apt-get update \
  && groupadd --system --gid 10001 videorender \
  && useradd --system --uid 10001 --gid videorender --create-home --home-dir /home/videorender \
       --shell /usr/sbin/nologin videorender \
- && mkdir -p /data /var/cache/videorender \
- && chown videorender:videorender /data /var/cache/videorender
+ && mkdir -p /data/voices /var/cache/videorender \
+ && chown -R videorender:videorender /data /var/cache/videorender
 COPY --from=build /opt/videorender/venv /opt/videorender/venv
 COPY NOTICE /usr/share/doc/videorender/NOTICE
 # DATA_DIR: the job store (SQLite unless DATABASE_URL), artifacts and work folders.
 # TTS_CACHE_DIR: outside the volume, so the patched voice below is in every container.
+# VOICES_DIR: voices fetched by `videorender voices get` or the studio, kept in the volume.
 ENV PATH=/opt/videorender/venv/bin:$PATH \
     DATA_DIR=/data \
+    VOICES_DIR=/data/voices \
     TTS_CACHE_DIR=/var/cache/videorender/tts \
     KOKORO_JA_CACHE=/var/cache/videorender/kokoro \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -81,6 +90,12 @@ assert [w.text for w in words] == ['Ready', 'to', 'render.'], words" \
  && ls "$TTS_CACHE_DIR/models/"*.front.*.onnx "$TTS_CACHE_DIR/models/"*.vocoder.*.onnx \
  && chmod a+r "$TTS_CACHE_DIR/models/"*.onnx \
  && chmod 1777 /var/cache/videorender "$TTS_CACHE_DIR" "$TTS_CACHE_DIR/models"
+# The voices of the VOICES build argument (none by default), each checked before it is kept.
+ARG VOICES=""
+ARG VOICES_CATALOG_URL=""
+RUN --mount=type=secret,id=ca,required=false,mode=0444 \
+    if [ -s /run/secrets/ca ]; then export SSL_CERT_FILE=/run/secrets/ca; fi \
+ && if [ -n "$VOICES" ]; then VOICES_CATALOG_URL="$VOICES_CATALOG_URL" videorender voices get $VOICES; fi
 VOLUME /data
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \

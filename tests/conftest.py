@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.pgcluster import PostgresCluster, find_bindir
+from tests.voice_mirror import VoiceMirror, build_mirror
 from videorender.config import Settings, load_settings
 
 
@@ -79,11 +80,13 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Media:
 
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """Default settings, isolated: own TTS cache and data dir, no .env from the checkout."""
+    """Default settings, isolated: own TTS cache, data and voices dirs, no .env from the
+    checkout."""
     monkeypatch.chdir(tmp_path)
     yield load_settings(
         tts_cache_dir=tmp_path / "tts-cache",
         data_dir=tmp_path / "data",
+        voices_dir=tmp_path / "voices",
         video_preset="ultrafast",
     )
 
@@ -118,3 +121,17 @@ def postgres() -> Iterator[PostgresCluster]:
 def pg_url(postgres: PostgresCluster) -> str:
     """The URL of a fresh, empty database in the session's cluster."""
     return postgres.create_database()
+
+
+@pytest.fixture(scope="session")
+def mirror_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A voice catalogue laid out like Piper's (tests/voice_mirror.py), built once."""
+    return build_mirror(tmp_path_factory.mktemp("mirror"))
+
+
+@pytest.fixture
+def mirror(mirror_root: Path) -> Iterator[VoiceMirror]:
+    """The catalogue served on 127.0.0.1, fresh (no recorded requests) for each test."""
+    server = VoiceMirror(mirror_root).start()
+    yield server
+    server.stop()

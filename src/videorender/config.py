@@ -20,11 +20,18 @@ from videorender.pipeline.models import MAX_MUSIC_VOLUME, Encoder
 from videorender.pipeline.render.media import MediaLimits
 from videorender.pipeline.render.parts import OVERLAP_MIN_CPUS, OVERLAP_MIN_MEMORY_MB
 from videorender.pipeline.stage_config import PipelineConfig, RenderConfig, TTSConfig
+from videorender.voice_catalog.catalog import DEFAULT_CATALOG_URL
+from videorender.voice_catalog.library import LibraryConfig
 
 
 def _default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "videorender"
+
+
+def _default_voices_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "videorender" / "voices"
 
 
 class Settings(BaseSettings):
@@ -68,10 +75,17 @@ class Settings(BaseSettings):
         description="Language the configured Kokoro speaker speaks (BCP-47: en-us, ja, es, ...).",
     )
     kokoro_threads: int = Field(default=2, ge=1, le=64)
-    voices_dir: Path | None = Field(
-        default=None,
+    voices_dir: Path = Field(
+        default_factory=_default_voices_dir,
         description="Folder of more voices, picked by name per job: Piper .onnx + .onnx.json, "
-        "Kokoro voices files (.bin/.npz) or single voices (.npy).",
+        "Kokoro voices files (.bin/.npz) or single voices (.npy); `videorender voices get` "
+        "fetches into it. Default: $XDG_DATA_HOME/videorender/voices "
+        "(~/.local/share/videorender/voices); /data/voices in the container image.",
+    )
+    voices_catalog_url: str = Field(
+        default=DEFAULT_CATALOG_URL,
+        description="Base URL of a Piper-style voice catalogue (its voices.json and files): "
+        "Piper's public voices repository, or a mirror laid out the same way.",
     )
     sentence_pause_ms: int = Field(default=250, ge=0, le=5000)
     tts_cache_dir: Path = Field(default_factory=lambda: _default_cache_dir() / "tts")
@@ -224,7 +238,6 @@ class Settings(BaseSettings):
         "kokoro_model_path",
         "kokoro_voices_path",
         "kokoro_speaker",
-        "voices_dir",
         "piper_bin_path",
         "webhook_url",
         "webhook_secret",
@@ -241,7 +254,7 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("tts_cache_dir", "data_dir", mode="before")
+    @field_validator("tts_cache_dir", "data_dir", "voices_dir", "voices_catalog_url", mode="before")
     @classmethod
     def _empty_is_default(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str) and not value.strip():
@@ -309,6 +322,15 @@ class Settings(BaseSettings):
         jobs = self.jobs_at_once
         enough_memory = memory is not None and memory >= OVERLAP_MIN_MEMORY_MB * jobs
         return enough_memory and usable_cores() >= OVERLAP_MIN_CPUS * jobs
+
+    def library_config(self) -> LibraryConfig:
+        """What `VoiceLibrary` needs: VOICES_DIR (with the voices it holds),
+        VOICES_CATALOG_URL and the download timeout."""
+        return LibraryConfig(
+            tts=self.pipeline_config().tts,
+            catalog_url=self.voices_catalog_url,
+            timeout_s=self.download_timeout_seconds,
+        )
 
     def pipeline_config(self) -> PipelineConfig:
         """The few values the pipeline's stages use, and nothing else of the settings."""

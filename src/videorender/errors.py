@@ -176,3 +176,10 @@ class StorageConfigError(StorageError):
     job cannot help until the configuration is fixed."""
 
     retryable = False
+
+
+class VoiceFetchError(VideoRenderError):
+    """A voice could not be fetched or installed: the catalogue or a file cannot be reached
+    (a timeout, never a hang), a file fails its size or hash check (it is deleted, and the
+    message names it), or a fetched voice does not load. Voices already installed are never
+    touched. A retry may help where the network was at fault."""

@@ -51,6 +51,7 @@ def make_service(tmp_path: Path, tts_cache: Path) -> Iterator[ServiceFactory]:
     ) -> Service:
         base = {
             "TTS_CACHE_DIR": str(tts_cache),
+            "VOICES_DIR": str(tmp_path / "voices"),
             "VIDEO_PRESET": "ultrafast",
             "FFMPEG_THREADS": "1",
             "WEBHOOK_URL": "",

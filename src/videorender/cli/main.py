@@ -1,6 +1,6 @@
 """The `videorender` command's parser and its one error-to-exit-code table: the same pipeline
 as the service, from a terminal. Each command group is a module of this package (`render`,
-`batch`, `service`); `progress` draws the bars.
+`batch`, `service`, `voices`); `progress` draws the bars.
 
 Exit codes (`exit_codes`): 0 done, 1 the render failed, 2 bad input or configuration (one
 clear line, no traceback).
@@ -19,6 +19,7 @@ from videorender.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRU
 from videorender.cli.progress import console
 from videorender.cli.render import narrate_command, render_command
 from videorender.cli.service import mcp_command, migrate_command, serve_command, worker_command
+from videorender.cli.voices import add_voices_command
 from videorender.errors import ConfigError, InputError, VideoRenderError
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
 from videorender.pipeline.models import (
@@ -159,7 +160,7 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="only check; exit 2 when migrations are missing"
     )
     migrate_cmd.set_defaults(handler=migrate_command)
-    return parser
+    return add_voices_command(parser, commands)
 
 
 def _voice_arguments(command: argparse.ArgumentParser) -> None:

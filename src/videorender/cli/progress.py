@@ -1,5 +1,6 @@
 """The command's display: one console on standard error, a progress bar through a render's
-stages, and one over a whole batch. Progress values come from the pipeline's callbacks."""
+stages, one over a whole batch, and one per file a voice download fetches. Progress values
+come from the pipeline's (and the voice library's) callbacks."""
 
 from __future__ import annotations
 
@@ -7,9 +8,18 @@ import threading
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 
 from videorender.pipeline import models
+from videorender.voice_catalog import FetchProgress
 
 if TYPE_CHECKING:
     from videorender.batch import BatchItem, ItemResult
@@ -93,3 +103,32 @@ class BatchProgress:
                 description=description,
                 finished=self._finished,
             )
+
+
+class DownloadBar:
+    """A progress bar per file being downloaded (on standard error)."""
+
+    def __init__(self) -> None:
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> DownloadBar:
+        self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(None, None, None)
+
+    def update(self, progress: FetchProgress) -> None:
+        task = self._tasks.get(progress.file)
+        if task is None:
+            task = self._bar.add_task(progress.file, total=progress.total)
+            self._tasks[progress.file] = task
+        self._bar.update(task, completed=progress.done, total=progress.total)

@@ -22,12 +22,11 @@ from pydantic import Field, ValidationError
 from videorender.errors import InputError, VideoRenderError
 from videorender.jobs.models import Job, JobStatus
 from videorender.jobs.service import JobService
-from videorender.pipeline.tts.voices import list_voices
 from videorender.requests import (
     JobResponse,
     RenderRequest,
     RenderVideoRequest,
-    VoiceBody,
+    VoicesResponse,
     render_request,
     validation_message,
 )
@@ -282,8 +281,7 @@ class _Tools:
     async def list_voices(self) -> CallToolResult:
         def voices() -> dict[str, Any]:
             config = self._service.settings.pipeline_config().tts
-            listed = [VoiceBody.of(voice).model_dump() for voice in list_voices(config)]
-            return {"voices": listed}
+            return VoicesResponse.listing(config).model_dump()
 
         return await self._call(voices)
 

@@ -13,8 +13,10 @@ from pydantic import (
 
 from videorender.jobs.models import Job, JobKind, JobStatus
 from videorender.jobs.titles import job_title
-from videorender.pipeline.tts.voices import VoiceInfo
+from videorender.pipeline.stage_config import TTSConfig
+from videorender.pipeline.tts.voices import list_voices
 from videorender.requests.examples import EXAMPLE_JOB_ID, EXAMPLE_METADATA
+from videorender.voice_catalog.describe import VoiceDescription, described
 from videorender.webhooks import utc_timestamp
 
 
@@ -246,21 +248,30 @@ class VoiceBody(BaseModel):
     speaker: str = Field(description="The voice's name (`speaker`; Piper: informative only).")
     language: str = Field(description="BCP 47 tag of the language it speaks, e.g. en-US.")
     default: bool = Field(description="Speaks when a request names no engine and no speaker.")
+    label: str = Field(description='A readable name, e.g. "Joe (medium)", "Bella (female)".')
+    language_name: str = Field(description='The language\'s name, e.g. "English (United States)".')
 
     @classmethod
-    def of(cls, voice: VoiceInfo) -> VoiceBody:
+    def of(cls, voice: VoiceDescription) -> VoiceBody:
         return cls(
-            engine=voice.engine,
-            speaker=voice.speaker,
-            language=voice.language,
-            default=voice.default,
+            engine=voice.voice.engine,
+            speaker=voice.voice.speaker,
+            language=voice.voice.language,
+            default=voice.voice.default,
+            label=voice.label,
+            language_name=voice.language_name,
         )
 
 
 class VoicesResponse(BaseModel):
-    """GET /voices."""
+    """GET /voices: every voice, grouped by language (sorted by `language_name`)."""
 
     voices: list[VoiceBody]
+
+    @classmethod
+    def listing(cls, config: TTSConfig) -> VoicesResponse:
+        """The voices of this configuration, VOICES_DIR's as they are now."""
+        return cls(voices=[VoiceBody.of(d) for d in described(list_voices(config))])
 
 
 class ErrorResponse(BaseModel):

@@ -55,6 +55,7 @@ class VoiceInfo:
     language: str  # BCP 47, e.g. "en-US"
     default: bool = False
     source: Path | None = None
+    model: Path | None = None  # Kokoro: a model beside its voices file (VOICES_DIR's)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ def _piper_voices(config: TTSConfig) -> list[VoiceInfo]:
     default = _default_piper(config)
     voices = [replace(default, default=config.provider == "piper")] if default else []
     for model in _folder_files(config.voices_dir, (".onnx",)):
+        if not Path(f"{model}.json").is_file():  # a Kokoro model, or half a Piper voice
+            continue
         language = _config_language(Path(f"{model}.json"))
         if language is not None:
             voices.append(VoiceInfo("piper", _stem(model), language, source=model))
@@ -104,9 +107,10 @@ def _kokoro_voices(config: TTSConfig) -> list[VoiceInfo]:
         for name in names
     ]
     for path in _folder_files(config.voices_dir, _KOKORO_SUFFIXES):
+        model = _kokoro_model_beside(path)
         for name in _kokoro_names(path):
             language = kokoro_voice_language(name, config.kokoro_lang)
-            voices.append(VoiceInfo("kokoro", name, language, source=path))
+            voices.append(VoiceInfo("kokoro", name, language, source=path, model=model))
     return voices
 
 
@@ -154,7 +158,7 @@ def choose_voice(
         "kokoro",
         chosen,
         speaker=speaker,
-        model=voice_model,
+        model=voice_model or (voice.model if voice else None),
         kokoro_voices=voice.source if voice else None,
     )
 
@@ -244,9 +248,24 @@ def _config_language(config: Path) -> str | None:
 
 
 def _folder_files(folder: Path | None, suffixes: tuple[str, ...]) -> list[Path]:
+    """The files of `folder` and its subfolders with these suffixes, except in hidden
+    folders (downloads in progress live in `VOICES_DIR/.partial/`)."""
     if folder is None or not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.suffix in suffixes and p.is_file())
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix in suffixes
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
+def _kokoro_model_beside(voices: Path) -> Path | None:
+    """A Kokoro model in the same folder as a voices file of VOICES_DIR (an `.onnx` that is
+    not a Piper voice: no `.onnx.json`), used for its voices; None: the configured one."""
+    models = sorted(p for p in voices.parent.glob("*.onnx") if not Path(f"{p}.json").exists())
+    return models[0] if models else None
 
 
 def _kokoro_names(path: Path) -> list[str]:

@@ -357,26 +357,6 @@ function setupDrops() {
 
 // --- voice -------------------------------------------------------------------------------
 
-function languageName(tag) {
-  try {
-    return new Intl.DisplayNames(["en"], { type: "language" }).of(tag) || tag;
-  } catch (err) {
-    return tag || "Other";
-  }
-}
-
-// A voice as a person reads it: Kokoro's `jf_alpha` is "Alpha (female)", Piper's
-// `en_US-joe-medium` is "Joe (medium quality)".
-function voiceName(voice) {
-  const kokoro = /^[a-z]([fm])_(.+)$/.exec(voice.speaker);
-  if (voice.engine === "kokoro" && kokoro) {
-    return `${capital(kokoro[2].replace(/_/g, " "))} (${kokoro[1] === "f" ? "female" : "male"})`;
-  }
-  const piper = /^[a-z]{2,3}_[A-Z]{2}-(.+)-(x_low|low|medium|high)$/.exec(voice.speaker);
-  if (piper) return `${capital(piper[1].replace(/_/g, " "))} (${piper[2].replace("_", "-")} quality)`;
-  return voice.speaker;
-}
-
 function capital(text) {
   return text.replace(/(^|\s)\S/g, (c) => c.toUpperCase());
 }
@@ -390,9 +370,10 @@ async function loadVoices() {
   const chosen = select.value;
   const answer = await studio.api("/voices");
   if (!answer.ok || !answer.body || !Array.isArray(answer.body.voices)) return; // default only
+  // Grouped by the language's name, each voice by its readable name (both from GET /voices).
   const groups = new Map();
   for (const voice of answer.body.voices) {
-    const language = languageName(voice.language);
+    const language = voice.language_name || voice.language || "Other";
     if (!groups.has(language)) groups.set(language, []);
     groups.get(language).push(voice);
   }
@@ -404,7 +385,7 @@ async function loadVoices() {
     for (const voice of groups.get(language)) {
       const value = `${voice.engine}|${voice.speaker}|${voice.language || ""}`;
       const marked = voice.default ? " · default" : "";
-      const option = new Option(`${voiceName(voice)} · ${engineName(voice.engine)}${marked}`, value);
+      const option = new Option(`${voice.label || voice.speaker} · ${engineName(voice.engine)}${marked}`, value);
       option.dataset.engine = voice.engine;
       // "Default voice" (value "") is the service's default voice: that voice, named.
       if (value === chosen || (chosen === "" && voice.default)) {
