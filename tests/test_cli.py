@@ -74,6 +74,7 @@ def test_voiceover_reads_standard_input(tmp_path: Path, monkeypatch: pytest.Monk
         (["voiceover", "binary.txt"], "is not UTF-8 text"),
         (["render", "script.txt", "--font", "No Such Font Family"], "is not installed"),
         (["render", "script.txt", "--font-size", "2"], "font size must be 8 to 400"),
+        (["render", "script.txt", "--words-per-caption", "9"], "words per caption must be 1 to 5"),
         (["render", "script.txt", "--speaker", "af_bella"], "'af_bella' is not a Piper voice here"),
         (["render", "script.txt", "--language", "e$"], "is not a BCP-47 tag"),
         (["render", "script.txt", "--language", "es"], "the Piper voice speaks en-US, not es"),
@@ -147,3 +148,16 @@ def test_caption_options_reach_the_subtitles(tmp_path: Path) -> None:
     assert all("\\1c&H00FF00&" in event.text for event in subs)
     srt = pysubs2.load(str(tmp_path / "out" / "subs.srt"))
     assert [(e.start, e.end) for e in srt] == [(e.start, e.end) for e in subs]
+
+
+def test_pop_style_in_capitals_two_words_at_a_time(tmp_path: Path) -> None:
+    script = tmp_path / "script.txt"
+    script.write_text("Every single word pops up on the screen as it is spoken.")
+    code = main(["render", str(script), "-o", "out", "--size", "180x320",
+                 "--subtitle-style", "pop", "--uppercase", "--words-per-caption", "2"])  # fmt: skip
+    assert code == 0
+    subs = pysubs2.load(str(tmp_path / "out" / "subs.ass"))
+    assert [e.plaintext for e in subs] == [w.upper() for w in script.read_text().split()]
+    assert all("\\t(" in e.text and "\\pos(" in e.text for e in subs)  # each word pops
+    srt = pysubs2.load(str(tmp_path / "out" / "subs.srt"))
+    assert all(1 <= len(e.plaintext.split()) <= 2 and e.plaintext.isupper() for e in srt)

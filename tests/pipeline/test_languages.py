@@ -138,7 +138,7 @@ def test_japanese_captions_keep_13_characters_and_the_rules() -> None:
     words = tuple(WordTiming(u, 300 * i, 300 * i + 280) for i, u in enumerate(units))
     sentence = SentenceTiming(0, text, 0, 300 * len(units), words)
     japanese = get_language("ja").captions
-    for style in ("sentence", "karaoke", "words"):
+    for style in ("sentence", "karaoke", "words", "pop", "box", "bounce"):
         captions = build_captions(
             [sentence], Size(1920, 1080), "Noto Sans CJK JP", style=style, rules=japanese
         )
@@ -157,7 +157,7 @@ def test_japanese_lines_break_after_punctuation_where_they_fit() -> None:
     ]
 
 
-@pytest.mark.parametrize("style", ["sentence", "words"])
+@pytest.mark.parametrize("style", ["sentence", "words", "pop", "box"])
 def test_japanese_captions_break_between_phrases(style: str) -> None:
     """Lines and word groups start at a phrase (bunsetsu), never before a particle."""
     texts = [

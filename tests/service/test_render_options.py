@@ -100,6 +100,9 @@ BAD_OPTIONS: list[tuple[dict[str, Any], str]] = [
     ({"captions": {"font_size": 1000}}, "font_size"),
     ({"captions": {"text_color": "green"}}, "text_color"),
     ({"captions": {"blink": True}}, "blink"),
+    ({"captions": {"words_per_caption": 9}}, "words_per_caption"),
+    ({"captions": {"uppercase": "maybe"}}, "uppercase"),
+    ({"subtitle_style": "wiggle"}, "subtitle_style"),
 ]
 
 

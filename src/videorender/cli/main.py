@@ -21,10 +21,12 @@ from videorender.cli.render import narrate_command, render_command
 from videorender.cli.service import mcp_command, migrate_command, serve_command, worker_command
 from videorender.cli.voices import add_voices_command
 from videorender.errors import ConfigError, InputError, VideoRenderError
-from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
+from videorender.pipeline.captions import DEFAULT_STYLE, STYLE_HELP, STYLES
 from videorender.pipeline.models import (
     CAPTION_POSITIONS,
     MAX_MUSIC_VOLUME,
+    MAX_WORDS_PER_CAPTION,
+    MIN_WORDS_PER_CAPTION,
     Color,
     Size,
 )
@@ -49,6 +51,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.print("interrupted")
         return EXIT_INTERRUPTED
+
+
+def _caption_arguments(command: argparse.ArgumentParser) -> None:
+    captions = command.add_argument_group("captions")
+    captions.add_argument(
+        "--subtitle-style",
+        choices=sorted(STYLES),
+        default=DEFAULT_STYLE,
+        help=STYLE_HELP,
+    )
+    captions.add_argument("--font", help="installed font family (default: Noto Sans)")
+    captions.add_argument("--font-size", type=int, help="pixels of the output frame")
+    captions.add_argument("--text-color", type=_color, help="#RRGGBB[AA]")
+    captions.add_argument("--highlight-color", type=_color, help="#RRGGBB[AA] (karaoke, pop, box)")
+    captions.add_argument("--outline-color", type=_color, help="#RRGGBB[AA]")
+    captions.add_argument("--outline", type=float, help="outline width in pixels")
+    captions.add_argument("--position", choices=CAPTION_POSITIONS)
+    captions.add_argument("--max-line-chars", type=int, help="characters a line (default 42)")
+    captions.add_argument(
+        "--uppercase", action="store_true", default=None, help="captions in capitals"
+    )
+    captions.add_argument(
+        "--words-per-caption",
+        type=int,
+        metavar=f"{MIN_WORDS_PER_CAPTION}-{MAX_WORDS_PER_CAPTION}",
+        help="pop and words: at most this many words on screen (default 3)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,22 +113,7 @@ def _parser() -> argparse.ArgumentParser:
         "(clips without sound stay silent; in a script with markers write {clip_audio=true})",
     )
     _voice_arguments(render_cmd)
-    captions = render_cmd.add_argument_group("captions")
-    captions.add_argument(
-        "--subtitle-style",
-        choices=sorted(STYLES),
-        default=DEFAULT_STYLE,
-        help="sentence (default): whole sentences; karaoke: the spoken word highlighted; "
-        "words: 1-3 words at a time, large and centred",
-    )
-    captions.add_argument("--font", help="installed font family (default: Noto Sans)")
-    captions.add_argument("--font-size", type=int, help="pixels of the output frame")
-    captions.add_argument("--text-color", type=_color, help="#RRGGBB[AA]")
-    captions.add_argument("--highlight-color", type=_color, help="#RRGGBB[AA] (karaoke)")
-    captions.add_argument("--outline-color", type=_color, help="#RRGGBB[AA]")
-    captions.add_argument("--outline", type=float, help="outline width in pixels")
-    captions.add_argument("--position", choices=CAPTION_POSITIONS)
-    captions.add_argument("--max-line-chars", type=int, help="characters a line (default 42)")
+    _caption_arguments(render_cmd)
     render_cmd.add_argument(
         "--voiceover",
         type=Path,

@@ -58,6 +58,8 @@ def render_command(args: argparse.Namespace) -> int:
             outline=args.outline,
             position=args.position,
             max_line_chars=args.max_line_chars,
+            uppercase=args.uppercase,
+            words_per_caption=args.words_per_caption,
         ),
     )
     job = RenderJob(

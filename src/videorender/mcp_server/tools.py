@@ -22,6 +22,7 @@ from pydantic import Field, ValidationError
 from videorender.errors import InputError, VideoRenderError
 from videorender.jobs.models import Job, JobStatus
 from videorender.jobs.service import JobService
+from videorender.pipeline.captions import STYLE_HELP
 from videorender.requests import (
     JobResponse,
     RenderRequest,
@@ -180,17 +181,14 @@ class _Tools:
         ] = None,
         subtitle_style: Annotated[
             str | None,
-            Field(
-                description="sentence (default), karaoke (spoken word highlighted) or "
-                "words (1-3 large words at a time)."
-            ),
+            Field(description=f"Caption style. {STYLE_HELP}."),
         ] = None,
         captions: Annotated[
             dict[str, Any] | None,
             Field(
                 description="Caption look: font, font_size, text_color (#RRGGBB), "
                 "highlight_color, outline_color, outline, position (bottom/middle/top), "
-                "max_line_chars."
+                "max_line_chars, uppercase (true/false), words_per_caption (1-5, pop)."
             ),
         ] = None,
         metadata: Annotated[

@@ -179,6 +179,7 @@ _COLOR = re.compile(r"#?([0-9a-fA-F]{6})([0-9a-fA-F]{2})?")
 CaptionPosition = Literal["bottom", "middle", "top"]
 CAPTION_POSITIONS: tuple[CaptionPosition, ...] = get_args(CaptionPosition)
 MAX_MUSIC_VOLUME = 4  # the music's gain under the voice is linear, 0 to this
+MIN_WORDS_PER_CAPTION, MAX_WORDS_PER_CAPTION = 1, 5
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,8 @@ class CaptionOptions:
     outline: float | None = None
     position: str | None = None
     max_line_chars: int | None = None
+    uppercase: bool | None = None
+    words_per_caption: int | None = None  # 1-5, for the styles that show a few words
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, str | int | float]) -> CaptionOptions:
@@ -261,6 +264,17 @@ class CaptionOptions:
             raise InputError(message, "position")
         if self.max_line_chars is not None and not 8 <= self.max_line_chars <= 80:
             raise InputError("max line length must be 8 to 80 characters", "max_line_chars")
+        if self.uppercase is not None and not isinstance(self.uppercase, bool):
+            raise InputError("uppercase must be true or false", "uppercase")
+        if self.words_per_caption is not None and (
+            isinstance(self.words_per_caption, bool)
+            or not isinstance(self.words_per_caption, int)
+            or not MIN_WORDS_PER_CAPTION <= self.words_per_caption <= MAX_WORDS_PER_CAPTION
+        ):
+            message = (
+                f"words per caption must be {MIN_WORDS_PER_CAPTION} to {MAX_WORDS_PER_CAPTION}"
+            )
+            raise InputError(message, "words_per_caption")
 
 
 @dataclass(frozen=True)

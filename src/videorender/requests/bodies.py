@@ -6,19 +6,20 @@ optional."""
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
 from videorender.errors import InputError
 from videorender.jobs.models import JobKind, JobRequest
-from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
+from videorender.pipeline.captions import DEFAULT_STYLE, STYLE_HELP, STYLES
 from videorender.pipeline.models import MAX_MUSIC_VOLUME, CaptionOptions, RenderOptions, Size
 from videorender.pipeline.text.scenes import (
     MAX_SCENES,
@@ -163,10 +164,9 @@ class _MediaRequest(_Request, VoiceChoice):
         description="Also send this job's events here, besides WEBHOOK_URL; signed and retried "
         "the same way.",
     )
-    subtitle_style: str | None = Field(
-        default=None,
-        description=f"Caption style: {', '.join(sorted(STYLES))} (default sentence).",
-    )
+    subtitle_style: (
+        Annotated[str, WithJsonSchema({"type": "string", "enum": sorted(STYLES)})] | None
+    ) = Field(default=None, description=f"Caption style. {STYLE_HELP}.")
     captions: CaptionsBody | None = None
 
     @field_validator("subtitle_style")

@@ -14,7 +14,13 @@ from pydantic import (
 
 from videorender.errors import InputError
 from videorender.inputs import check_url, local_file_url, local_path
-from videorender.pipeline.models import CaptionOptions, CaptionPosition
+from videorender.pipeline.captions import HIGHLIGHTING
+from videorender.pipeline.models import (
+    MAX_WORDS_PER_CAPTION,
+    MIN_WORDS_PER_CAPTION,
+    CaptionOptions,
+    CaptionPosition,
+)
 from videorender.pipeline.text.languages import get_language, require
 from videorender.pipeline.text.scenes import (
     DEFAULT_TRANSITION_MS,
@@ -141,11 +147,19 @@ class CaptionsBody(BaseModel):
     font: str | None = Field(default=None, description="An installed font family.")
     font_size: int | None = Field(default=None, description="8 to 400.")
     text_color: str | None = Field(default=None, description="#RRGGBB or #RRGGBBAA.")
-    highlight_color: str | None = Field(default=None, description="karaoke: the spoken word.")
+    highlight_color: str | None = Field(
+        default=None, description=f"The spoken word ({', '.join(sorted(HIGHLIGHTING))})."
+    )
     outline_color: str | None = None
     outline: float | None = Field(default=None, description="0 to 40.")
     position: CaptionPosition | None = None
     max_line_chars: int | None = Field(default=None, description="8 to 80.")
+    uppercase: bool | None = Field(default=None, description="Captions in capitals.")
+    words_per_caption: int | None = Field(
+        default=None,
+        description=f"{MIN_WORDS_PER_CAPTION} to {MAX_WORDS_PER_CAPTION}: at most this many "
+        "words on screen (pop, words; default 3).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> CaptionsBody:

@@ -1,4 +1,4 @@
-"""The studio's pages, its sign-in, and the caption preview."""
+"""The studio's pages, its sign-in, and the caption previews (a still and a short clip)."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from videorender.auth import (
 )
 from videorender.jobs.models import Job, JobKind, JobRequest, JobStatus
 from videorender.jobs.service import JobService
-from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
-from videorender.pipeline.models import CaptionOptions, Color, Size, Stage
-from videorender.pipeline.render.preview import caption_still
+from videorender.pipeline.captions import DEFAULT_STYLE, HIGHLIGHTING, STYLES, get_style
+from videorender.pipeline.models import CaptionOptions, CaptionPosition, Color, Size, Stage
+from videorender.pipeline.render.preview import caption_clip, caption_still
 from videorender.pipeline.text.scenes import MOTIONS, TRANSITIONS
 from videorender.pipeline.tts import ENGINES
 from videorender.requests import JobResponse
@@ -134,7 +134,7 @@ def new_video(
             for value, text in sizes
         ],
         speed_samples=speed.samples if speed else 0,
-        styles=[(name, style.uses_highlight) for name, style in STYLES.items()],
+        styles=[(name, name in HIGHLIGHTING, style.summary) for name, style in STYLES.items()],
         motions=list(MOTIONS),
         transitions=list(TRANSITIONS),
         engines=sorted(ENGINES),
@@ -321,39 +321,90 @@ def _safe_next(path: str) -> str:
     return path
 
 
-@router.get(
-    "/studio/preview.png",
-    dependencies=[Depends(require_api_key)],
-    response_class=Response,
-)
-def preview(
-    request: Request,
+@dataclass(frozen=True)
+class PreviewRequest:
+    """What a caption preview draws: the style, the frame, and the caption options."""
+
+    style: str
+    frame: Size
+    options: CaptionOptions
+    picture: str | None = None  # an upload (upload://ID) whose first frame is under the caption
+
+
+def preview_request(
     *,
     style: Annotated[str, Query(max_length=20)] = DEFAULT_STYLE,
     size: Annotated[str, Query(max_length=20)] = "480x270",
     text_color: Annotated[str | None, Query(max_length=9)] = None,
     highlight_color: Annotated[str | None, Query(max_length=9)] = None,
     outline_color: Annotated[str | None, Query(max_length=9)] = None,
+    font_size: Annotated[int | None, Query()] = None,
+    position: Annotated[CaptionPosition | None, Query()] = None,
+    uppercase: Annotated[bool | None, Query()] = None,
+    words_per_caption: Annotated[int | None, Query()] = None,
     picture: Annotated[str | None, Query(max_length=100)] = None,
-) -> Response:
-    """A still frame with a caption in `style` and colours, at `size` (at most 640 a side),
-    over the first frame of the uploaded scene or base video `picture` (`upload://ID`), or
-    over a plain background."""
+) -> PreviewRequest:
+    """The preview's query (at most 640 pixels a side), validated by the pipeline's types.
+
+    Raises:
+        HTTPException: 422, naming the field.
+    """
     frame = Size.parse(size)
     if max(frame.width, frame.height) > MAX_PREVIEW_SIDE:
         raise HTTPException(
             status_code=422, detail=f"size: at most {MAX_PREVIEW_SIDE} pixels a side"
         )
-    colors = {
+    values = {
         "text_color": text_color,
         "highlight_color": highlight_color,
         "outline_color": outline_color,
+        "font_size": font_size,
+        "position": position,
+        "uppercase": uppercase,
+        "words_per_caption": words_per_caption,
     }
-    options = CaptionOptions.from_mapping({k: v for k, v in colors.items() if v})
+    options = CaptionOptions.from_mapping({k: v for k, v in values.items() if v is not None})
     options.validate()
-    under = poster_file(_service(request), picture, "picture") if picture else None
+    get_style(style)
+    return PreviewRequest(style, frame, options, picture)
+
+
+Preview = Annotated[PreviewRequest, Depends(preview_request)]
+_PREVIEW_CACHE = {"cache-control": "private, max-age=300"}
+
+
+@router.get(
+    "/studio/preview.png",
+    dependencies=[Depends(require_api_key)],
+    response_class=Response,
+)
+def preview(request: Preview, http: Request) -> Response:
+    """A still frame with a caption in the style and options asked for, over the first frame
+    of the uploaded scene or base video `picture` (`upload://ID`), or a plain background."""
+    under = poster_file(_service(http), request.picture, "picture") if request.picture else None
     with tempfile.TemporaryDirectory(prefix="studio-preview-") as folder:
         output = Path(folder) / "preview.png"
-        caption_still(output, size=frame, style=style, options=options, picture=under)
+        caption_still(
+            output,
+            size=request.frame,
+            style=request.style,
+            options=request.options,
+            picture=under,
+        )
         data = output.read_bytes()
-    return Response(data, media_type="image/png", headers={"cache-control": "private, max-age=300"})
+    return Response(data, media_type="image/png", headers=_PREVIEW_CACHE)
+
+
+@router.get(
+    "/studio/preview.mp4",
+    dependencies=[Depends(require_api_key)],
+    response_class=Response,
+)
+def preview_clip(request: Preview) -> Response:
+    """A short silent clip of the sample sentence with its captions in the style and options
+    asked for (the animated styles move as in the video); the same query as preview.png."""
+    with tempfile.TemporaryDirectory(prefix="studio-preview-") as folder:
+        output = Path(folder) / "preview.mp4"
+        caption_clip(output, size=request.frame, style=request.style, options=request.options)
+        data = output.read_bytes()
+    return Response(data, media_type="video/mp4", headers=_PREVIEW_CACHE)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from videorender.pipeline.captions.metrics import width_in_font_sizes
 from videorender.pipeline.captions.text import escape_ass_text, text_width_em
 from videorender.pipeline.captions.timing_rules import (
     GRID_MS,
@@ -47,6 +49,17 @@ class Cue:
     @property
     def duration_ms(self) -> int:
         return self.end_ms - self.start_ms
+
+
+@dataclass(frozen=True)
+class AssEvent:
+    """One ASS dialogue line: its time, its text with override tags, and its layer (higher
+    layers are drawn over lower ones)."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+    layer: int = 0
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,11 @@ class CaptionLook:
     max_line_chars: int
     max_lines: int
     rules: CaptionRules = ENGLISH.captions  # the script language's limits
+    uppercase: bool = False
+    words_per_caption: int | None = None  # for the styles that show a few words at a time
+    # A line's width in font sizes: the estimate, or the font's own widths (`metrics.py`)
+    # for the styles that place each word themselves.
+    measure: Callable[[str], float] = text_width_em
 
     @property
     def line_em(self) -> float:
@@ -110,7 +128,7 @@ class CaptionLook:
 
     def fits(self, line: str) -> bool:
         """Whether a line is within the character limit and the frame's width."""
-        return self.length(line) <= self.max_line_chars and text_width_em(line) <= self.line_em
+        return self.length(line) <= self.max_line_chars and self.measure(line) <= self.line_em
 
 
 class CaptionStyle(ABC):
@@ -121,12 +139,12 @@ class CaptionStyle(ABC):
     """
 
     name: str
+    summary: str  # what it looks like, in a few words (for help texts)
     position: str = "bottom"
     font_scale_landscape: float = 1.0
     font_scale_portrait: float = 1.0
     max_lines: int = MAX_LINES
-    # Whether `highlight_color` shows (the studio offers the colour only where it does).
-    uses_highlight: bool = False
+    precise_widths: bool = False  # fit lines with the font's own widths, not the estimate
 
     def look(
         self,
@@ -141,9 +159,10 @@ class CaptionStyle(ABC):
         scale = self.font_scale_portrait if size.is_portrait else self.font_scale_landscape
         font_px = options.font_size or max(12, round(base.font_px * scale))
         position = options.position or self.position
+        family = options.font or font_family
         return CaptionLook(
             frame=size,
-            font_family=options.font or font_family,
+            font_family=family,
             font_px=font_px,
             outline_px=(
                 options.outline
@@ -160,6 +179,11 @@ class CaptionStyle(ABC):
             max_line_chars=options.max_line_chars or rules.max_line_chars,
             max_lines=self.max_lines,
             rules=rules,
+            uppercase=bool(options.uppercase),
+            words_per_caption=options.words_per_caption,
+            measure=functools.partial(width_in_font_sizes, family)
+            if self.precise_widths
+            else text_width_em,
         )
 
     @abstractmethod
@@ -168,6 +192,12 @@ class CaptionStyle(ABC):
     ) -> list[Cue]:
         """The captions for `sentences`, in time order, never overlapping, within the caption
         limits; a cue may stay up into the silence after it, up to `end_limit_ms`."""
+
+    def ass_events(self, cue: Cue, look: CaptionLook) -> list[AssEvent]:
+        """The ASS events that draw the cue: by default one, of `ass_text`. A style that
+        animates each word returns several (each placed with `\\pos`, so that libass does
+        not stack events that are on screen together)."""
+        return [AssEvent(cue.start_ms, cue.end_ms, self.ass_text(cue, look))]
 
     def ass_text(self, cue: Cue, look: CaptionLook) -> str:
         """The cue as ASS event text: escaped lines joined by hard breaks."""

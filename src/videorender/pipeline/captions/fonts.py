@@ -59,6 +59,11 @@ def fonts_for(text: str) -> list[FontSpec]:
     return [primary, *extra] if primary is LATIN else [primary, LATIN, *extra]
 
 
+def known_fonts() -> list[FontSpec]:
+    """Every font the captions may pick by script, the primary ones first."""
+    return [LATIN, CJK_JP, CJK_SC, *(font for _, font in _SCRIPT_FONTS)]
+
+
 def prepare_fonts_dir(text: str, directory: Path, family: str | None = None) -> str:
     """Link the fonts that `text` needs into `directory`, and the installed font `family` if
     a job asked for one; return the caption font family.

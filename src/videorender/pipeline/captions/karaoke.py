@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from videorender.pipeline.captions.base import CaptionLook, Cue, shrink_to_fit
 from videorender.pipeline.captions.sentence import SentenceStyle
-from videorender.pipeline.captions.text import escape_ass_text
-from videorender.pipeline.models import Color
+from videorender.pipeline.captions.text import ass_color, escape_ass_text
 from videorender.pipeline.text.word_split import separator
 
 
 class KaraokeStyle(SentenceStyle):
     name = "karaoke"
-    uses_highlight = True
+    summary = "sentences with the spoken word highlighted"
 
     def ass_text(self, cue: Cue, look: CaptionLook) -> str:
         plain, lit = ass_color(look.text_color), ass_color(look.highlight_color)
@@ -39,8 +38,3 @@ class KaraokeStyle(SentenceStyle):
                 number += 1
             lines.append(text)
         return "\\N".join(lines)
-
-
-def ass_color(color: Color) -> str:
-    """An ASS colour override value: &HBBGGRR& (alpha is set by the style)."""
-    return f"&H{color.b:02X}{color.g:02X}{color.r:02X}&"

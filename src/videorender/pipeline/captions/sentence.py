@@ -24,6 +24,7 @@ from videorender.pipeline.text.segmentation import inside_phrases
 
 class SentenceStyle(CaptionStyle):
     name = "sentence"
+    summary = "whole sentences at the bottom (default)"
 
     def cues(
         self, sentences: Sequence[SentenceTiming], look: CaptionLook, end_limit_ms: int | None

@@ -8,7 +8,7 @@ is escaped so that nothing in it can act as an ASS override tag, or as markup in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pysubs2
@@ -57,15 +57,24 @@ def build_captions(
     caption_style = get_style(style)
     look = caption_style.look(size, font_family, options, rules)
     spoken = [timing for timing in timings if split_words(timing.text)]  # a blank one: no cue
+    if look.uppercase:
+        spoken = [_uppercase(timing) for timing in spoken]
     cues = caption_style.cues(spoken, look, end_limit_ms)
     subs = _document(size, look)
     for cue in cues:
-        subs.events.append(
-            pysubs2.SSAEvent(
-                start=cue.start_ms, end=cue.end_ms, text=caption_style.ass_text(cue, look)
-            )
-        )
+        subs.events.extend(
+            pysubs2.SSAEvent(start=event.start_ms, end=event.end_ms, text=event.text,
+                             layer=event.layer)
+            for event in caption_style.ass_events(cue, look)
+        )  # fmt: skip
     return Captions(subs, tuple(cues))
+
+
+def _uppercase(timing: SentenceTiming) -> SentenceTiming:
+    """The sentence in capitals, its words too (so lines are fitted to the capitals' width,
+    and the sidecars say what the video shows)."""
+    words = tuple(replace(word, text=word.text.upper()) for word in timing.words)
+    return replace(timing, text=timing.text.upper(), words=words)
 
 
 def build_subtitles(

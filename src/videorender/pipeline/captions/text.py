@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
+from videorender.pipeline.models import Color
 from videorender.pipeline.text.word_split import is_cjk, join_words, split_words
 
 _WORD_JOINER = "\u2060"
@@ -29,6 +30,16 @@ def escape_ass_text(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def ass_color(color: Color) -> str:
+    """An ASS colour override value: &HBBGGRR& (alpha is set by the style, or `ass_alpha`)."""
+    return f"&H{color.b:02X}{color.g:02X}{color.r:02X}&"
+
+
+def ass_alpha(color: Color) -> str:
+    """An ASS alpha override value: &HAA& (00 opaque)."""
+    return f"&H{color.alpha:02X}&"
 
 
 def text_width_em(text: str) -> float:

@@ -1,8 +1,8 @@
 """`words`: a few words at a time, large and centred, the way short-video captions look.
 
-A sentence is cut into groups of 1-3 words (up to nine CJK characters, cut between Japanese
-phrases where it can) that fit the caption
-(up to two lines: at this size a phone's line holds about 15 characters). Of all such cuts,
+A sentence is cut into groups of 1-3 words (or up to the job's `words_per_caption`; up to
+nine CJK characters, cut between Japanese phrases where it can) that fit the caption (up to
+two lines: at this size a phone's line holds about 15 characters). Of all such cuts,
 the one chosen keeps each group up as close to the caption limits as the voice allows (5/6 s,
 the language's reading speed, summing the shortfalls), and otherwise prefers to cut after
 punctuation; a group never runs across the end of a sentence.
@@ -36,6 +36,7 @@ _BREAKS = _SENTENCE_END + ",;:—、，；："
 
 class WordsStyle(CaptionStyle):
     name = "words"
+    summary = "1-3 words at a time, large and centred"
     position = "middle"
     font_scale_landscape = 1.6
     font_scale_portrait = 1.4
@@ -53,15 +54,17 @@ class WordsStyle(CaptionStyle):
 
 
 def group_words(sentence: SentenceTiming, look: CaptionLook) -> list[list[WordTiming]]:
-    """The sentence's words in consecutive groups of 1-3 (dynamic programming over cuts)."""
+    """The sentence's words in consecutive groups of 1-3, or of up to the job's
+    `words_per_caption` (dynamic programming over cuts)."""
     words = timed_words(sentence)
     layout = group_layout(look)
+    most = look.words_per_caption or MAX_WORDS
     inside = inside_phrases([w.text for w in words], look.rules.words_of)
     count = len(words)
     cost = [0.0] + [math.inf] * count
     cut = [0] * (count + 1)
     for end in range(1, count + 1):
-        for size in range(1, min(3 * MAX_WORDS, end) + 1):
+        for size in range(1, min(3 * most, end) + 1):
             begin = end - size
             group = words[begin:end]
             if size > 1 and (layout(group) is None or _ends_sentence(group[:-1])):
@@ -101,11 +104,13 @@ def _ends_sentence(words: Sequence[WordTiming]) -> bool:
 
 
 def group_layout(look: CaptionLook) -> Layout:
-    """At most three words on the caption's lines, or None."""
+    """At most three words (or the job's `words_per_caption`) on the caption's lines, or
+    None."""
     lines = page_layout(look)
+    most = look.words_per_caption or MAX_WORDS
 
     def layout(words: Sequence[WordTiming]) -> list[list[WordTiming]] | None:
-        return lines(words) if sum(_weight(w.text) for w in words) <= MAX_WORDS + 1e-9 else None
+        return lines(words) if sum(_weight(w.text) for w in words) <= most + 1e-9 else None
 
     return layout
 

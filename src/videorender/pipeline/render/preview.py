@@ -1,5 +1,7 @@
-"""A still frame with a caption drawn in a style, for choosing a look before a render: the
-same captions code and the same libass burn-in as the render, over a plain colour, one frame.
+"""A caption drawn in a style, for choosing a look before a render: the same captions code
+and the same libass burn-in as the render, over a plain colour, as one still frame
+(`caption_still`) or as a short silent clip of the sample sentence (`caption_clip`), where
+the animated styles move as they will in the video.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from videorender.pipeline.text.word_split import split_words
 SAMPLE_TEXT = "Your captions will look just like this."
 WORD_MS = 320
 PREVIEW_TIMEOUT_S = 15.0
+CLIP_TAIL_MS = 600
 
 
 def sample_timing(text: str = SAMPLE_TEXT) -> SentenceTiming:
@@ -47,10 +50,7 @@ def caption_still(
     timing = sample_timing()
     with tempfile.TemporaryDirectory(prefix="preview-") as folder:
         work = Path(folder)
-        options = options or CaptionOptions()
-        family = prepare_fonts_dir(SAMPLE_TEXT, work / "fonts", options.font)
-        captions = build_captions([timing], size, family, style=style, options=options)
-        write_subtitles(captions.ass, work / "captions.ass")
+        _write_sample_captions(work, timing, size, style, options or CaptionOptions())
         at_ms = timing.words[2].start_ms + WORD_MS // 2
         files = {"subtitles": work / "captions.ass", "fonts_dir": work / "fonts", "output": output}
         argv = (
@@ -59,3 +59,42 @@ def caption_still(
             else ffmpeg.build_caption_still_argv(size, background, at_ms, **files)
         )
         ffmpeg.run_ffmpeg(argv, stage="preview", timeout_s=PREVIEW_TIMEOUT_S)
+
+
+def caption_clip(
+    output: Path,
+    *,
+    size: Size,
+    style: str,
+    options: CaptionOptions | None = None,
+    background: str = "0x14213d",
+) -> None:
+    """Write an MP4 of `size`: the sample sentence spoken at an even pace (WORD_MS a word)
+    with its captions in `style`, over `background`, and a short pause after it.
+
+    Raises:
+        InputError: unknown style or caption option out of range (naming it).
+        FFmpegError: FFmpeg failed.
+    """
+    timing = sample_timing()
+    with tempfile.TemporaryDirectory(prefix="preview-") as folder:
+        work = Path(folder)
+        _write_sample_captions(work, timing, size, style, options or CaptionOptions())
+        argv = ffmpeg.build_caption_clip_argv(
+            size,
+            background,
+            timing.end_ms + CLIP_TAIL_MS,
+            subtitles=work / "captions.ass",
+            fonts_dir=work / "fonts",
+            output=output,
+        )
+        ffmpeg.run_ffmpeg(argv, stage="preview", timeout_s=PREVIEW_TIMEOUT_S)
+
+
+def _write_sample_captions(
+    work: Path, timing: SentenceTiming, size: Size, style: str, options: CaptionOptions
+) -> None:
+    """`work/captions.ass` and `work/fonts/`: the sample's captions, ready to burn."""
+    family = prepare_fonts_dir(timing.text, work / "fonts", options.font)
+    captions = build_captions([timing], size, family, style=style, options=options)
+    write_subtitles(captions.ass, work / "captions.ass")

@@ -11,10 +11,12 @@ the builders here (pure functions returning argument lists) and hand the list to
   frames, decoding audio, the audio graph.
 - `scene_args`: the scenes' segments (a visual, or a transition between two), stills prepared
   once, a clip's own sound.
+- `motion`: a still's zoom or pan, smooth to a fraction of a pixel (`still_motion`).
 
 Callers write `from videorender.pipeline.render import ffmpeg` and `ffmpeg.run_ffmpeg(...)`.
 """
 
+from videorender.pipeline.render.ffmpeg.motion import MOTION_ZOOM
 from videorender.pipeline.render.ffmpeg.probe import (
     has_audio_stream,
     last_packet_seconds,
@@ -25,6 +27,7 @@ from videorender.pipeline.render.ffmpeg.render_args import (
     AUDIO_RATE,
     CLIP_SOUND_VOLUME,
     base_frames,
+    build_caption_clip_argv,
     build_caption_over_picture_argv,
     build_caption_still_argv,
     build_decode_pcm_argv,
@@ -51,7 +54,6 @@ from videorender.pipeline.render.ffmpeg.runner import (
     run_ffmpeg_into,
 )
 from videorender.pipeline.render.ffmpeg.scene_args import (
-    MOTION_ZOOM,
     build_clip_sound_argv,
     build_joined_argv,
     build_segment_argv,
@@ -68,6 +70,7 @@ __all__ = [
     "NO_SPACE",
     "STDERR_TAIL_LINES",
     "base_frames",
+    "build_caption_clip_argv",
     "build_caption_over_picture_argv",
     "build_caption_still_argv",
     "build_clip_sound_argv",

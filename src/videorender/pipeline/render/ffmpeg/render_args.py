@@ -133,6 +133,22 @@ def build_caption_over_picture_argv(
     ]  # fmt: skip
 
 
+def build_caption_clip_argv(
+    size: Size, background: str, duration_ms: int, *, subtitles: Path, fonts_dir: Path,
+    output: Path,
+) -> list[str]:  # fmt: skip
+    """A short silent MP4 (H.264, 25 fps, starts playing before it has all loaded): the ASS
+    `subtitles` burnt over a plain `background` colour, for the studio's moving preview."""
+    source = f"color=c={background}:s={size.width}x{size.height}:r=25:d={_seconds(duration_ms)}"
+    burn = f"ass={_filter_value(str(subtitles))}:fontsdir={_filter_value(str(fonts_dir))}"
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-f", "lavfi", "-i", source, "-vf", burn,
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", "26", "-pix_fmt", "yuv420p",
+        "-threads", "1", "-movflags", "+faststart", "-an", str(output),
+    ]  # fmt: skip
+
+
 def build_decode_pcm_argv(source: Path, output: Path, rate: int) -> list[str]:
     """The first audio stream of `source`, as raw mono 16-bit little-endian PCM at `rate` Hz
     (for analysis: alignment reads it back with numpy)."""

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from videorender.pipeline.models import Size
+from videorender.pipeline.render.ffmpeg import motion as motion_filter
+from videorender.pipeline.render.ffmpeg.motion import MOTION_ZOOM
 from videorender.pipeline.render.ffmpeg.render_args import AUDIO_RATE, cover_crop, frame_rate_text
 from videorender.pipeline.render.ffmpeg.runner import FFMPEG
 from videorender.pipeline.render.scene_plan import Segment, Shot, Visual
 
-MOTION_ZOOM = 1.15  # how far a still's motion zooms or pans: 15 % of the frame
 _XFADE = {"fade": "fade", "slide-left": "slideleft", "wipe": "wipeleft"}
 _ORIENT = {2: "hflip", 3: "hflip,vflip", 4: "vflip", 5: "transpose=0", 6: "transpose=1",
            7: "transpose=3", 8: "transpose=2"}  # fmt: skip
@@ -137,8 +138,11 @@ def _visual_chain(visual: Visual, shot: Shot, number: int, size: Size, fps: floa
     else:
         still = _still_fitted(visual, number, still_canvas(visual, size))
     # The still is decoded and fitted once; only the cheap motion runs on every frame.
-    still += f",format=yuv420p,loop=loop=-1:size=1,setpts=N/({rate}*TB)"
-    return still + _motion(motion, shot, size) + "," + finish
+    # settb first: in the input's 1/25 s time base, 30 fps timestamps round onto each other
+    # and `fps` then drops one frame in six and repeats another.
+    still += f",format=yuv420p,loop=loop=-1:size=1,settb=AVTB,setpts=N/({rate}*TB)"
+    canvas = still_canvas(visual, size)
+    return still + motion_filter.still_motion(motion, shot, size, canvas, number) + "," + finish
 
 
 def still_canvas(visual: Visual, size: Size) -> Size:
@@ -191,34 +195,6 @@ def _fit(fit: str, source: Size, target: Size, label: str) -> str:
         f"[{label}f]scale={inner.width}:{inner.height}:flags=bicubic[{label}fg];"
         f"[{label}bg][{label}fg]overlay=(W-w)/2:(H-h)/2"
     )
-
-
-def _motion(motion: str, shot: Shot, size: Size) -> str:
-    """Per-frame motion over a still fitted to MOTION_ZOOM times the frame. Sizes and offsets
-    are monotonic in the frame number (even sizes, so a centred crop moves by whole pixels):
-    the motion never steps back."""
-    if motion == "none":
-        return ""
-    w, h, extra = size.width, size.height, MOTION_ZOOM - 1
-    if motion in ("zoom-in", "zoom-out"):
-        # Frame 0 is a sacrificial one at the largest size (dropped by `trim`): the crop is
-        # configured from the first frame's size, and clamps its offsets to it.
-        progress = f"min(1,(n-1+{shot.first})/{max(1, shot.length - 1)})"
-        zoom = (
-            f"(1+{extra:.4f}*{progress})"
-            if motion == "zoom-in"
-            else (f"({MOTION_ZOOM:.4f}-{extra:.4f}*{progress})")
-        )
-        zoom = f"if(eq(n,0),{MOTION_ZOOM:.4f},{zoom})"
-        width, height = f"2*trunc({w}*{zoom}/2)", f"2*trunc({h}*{zoom}/2)"
-        return (
-            f",scale=w='{width}':h='{height}':eval=frame:flags=bilinear"
-            f",crop={w}:{h}:x='({width}-{w})/2':y='({height}-{h})/2':exact=1"
-            ",trim=start_frame=1,setpts=PTS-STARTPTS"
-        )
-    progress = f"min(1,(n+{shot.first})/{max(1, shot.length - 1)})"
-    along = f"(1-{progress})" if motion == "pan-left" else progress
-    return f",crop={w}:{h}:x='(in_w-{w})*{along}':y='(in_h-{h})/2':exact=1"
 
 
 def _even(value: float) -> int:
