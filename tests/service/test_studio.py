@@ -639,3 +639,40 @@ def test_quick_draft_renders_a_small_vertical_version(
     expect(row).to_have_count(0)
     expect(page.get_by_role("status")).to_have_text("Deleted the job and its files.")
     assert service.client.get(f"/status/{job_id}").status_code == 404
+
+
+def test_style_gallery_shows_every_style_moving(
+    service_and_page: tuple[Service, Page], tmp_path: Path
+) -> None:
+    service, page = service_and_page
+    page.goto(service.url + "/")
+    page.get_by_label("Size").select_option("720x1280")
+    styles = (
+        page.get_by_label("Caption style")
+        .locator("option")
+        .evaluate_all("options => options.map(o => o.value)")
+    )
+    assert {"sentence", "karaoke", "words", "pop", "box", "bounce"} <= set(styles)
+    tiles = page.get_by_role("list", name="Style gallery").get_by_role("button")
+    expect(tiles.first).to_be_hidden()  # nothing is rendered until the gallery is opened
+    assert page.locator(".style-tile video[src]").count() == 0
+    page.get_by_text("See every style move").click()
+    expect(tiles).to_have_count(len(styles))
+    pop = tiles.filter(has_text="Pop")
+    expect(pop.locator("video")).to_have_attribute(
+        "src", re.compile(r"^/studio/preview\.mp4\?style=pop&size=136x240")
+    )
+    pop.locator("video").scroll_into_view_if_needed()
+    expect(pop.locator("video")).to_have_js_property("readyState", 4, timeout=60_000)
+    expect(page.get_by_label("Highlight colour")).to_be_hidden()  # sentence: no highlight
+    pop.click()
+    expect(page.get_by_label("Caption style")).to_have_value("pop")
+    expect(pop).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_label("Highlight colour")).to_be_visible()
+    expect(page.get_by_alt_text("Caption preview")).to_have_attribute(
+        "src", re.compile("style=pop")
+    )
+    for tile in tiles.all():
+        tile.locator("video").scroll_into_view_if_needed()
+        expect(tile.locator("video")).to_have_js_property("readyState", 4, timeout=60_000)
+    screenshot(page, "gallery", tmp_path)

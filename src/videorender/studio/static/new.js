@@ -490,6 +490,7 @@ let previewTimer = null;
 function updatePreview() {
   window.clearTimeout(previewTimer);
   previewTimer = window.setTimeout(() => {
+    updateGallery();
     const [width, height] = previewSize();
     const query = new URLSearchParams({ style: $("caption_style").value, size: `${width}x${height}` });
     for (const [name, value] of Object.entries(changedColors())) query.set(name, value);
@@ -508,7 +509,41 @@ function updatePreview() {
 function styleChanged() {
   const option = $("caption_style").selectedOptions[0];
   $("highlight_color_field").hidden = !option || option.dataset.highlight !== "true";
+  for (const tile of document.querySelectorAll(".style-tile")) {
+    tile.setAttribute("aria-pressed", String(tile.dataset.style === $("caption_style").value));
+  }
   updatePreview();
+}
+
+// The style gallery: every style moving (GET /studio/preview.mp4), in the chosen colours and
+// shape; loaded only once opened, since each clip is a short render.
+const GALLERY_LONG_SIDE = 240;
+function updateGallery() {
+  if (!$("style-gallery").open) return;
+  const [width, height] = $("size").value.split("x").map(Number);
+  const scale = GALLERY_LONG_SIDE / Math.max(width, height);
+  const even = (n) => Math.max(2, 2 * Math.round((n * scale) / 2));
+  const shape = width === height ? "square" : height > width ? "portrait" : "landscape";
+  document.querySelector(".gallery").dataset.shape = shape; // tiles take the frame's shape
+  for (const tile of document.querySelectorAll(".style-tile")) {
+    const query = new URLSearchParams({ style: tile.dataset.style, size: `${even(width)}x${even(height)}` });
+    for (const [name, value] of Object.entries(changedColors())) query.set(name, value);
+    const video = tile.querySelector("video");
+    const source = `/studio/preview.mp4?${query}`;
+    if (video.getAttribute("src") === source) continue;
+    video.src = source;
+    video.play().catch(() => {}); // muted clips may autoplay; if not, the tile still shows
+  }
+}
+
+function setupGallery() {
+  $("style-gallery").addEventListener("toggle", updateGallery);
+  for (const tile of document.querySelectorAll(".style-tile")) {
+    tile.addEventListener("click", () => {
+      $("caption_style").value = tile.dataset.style;
+      styleChanged();
+    });
+  }
 }
 
 // --- render ------------------------------------------------------------------------------
@@ -602,6 +637,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("scene_files").addEventListener("change", () => addScenes($("scene_files").files));
   $("add-scene-url").addEventListener("click", addSceneUrl);
   setupDrops();
+  setupGallery();
   $("play-sample").addEventListener("click", playSample);
   $("caption_style").addEventListener("change", styleChanged);
   for (const id of ["size", "text_color", "highlight_color", "outline_color"]) {
