@@ -69,7 +69,7 @@ def fill_form(page: Page, script: str = SCRIPT, style: str = "karaoke") -> None:
 
 
 def wait_completed(page: Page) -> None:
-    expect(page.locator("video")).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    expect(page.locator("#player")).to_be_visible(timeout=JOB_TIMEOUT_MS)
     expect(page.get_by_role("heading", name="Your video")).to_be_visible()
 
 
@@ -489,7 +489,7 @@ def test_scene_cards_order_is_the_videos_order(
     firsts = [sentences[scene["first_sentence"]] for scene in words["scenes"]]
     assert firsts == ["Green comes second.", "Red comes first.", "Blue comes third."], words
     # The picture on screen in each scene is the card's, in the cards' order.
-    video = page.request.get(page.locator("video").get_attribute("src") or "").body()
+    video = page.request.get(page.locator("#player").get_attribute("src") or "").body()
     path = tmp_path / "video.mp4"
     path.write_bytes(video)
     seen = [dominant(frame_png(path, (s["start_ms"] + s["end_ms"]) // 2)) for s in words["scenes"]]
@@ -621,7 +621,7 @@ def test_quick_draft_renders_a_small_vertical_version(
     wait_completed(page)
     job_id = page.url.rsplit("/", 1)[1]
     path = tmp_path / "draft.mp4"
-    path.write_bytes(page.request.get(page.locator("video").get_attribute("src") or "").body())
+    path.write_bytes(page.request.get(page.locator("#player").get_attribute("src") or "").body())
     found = streams(path)["video"]
     assert (found["width"], found["height"]) == (360, 640)
     # Now the machine has measured itself: the form estimates the render time.
