@@ -35,7 +35,7 @@ from videorender.pipeline.render import ffmpeg
 from videorender.pipeline.render.encode import prepare_stills
 from videorender.pipeline.render.ffmpeg import motion as motion_filter
 from videorender.pipeline.render.media import MediaInputs, check_scene_visuals
-from videorender.pipeline.render.scene_plan import Segment, Shot, Visual
+from videorender.pipeline.render.scene_plan import FrameFormat, Segment, Shot, Visual
 from videorender.pipeline.text.scenes import Scene, SceneOptions
 
 FPS = 30
@@ -114,9 +114,7 @@ def _motion(function: Callable[[str, Shot, Size, Size, int], str] | None) -> Ite
 def make_frames(visual: Visual, size: Size, frames: int, out: Path) -> Measurement:
     """The pan's raw yuv420p frames into `out`, as the render makes them."""
     segment = Segment(0, frames, Shot(0, 0, frames))
-    argv = ffmpeg.build_segment_argv(
-        segment, [visual], size=size, fps=FPS, background_color="0x000000", threads=1
-    )
+    argv = ffmpeg.build_segment_argv(segment, [visual], FrameFormat(size, FPS, "0x000000"))
     return measure([*argv[:-1], "-y", str(out)])
 
 

@@ -22,7 +22,7 @@ from bench.measure import MB, TreeMemorySampler
 from videorender.pipeline.models import Size
 from videorender.pipeline.render import ffmpeg
 from videorender.pipeline.render.media import MediaInputs, check_scene_visuals
-from videorender.pipeline.render.scene_plan import Segment, Shot, Visual
+from videorender.pipeline.render.scene_plan import FrameFormat, Segment, Shot, Visual
 from videorender.pipeline.text.scenes import Scene, SceneOptions
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,9 +53,7 @@ def run_discarding(argv: list[str]) -> Cost:
 
 
 def segment_argv(segment: Segment, visuals: Sequence[Visual], size: Size) -> list[str]:
-    return ffmpeg.build_segment_argv(
-        segment, visuals, size=size, fps=FPS, background_color="0x1b2a4e", threads=1
-    )
+    return ffmpeg.build_segment_argv(segment, visuals, FrameFormat(size, FPS, "0x1b2a4e"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from videorender.config import Settings, load_settings
 from videorender.errors import ConfigError
 from videorender.machine import usable_cores
+from videorender.pipeline.stage_config import PipelineConfig
 
 ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 
@@ -104,3 +106,20 @@ def test_render_overlap_auto_counts_what_each_job_at_once_has(
     if keep_loaded and jobs > 1:  # a worker's jobs share the cores: one thread each
         expected = 1
     assert settings.pipeline_config().tts.piper_threads == expected
+
+
+def test_unset_settings_give_the_pipelines_own_defaults(env: pytest.MonkeyPatch) -> None:
+    """One definition of each default: an unset variable and `PipelineConfig()` agree
+    (threads, keeping the voice loaded and rendering in parts are resolved from the machine
+    and the caller, so they are set to the dataclass's values here to compare the rest)."""
+    for name in Settings.model_fields:
+        env.delenv(name.upper(), raising=False)
+    env.setenv("XDG_CACHE_HOME", str(Path.cwd() / "xdg"))
+    env.setenv("XDG_DATA_HOME", str(Path.cwd() / "data"))
+    built = load_settings().pipeline_config()
+    pipeline = PipelineConfig()
+    assert pipeline.tts.cache_dir == Path.cwd() / "xdg" / "videorender" / "tts"
+    assert pipeline.tts.voices_dir == Path.cwd() / "data" / "videorender" / "voices"
+    assert replace(built.tts, piper_threads=1, keep_loaded=None) == pipeline.tts
+    assert replace(built.render, in_parts=False) == pipeline.render
+    assert built.media == pipeline.media

@@ -22,6 +22,8 @@ from videorender.jobs.service import JobService
 from videorender.logs import configure_logging
 from videorender.mcp_server.http import PATH as MCP_PATH
 from videorender.mcp_server.http import McpEndpoint, serve_mcp
+from videorender.web import docs
+from videorender.web.guard import WebGuard
 
 MAX_BODY_BYTES = 1024 * 1024  # a 50,000-character script is at most ~200 KB of JSON
 
@@ -49,17 +51,23 @@ def create_app(settings: Settings | None = None, *, workers: bool = True) -> Fas
         version=__version__,
         description="Text script -> narrated video with synced subtitles, as durable jobs.",
         lifespan=lifespan,
+        # Served by `web.docs`, from a pinned package and behind the key (issue 32).
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     errors.install(app)
     app.include_router(public)
     app.include_router(router)
     app.include_router(uploads.router)
     app.include_router(job_stream.router)
+    app.include_router(docs.router)
     # The web studio at `/`: its pages, and its assets from the package.
     app.include_router(studio.router)
     app.mount(studio.STATIC_PATH, StaticFiles(directory=studio.STATIC_DIR), name="studio-static")
     app.add_exception_handler(studio.SignInRequiredError, studio.sign_in_redirect)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, larger=uploads.upload_body_limit)
+    app.add_middleware(WebGuard)  # outermost: hosts and sites checked first, headers on all
     # MCP over streamable HTTP (docs/agents.md): a plain route, outside the OpenAPI document.
     app.router.routes.append(
         Route(MCP_PATH, endpoint=McpEndpoint(), methods=["GET", "POST", "DELETE"])

@@ -1,10 +1,12 @@
 """API key check: `Authorization: Bearer KEY` or `X-API-Key: KEY`, compared in constant time;
 or the web studio's session cookie. With no API_KEY set, every request is let through. The
-MCP endpoint (`/mcp`) takes the key alone (`key_accepted`).
+MCP endpoint (`/mcp`) takes the key alone.
 
-The studio's session is a signed cookie (no server state): `NONCE.EXPIRES.SIGNATURE`, the
-signature an HMAC of the first two parts keyed with API_KEY, so changing the key ends every
-session. Its CSRF token is another HMAC of the nonce. The cookie is HttpOnly, SameSite=Strict
+The studio's session is a signed cookie, `NONCE.EXPIRES.SIGNATURE`, the signature an HMAC
+of the first two parts keyed with API_KEY, so changing the key ends every session; and a row
+in the job store (`jobs.sessions`), so signing out ends it in every process. Wrong keys are
+counted per client address (`web.keys`): too many in a minute get 429 with Retry-After.
+Its CSRF token is another HMAC of the nonce. The cookie is HttpOnly, SameSite=Strict
 and Secure over HTTPS; the key itself is never put in a cookie, a page or a URL. A request
 that carries the cookie instead of the key is accepted only:
 
@@ -26,6 +28,8 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request
 from pydantic import SecretStr
 
+from videorender.web.keys import TooManyWrongKeysError, check_key
+
 UNAUTHORIZED_DETAIL = "missing or wrong API key (Authorization: Bearer ... or X-API-Key)"
 SESSION_COOKIE = "vr_session"
 CSRF_HEADER = "x-csrf-token"
@@ -40,6 +44,11 @@ class Session:
     cookie: str
     csrf_token: str
     expires_at: int
+
+    @property
+    def nonce(self) -> str:
+        """Its id in the job store's sessions (`jobs.sessions`), which sign-out ends."""
+        return self.cookie.partition(".")[0]
 
 
 def _sign(key: SecretStr, message: str) -> str:
@@ -68,8 +77,13 @@ def read_session(key: SecretStr, cookie: str | None) -> Session | None:
     return Session(cookie or "", _sign(key, f"csrf.{nonce}"), int(expires))
 
 
-def key_matches(key: SecretStr, given: str) -> bool:
-    return hmac.compare_digest(given.encode(), key.get_secret_value().encode())
+def live_session(request: Request, key: SecretStr) -> Session | None:
+    """The request's session, if its cookie is genuine, unexpired and not signed out of (in
+    any process: issue 32)."""
+    session = read_session(key, request.cookies.get(SESSION_COOKIE))
+    if session is None or not request.app.state.service.sessions.alive(session.nonce):
+        return None
+    return session
 
 
 def same_origin(request: Request) -> bool:
@@ -92,11 +106,6 @@ def given_key(headers: Mapping[str, str]) -> str:
     return headers.get("x-api-key", "")
 
 
-def key_accepted(expected: SecretStr | None, headers: Mapping[str, str]) -> bool:
-    """Whether `headers` carry the API key; True when none is set."""
-    return expected is None or key_matches(expected, given_key(headers))
-
-
 def require_api_key(request: Request) -> None:
     """FastAPI dependency.
 
@@ -109,11 +118,17 @@ def require_api_key(request: Request) -> None:
         return
     given = given_key(request.headers)
     if not given:
-        session = read_session(key, request.cookies.get(SESSION_COOKIE))
+        session = live_session(request, key)
         if session is not None:
             _check_session_request(request, session)
             return
-    if not key_matches(key, given):
+    try:
+        right = bool(given) and check_key(request.app.state.service, request, key, given)
+    except TooManyWrongKeysError as exc:
+        raise HTTPException(
+            status_code=429, detail=str(exc), headers={"Retry-After": str(exc.retry_after)}
+        ) from exc
+    if not right:
         raise HTTPException(
             status_code=401, detail=UNAUTHORIZED_DETAIL, headers={"WWW-Authenticate": "Bearer"}
         )

@@ -25,8 +25,8 @@ from pydantic import ValidationError
 
 from videorender.config import Settings
 from videorender.errors import InputError, VideoRenderError
-from videorender.jobs.execute import fetch_inputs
-from videorender.pipeline.run import RenderJob, job_workdir, render
+from videorender.jobs.execute import fetch_inputs, render_job
+from videorender.pipeline.run import job_workdir, render
 from videorender.pipeline.runtime.clock import StageClock
 from videorender.requests import (
     RenderRequest,
@@ -246,16 +246,7 @@ class Batch:
         with job_workdir() as work:
             fetched = fetch_inputs(self.settings, self.storage, job_request, work, local_files=True)
             render(
-                RenderJob(
-                    script=job_request.script,
-                    output_dir=folder,
-                    base_video=fetched.base_video,
-                    music=fetched.music,
-                    voiceover=fetched.voiceover,
-                    options=job_request.options,
-                    work_dir=work,
-                    scenes=fetched.scenes,
-                ),
+                render_job(job_request, fetched, output_dir=folder, work_dir=work),
                 self.settings.pipeline_config(),
                 clock=StageClock(lambda progress: report(progress.percent)),
             )

@@ -7,7 +7,7 @@ at all everything works: local storage, the bundled Piper voice, no webhook.
 
 from __future__ import annotations
 
-import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -19,23 +19,25 @@ from videorender.machine import memory_limit_mb, usable_cores
 from videorender.pipeline.models import MAX_MUSIC_VOLUME, Encoder
 from videorender.pipeline.render.media import MediaLimits
 from videorender.pipeline.render.parts import OVERLAP_MIN_CPUS, OVERLAP_MIN_MEMORY_MB
-from videorender.pipeline.stage_config import PipelineConfig, RenderConfig, TTSConfig
+from videorender.pipeline.stage_config import (
+    PipelineConfig,
+    RenderConfig,
+    TTSConfig,
+    default_tts_cache_dir,
+    default_voices_dir,
+)
 from videorender.voice_catalog.catalog import DEFAULT_CATALOG_URL
 from videorender.voice_catalog.library import LibraryConfig
 
 
-def _default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "videorender"
-
-
-def _default_voices_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "videorender" / "voices"
-
-
 class Settings(BaseSettings):
-    """All configuration. Field names map to upper-case environment variables."""
+    """All configuration. Field names map to upper-case environment variables.
+
+    A default that the pipeline also has is read from the pipeline's own value
+    (`TTSConfig`, `RenderConfig`, `Encoder`, `MediaLimits`): defined once, so an unset
+    variable and a `PipelineConfig()` built in code never disagree (TTS_PROVIDER's default
+    is spelled as the Literal it is checked against; tests/test_config.py holds it equal).
+    """
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
@@ -62,7 +64,7 @@ class Settings(BaseSettings):
     )
     # ONNX Runtime's memory arena, shrunk after every sentence: on peaks ~70 MB lower than off
     # (glibc's heap fragments across sentences) and holds nothing between them.
-    piper_mem_arena: bool = True
+    piper_mem_arena: bool = TTSConfig.piper_mem_arena
     kokoro_model_path: Path | None = None
     kokoro_voices_path: Path | None = None
     kokoro_speaker: str | None = Field(
@@ -71,12 +73,12 @@ class Settings(BaseSettings):
         "else its first voice.",
     )
     kokoro_lang: str = Field(
-        default="en-us",
+        default=TTSConfig.kokoro_lang,
         description="Language the configured Kokoro speaker speaks (BCP-47: en-us, ja, es, ...).",
     )
-    kokoro_threads: int = Field(default=2, ge=1, le=64)
+    kokoro_threads: int = Field(default=TTSConfig.kokoro_threads, ge=1, le=64)
     voices_dir: Path = Field(
-        default_factory=_default_voices_dir,
+        default_factory=default_voices_dir,
         description="Folder of more voices, picked by name per job: Piper .onnx + .onnx.json, "
         "Kokoro voices files (.bin/.npz) or single voices (.npy); `videorender voices get` "
         "fetches into it. Default: $XDG_DATA_HOME/videorender/voices "
@@ -87,22 +89,22 @@ class Settings(BaseSettings):
         description="Base URL of a Piper-style voice catalogue (its voices.json and files): "
         "Piper's public voices repository, or a mirror laid out the same way.",
     )
-    sentence_pause_ms: int = Field(default=250, ge=0, le=5000)
-    tts_cache_dir: Path = Field(default_factory=lambda: _default_cache_dir() / "tts")
-    tts_cache_max_mb: int = Field(default=200, ge=0)
+    sentence_pause_ms: int = Field(default=TTSConfig.sentence_pause_ms, ge=0, le=5000)
+    tts_cache_dir: Path = Field(default_factory=default_tts_cache_dir)
+    tts_cache_max_mb: int = Field(default=TTSConfig.cache_max_mb, ge=0)
     # Off: the voice is unloaded before each render (~70 MB less through FFmpeg) and loaded
     # again by the next job (~0.5 s). On: loaded once per process. Unset: on in the service's
     # workers (loaded once per worker process: `JobService` decides), off for the one-job CLI.
     tts_keep_loaded: bool | None = None
 
     # --- render -----------------------------------------------------------------------------
-    video_preset: str = "veryfast"
-    video_crf: int = Field(default=23, ge=0, le=51)
-    ffmpeg_threads: int = Field(default=2, ge=1, le=64)
+    video_preset: str = Encoder.preset
+    video_crf: int = Field(default=Encoder.crf, ge=0, le=51)
+    ffmpeg_threads: int = Field(default=Encoder.threads, ge=1, le=64)
     # x264 keeps this many frames in flight for rate control: memory grows with it. 5 instead
     # of veryfast's 10: -33 MB at 1080p, same CPU, ~5 % smaller files at -0.25 dB PSNR.
-    ffmpeg_lookahead: int = Field(default=5, ge=0, le=250)
-    ffmpeg_timeout_seconds: int = Field(default=3600, ge=1)
+    ffmpeg_lookahead: int = Field(default=Encoder.lookahead, ge=0, le=250)
+    ffmpeg_timeout_seconds: int = Field(default=int(RenderConfig.ffmpeg_timeout_s), ge=1)
     render_overlap: Literal["auto", "on", "off"] = Field(
         default="auto",
         description="Encode the video in parts while the voice is still spoken (a narrated job "
@@ -110,30 +112,34 @@ class Settings(BaseSettings):
         "together (~650 MB at 1080p instead of ~400). auto: on where the machine or cgroup "
         "has 1536 MB and 4 CPUs (on 2 vCPUs the encode leaves no core free: no gain measured).",
     )
-    max_long_side: int = Field(default=1920, ge=16, le=7680)
+    max_long_side: int = Field(default=RenderConfig.max_long_side, ge=16, le=7680)
     max_input_side: int = Field(
-        default=4096, ge=16, description="A base video larger than this on a side is refused."
+        default=MediaLimits.max_side,
+        ge=16,
+        description="A base video larger than this on a side is refused.",
     )
     max_input_pixels: int = Field(
-        default=4096 * 4096,
+        default=MediaLimits.max_pixels,
         ge=256,
         description="A scene's image or clip with more pixels than this is refused (before it "
         "is decoded).",
     )
     max_input_seconds: int = Field(
-        default=12 * 3600,
+        default=MediaLimits.max_seconds,
         ge=1,
         description="A base video or music lasting longer is refused (only the part used is "
         "ever decoded).",
     )
     max_voiceover_seconds: int = Field(
-        default=2 * 3600, ge=1, description="A provided voiceover lasting longer is refused."
+        default=MediaLimits.max_voiceover_seconds,
+        ge=1,
+        description="A provided voiceover lasting longer is refused.",
     )
-    music_volume: float = Field(default=0.2, ge=0.0, le=MAX_MUSIC_VOLUME)
-    music_fade_out_ms: int = Field(default=3000, ge=0)
-    tail_ms: int = Field(default=1000, ge=0, le=30_000)
-    target_lufs: float = Field(default=-14.0, ge=-70.0, le=-5.0)
-    thumbnail_fraction: float = Field(default=0.10, ge=0.0, le=1.0)
+    music_volume: float = Field(default=RenderConfig.music_volume, ge=0.0, le=MAX_MUSIC_VOLUME)
+    music_fade_out_ms: int = Field(default=RenderConfig.music_fade_out_ms, ge=0)
+    tail_ms: int = Field(default=RenderConfig.tail_ms, ge=0, le=30_000)
+    target_lufs: float = Field(default=RenderConfig.target_lufs, ge=-70.0, le=-5.0)
+    thumbnail_fraction: float = Field(default=RenderConfig.thumbnail_fraction, ge=0.0, le=1.0)
 
     # --- service (HTTP, jobs, storage, webhooks) --------------------------------------------
     data_dir: Path = Field(
@@ -208,6 +214,33 @@ class Settings(BaseSettings):
     metrics_public: bool = Field(
         default=False,
         description="Serve /metrics without API_KEY (for a scraper on a private network).",
+    )
+    # --- HTTP security (issue 32, docs/reliability.md) -----------------------------------------
+    docs_public: bool = Field(
+        default=False,
+        description="Serve /docs and /openapi.json without API_KEY (they are open anyway when "
+        "no key is set).",
+    )
+    allowed_hosts: str = Field(
+        default="",
+        description="Host names (and host:port) requests may be addressed to, comma-separated; "
+        "* for any. Empty: localhost, 127.0.0.1, ::1, the address the server binds to and "
+        "PUBLIC_URL's host. Others get 400 (artifact URLs are built from the Host header).",
+    )
+    trust_proxy: bool = Field(
+        default=False,
+        description="Take the client's address from the last X-Forwarded-For entry (set only "
+        "behind a reverse proxy that sets it), for counting wrong API keys.",
+    )
+    max_key_failures: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Wrong API keys one client address may send within "
+        "KEY_FAILURE_WINDOW_SECONDS before it gets 429 with Retry-After.",
+    )
+    key_failure_window_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="The window of MAX_KEY_FAILURES."
     )
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -285,6 +318,19 @@ class Settings(BaseSettings):
     @classmethod
     def _lowercase(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("allowed_hosts", mode="after")
+    @classmethod
+    def _hosts(cls, value: str) -> str:
+        for host in (part.strip() for part in value.split(",")):
+            if host and host != "*" and not re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", host):
+                raise ValueError(f"a host name or host:port, not {host!r}")
+        return value
+
+    @property
+    def allowed_host_names(self) -> frozenset[str]:
+        """ALLOWED_HOSTS, lower-cased; empty when unset."""
+        return frozenset(h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip())
 
     @property
     def database(self) -> str:

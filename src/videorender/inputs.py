@@ -54,6 +54,11 @@ def check_url(url: str, field: str, schemes: tuple[str, ...] = SCHEMES) -> str:
         raise InputError(f"{field} has no host (or bucket): {url!r}", field)
     if parts.scheme.lower() == "s3" and not parts.path.strip("/"):
         raise InputError(f"{field} must be s3://bucket/key, with a key", field)
+    if parts.scheme.lower() in ("http", "https"):
+        try:  # the parser the download uses: an octal or out-of-range address fails here
+            httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise InputError(f"{field} is not a valid URL ({exc})", field) from exc
     return url
 
 
@@ -157,7 +162,7 @@ def download(url: str, dest: Path, *, limits: DownloadLimits, field: str) -> Non
         raise DownloadError(
             f"{field}: {_host(url)} did not answer within {limits.timeout_s:g} s", field
         ) from exc
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         dest.unlink(missing_ok=True)
         raise DownloadError(f"{field}: could not download {_host(url)}: {exc}", field) from exc
     except BaseException:

@@ -15,7 +15,7 @@ from videorender.pipeline.models import Size
 from videorender.pipeline.render import ffmpeg
 from videorender.pipeline.render.encode import prepare_stills
 from videorender.pipeline.render.media import MediaInputs, check_scene_visuals
-from videorender.pipeline.render.scene_plan import Segment, Shot
+from videorender.pipeline.render.scene_plan import FrameFormat, Segment, Shot
 from videorender.pipeline.text.scenes import Scene, SceneOptions
 
 SIZE = Size(360, 640)
@@ -29,9 +29,7 @@ def _encoded_frames(tmp_path: Path, motion: str) -> list[Picture]:
         check_scene_visuals([scene], MediaInputs()), SIZE, tmp_path, timeout_s=60
     )
     segment = Segment(0, FRAMES, Shot(0, 0, FRAMES))
-    argv = ffmpeg.build_segment_argv(
-        segment, [visual], size=SIZE, fps=30, background_color="0x000000", threads=1
-    )
+    argv = ffmpeg.build_segment_argv(segment, [visual], FrameFormat(SIZE, 30, "0x000000"))
     raw = subprocess.run(argv, capture_output=True, check=True, timeout=120).stdout
     (tmp_path / "frames.yuv").write_bytes(raw)
     subprocess.run(

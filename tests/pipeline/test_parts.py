@@ -237,6 +237,7 @@ def test_a_part_seeks_to_its_frame_and_draws_captions_at_whole_video_times() -> 
         plan, first=250, frames=30, subtitles=Path("p.ass"), output=Path("p.mp4")
     )
     joined = " ".join(argv)
-    assert "-ss 0.325000 -i b.mp4" in joined  # frame 10 of the base's second pass
+    # Frame 10 of the base's second pass (the input's media allow-list between them).
+    assert f"-ss 0.325000 {' '.join(ffmpeg.media_input(Path('b.mp4')))}" in joined
     assert "setpts=PTS-STARTPTS+250,ass=p.ass" in joined and "-frames:v 30" in joined
     assert "-stream_loop" not in joined and "-an" in argv

@@ -15,7 +15,7 @@ from videorender.pipeline.models import Size
 from videorender.pipeline.render import ffmpeg
 from videorender.pipeline.render.encode import prepare_stills
 from videorender.pipeline.render.media import MediaInputs, check_scene_visuals
-from videorender.pipeline.render.scene_plan import Segment, Shot
+from videorender.pipeline.render.scene_plan import FrameFormat, Segment, Shot
 from videorender.pipeline.text.scenes import Scene, SceneOptions
 
 SIZE = Size(180, 320)
@@ -27,9 +27,7 @@ def _frames(visual_path: Path, work: Path, frames: int = 3) -> np.ndarray:
     visuals = prepare_stills(visuals, SIZE, work, timeout_s=60)
     assert visuals[0].prepared is not None and visuals[0].prepared.is_file()
     segment = Segment(0, frames, Shot(0, 0, frames))
-    argv = ffmpeg.build_segment_argv(
-        segment, visuals, size=SIZE, fps=30, background_color="0x000000", threads=1
-    )
+    argv = ffmpeg.build_segment_argv(segment, visuals, FrameFormat(SIZE, 30, "0x000000"))
     raw = subprocess.run(argv, capture_output=True, check=True).stdout
     luma = np.frombuffer(raw, dtype=np.uint8)[: SIZE.width * SIZE.height]
     return luma.reshape(SIZE.height, SIZE.width)
@@ -74,13 +72,13 @@ def test_a_body_and_its_transition_out_made_together_are_the_same_frames(
     # Scene 0 from its 7th frame (after a transition in), 40 frames, then 10 into scene 1.
     body = Segment(0, 40, Shot(0, 6, 51))
     out = Segment(40, 10, Shot(0, 46, 51), Shot(1, 0, 30), transition)
-    common = {"size": SIZE, "fps": 30.0, "background_color": "0x000000", "threads": 1}
+    frame = FrameFormat(SIZE, 30.0, "0x000000")
 
     def frames(argv: list[str]) -> bytes:
         return subprocess.run(argv, capture_output=True, check=True).stdout
 
-    apart = frames(ffmpeg.build_segment_argv(body, visuals, **common))  # type: ignore[arg-type]
-    apart += frames(ffmpeg.build_segment_argv(out, visuals, **common))  # type: ignore[arg-type]
-    together = frames(ffmpeg.build_joined_argv(body, out, visuals, **common))  # type: ignore[arg-type]
+    apart = frames(ffmpeg.build_segment_argv(body, visuals, frame))
+    apart += frames(ffmpeg.build_segment_argv(out, visuals, frame))
+    together = frames(ffmpeg.build_joined_argv(body, out, visuals, frame))
     assert len(apart) == 50 * SIZE.width * SIZE.height * 3 // 2
     assert together == apart

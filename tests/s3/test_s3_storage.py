@@ -63,6 +63,9 @@ def test_artifacts_at_the_spec_keys_with_content_types(s3: SeaweedS3, tmp_path: 
         assert storage.url(key, base_url="http://ignored/") == f"s3://{BUCKET}/{object_key}"
         stored = s3.client.get_object(Bucket=BUCKET, Key=object_key)
         assert stored["ContentType"] == content_type
+        # Not media: a download, never shown as a page from the bucket's origin (issue 32).
+        media = content_type.startswith(("audio/", "video/", "image/"))
+        assert stored.get("ContentDisposition") == (None if media else "attachment")
         assert stored["Body"].read() == data
 
     # A retried job overwrites its artifact: same key, new content.
@@ -170,6 +173,7 @@ def test_presigned_urls_refused_when_tampered_or_expired(s3: SeaweedS3, tmp_path
     response = httpx.get(url)
     assert response.status_code == 200 and response.content == b"[Script Info]\n"
     assert response.headers["content-type"] == "text/x-ssa; charset=utf-8"
+    assert response.headers["content-disposition"] == "attachment"
 
     signature = re.search(r"X-Amz-Signature=([0-9a-f]+)", url)
     assert signature is not None

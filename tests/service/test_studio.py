@@ -48,11 +48,37 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
+    """A page that fails the test if anything breaks the Content-Security-Policy or is loaded
+    from another origin (issue 32)."""
     context = browser.new_context(viewport={"width": 1100, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
+    problems = watch_policy(page)
     yield page
     context.close()
+    assert not problems, problems
+
+
+def watch_policy(page: Page) -> list[str]:
+    """CSP violations and requests to other origins seen on `page`, as they happen. (Tests
+    wait with `wait_for_function("() => ...")`: a bare expression is polled with `eval`,
+    which the policy refuses.)"""
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.on(
+        "request",
+        lambda request: (
+            problems.append(f"another origin: {request.url}")
+            if not request.url.startswith(("http://127.0.0.1:", "data:", "blob:"))
+            else None
+        ),
+    )
+    return problems
 
 
 def screenshot(page: Page, name: str, tmp_path: Path) -> None:
@@ -83,7 +109,7 @@ def test_make_watch_and_download_a_video(
     expect(page.locator("#script-count")).to_have_text(re.compile(r"^8 words · about 3 s"))
     preview = page.get_by_alt_text("Caption preview")
     expect(preview).to_have_attribute("src", re.compile(r"style=karaoke"))
-    page.wait_for_function("document.getElementById('preview').naturalWidth > 0")
+    page.wait_for_function("() => document.getElementById('preview').naturalWidth > 0")
     assert page.evaluate("document.getElementById('preview').naturalWidth") == 480
     screenshot(page, "new", tmp_path)
 
@@ -97,7 +123,7 @@ def test_make_watch_and_download_a_video(
 
     # The video plays (time advances) and seeks, through range requests.
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; v.play(); }")
-    page.wait_for_function("document.querySelector('video').currentTime > 0.3")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 0.3")
     seeked = page.evaluate(
         """() => new Promise((resolve) => {
             const v = document.querySelector('video');
@@ -312,7 +338,7 @@ def test_phone_layout(browser: Browser, make_service: ServiceFactory, tmp_path: 
             assert box is not None and box["x"] + box["width"] <= 390, button.inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.get_by_label("Script").scroll_into_view_if_needed()
-        page.wait_for_function("document.getElementById('preview').naturalWidth > 0")
+        page.wait_for_function("() => document.getElementById('preview').naturalWidth > 0")
         screenshot(page, "phone", tmp_path)
     finally:
         context.close()
@@ -351,7 +377,9 @@ def test_voice_picker_groups_by_language_and_samples(
         re.compile("^Playing the sample|^The sample is ready"), timeout=60_000
     )
     expect(page.locator("#voice-error")).to_be_hidden()
-    page.wait_for_function("document.getElementById('sample').readyState >= 2", timeout=30_000)
+    page.wait_for_function(
+        "() => document.getElementById('sample').readyState >= 2", timeout=30_000
+    )
     source = page.evaluate("document.getElementById('sample').src")
     assert page.request.get(source).body()[:4] == b"RIFF"  # the voiceover's WAV
 
@@ -434,7 +462,7 @@ def test_add_scenes_become_cards(
     expect(page.get_by_alt_text("Caption preview")).to_have_attribute(
         "src", re.compile(r"picture=upload%3A%2F%2F[0-9a-f]{32}\.png")
     )
-    page.wait_for_function("document.getElementById('preview').naturalWidth > 0")
+    page.wait_for_function("() => document.getElementById('preview').naturalWidth > 0")
     screenshot(page, "scene", tmp_path)
 
     # A card's menus edit the script; the script's edits redraw the cards.
@@ -571,7 +599,7 @@ def test_dark_mode_follows_the_system_and_the_switch(
             )
             < 0.2
         )
-        page.wait_for_function("document.getElementById('preview').naturalWidth > 0")
+        page.wait_for_function("() => document.getElementById('preview').naturalWidth > 0")
         screenshot(page, "dark", tmp_path)
         switch = page.get_by_role("button", name=re.compile("^Theme: "))
         expect(switch).to_have_text("Theme: system")
@@ -676,3 +704,57 @@ def test_style_gallery_shows_every_style_moving(
         tile.locator("video").scroll_into_view_if_needed()
         expect(tile.locator("video")).to_have_js_property("readyState", 4, timeout=60_000)
     screenshot(page, "gallery", tmp_path)
+
+
+def test_api_docs_work_under_the_policy_after_sign_in(
+    make_service: ServiceFactory, page: Page
+) -> None:
+    """The studio's "API" link: Swagger UI served by the service itself (issue 32), shown to a
+    signed-in person, with nothing from another origin and no CSP violation (the fixture)."""
+    service = make_service(API_KEY=API_KEY)
+    assert httpx.get(service.url + "/docs").status_code == 401
+    page.goto(service.url + "/studio/login")
+    page.get_by_label("API key").fill(API_KEY)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="New video")).to_be_visible()
+    page.get_by_role("link", name="API").click()
+    expect(page.locator(".opblock-summary-path").first).to_be_visible(timeout=30_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/render" in [path.strip() for path in paths]
+
+
+def test_a_page_on_another_origin_cannot_upload_to_the_local_service(
+    browser: Browser, make_service: ServiceFactory, media: Media, tmp_path: Path
+) -> None:
+    """Issue 32's repro in a real browser: a page served from another origin (another port)
+    posts a multipart upload to the service, which has no API_KEY. Refused (403), nothing
+    stored; the studio's own upload still works."""
+    service = make_service()
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<!doctype html><title>elsewhere</title><p>hello</p>")
+    other = FileServer(site)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(other.url + "/index.html")
+        status = page.evaluate(
+            """async ([url, bytes]) => {
+                const form = new FormData();
+                form.append('kind', 'base_video');
+                form.append('file', new Blob([new Uint8Array(bytes)]), 'x.mp4');
+                try {
+                    const answer = await fetch(url + '/uploads', {method: 'POST', body: form});
+                    return answer.status;
+                } catch (error) {
+                    return 'blocked: ' + error;  // no CORS headers: the answer is unreadable
+                }
+            }""",
+            [service.url, list(media.base_short.read_bytes()[:4096])],
+        )
+        assert status != 201
+    finally:
+        context.close()
+        other.close()
+    assert 'POST /uploads HTTP/1.1" 403' in service.log()
+    assert not list((service.data_dir / "uploads").rglob("inputs/*"))

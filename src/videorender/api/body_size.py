@@ -29,19 +29,32 @@ class BodySizeLimit:
             await self._refuse(send, limit)
             return
         received = 0
+        refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            # A body without Content-Length (chunked) is counted as it arrives. Over the cap,
+            # 413 is answered here at once and the app is told the client has gone: whatever
+            # the app does with that (a parser may turn any error into 422), it is not sent.
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             received += len(message.get("body", b""))
             if received > limit:
-                raise _BodyTooLargeError
+                refused = True
+                await self._refuse(send, limit)
+                return {"type": "http.disconnect"}
             return message
 
+        async def guarded_send(message: Message) -> None:
+            if not refused:
+                await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLargeError:
-            await self._refuse(send, limit)
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
 
     async def _refuse(self, send: Send, limit: int) -> None:
         body = json.dumps({"detail": f"request body is over {limit} bytes"}).encode()
@@ -56,7 +69,3 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-class _BodyTooLargeError(Exception):
-    pass

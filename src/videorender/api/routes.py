@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import mimetypes
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
@@ -36,6 +35,7 @@ from videorender.requests import (
     idempotency_digest,
 )
 from videorender.storage import StorageHealth
+from videorender.web.headers import file_headers
 
 WAIT_POLL_SECONDS = 0.2
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -256,8 +256,8 @@ def stored_file(key: str, request: Request) -> FileResponse:
     path = _service(request).storage.local_path(f"uploads/{key}")
     if path is None:
         raise HTTPException(status_code=404, detail="no such file")
-    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return FileResponse(path, media_type=media_type)
+    media_type, headers = file_headers(key)
+    return FileResponse(path, media_type=media_type, headers=headers)
 
 
 @public.get("/metrics", include_in_schema=False)

@@ -8,9 +8,9 @@ import argparse
 from rich.table import Table
 
 from videorender.cli.exit_codes import EXIT_FAILED
-from videorender.cli.files import check_output_dir
 from videorender.cli.progress import BatchProgress, console
 from videorender.config import load_settings
+from videorender.front_door import check_output_dir
 
 
 def batch_command(args: argparse.Namespace) -> int:

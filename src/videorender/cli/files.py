@@ -1,9 +1,8 @@
-"""The command line's own files: the script (a file or standard input), inputs that must
-exist, an output folder that must be writable, each refused before any work."""
+"""The command line's own files: the script (a file or standard input). Inputs that must
+exist and an output folder that must be writable are checked by `videorender.front_door`."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -23,19 +22,3 @@ def read_script(source: str) -> str:
     except OSError as exc:
         reason = f"{name} cannot be read: {exc.strerror}"
         raise InputError(reason, "script") from exc
-
-
-def check_file(path: Path | None, what: str) -> None:
-    if path is not None and not path.is_file():
-        raise InputError(f"{what} {str(path)!r} does not exist", what)
-
-
-def check_output_dir(path: Path) -> None:
-    """Refuse an output folder that cannot be written before any work, not after it."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        reason = "is a file" if isinstance(exc, FileExistsError) else exc.strerror
-        raise InputError(f"output folder {str(path)!r} cannot be used: {reason}", "output") from exc
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise InputError(f"output folder {str(path)!r} is not writable", "output")

@@ -9,70 +9,29 @@ from pathlib import Path
 
 from rich.table import Table
 
-from videorender.cli.files import check_file, check_output_dir, read_script
+from videorender.cli.files import read_script
 from videorender.cli.progress import StageProgress, console
 from videorender.config import Settings, load_settings
 from videorender.errors import InputError
-from videorender.pipeline.models import (
-    CaptionOptions,
-    RenderOptions,
-    RenderResult,
-)
-from videorender.pipeline.render.scene_files import ACCEPTED_MEDIA, local_scenes
-from videorender.pipeline.run import RenderJob, narrate, render
+from videorender.front_door import LocalRender, check_file, check_output_dir, render
+from videorender.pipeline.models import RenderOptions, RenderResult
+from videorender.pipeline.run import narrate
 from videorender.pipeline.runtime.clock import StageClock
 
 
 def render_command(args: argparse.Namespace) -> int:
     script = read_script(args.script)
-    check_file(args.video, "base video")
-    check_file(args.music, "music")
-    check_file(args.voice, "voice model")
-    check_file(args.voiceover, "voiceover")
-    check_output_dir(args.output)
     folder = Path.cwd() if args.script == "-" else Path(args.script).parent
-    found = local_scenes(script, folder, args.media_dir, clip_audio=args.clip_audio)
-    if found.skipped:
-        console.print(
-            f"[bold yellow]warning:[/] --media-dir skips {len(found.skipped)} file(s) that are not "
-            f"{ACCEPTED_MEDIA}: {', '.join(found.skipped)}",
-            highlight=False,
-            soft_wrap=True,
-        )
-    scenes = found.scenes
-    settings = load_settings()
-    options = RenderOptions(
-        size=args.size,
-        voice_model=args.voice,
-        tts_provider=args.engine,
-        speaker=args.speaker,
-        language=args.language,
-        music_volume=args.music_volume,
-        subtitle_style=args.subtitle_style,
-        captions=CaptionOptions(
-            font=args.font,
-            font_size=args.font_size,
-            text_color=args.text_color,
-            highlight_color=args.highlight_color,
-            outline_color=args.outline_color,
-            outline=args.outline,
-            position=args.position,
-            max_line_chars=args.max_line_chars,
-            uppercase=args.uppercase,
-            words_per_caption=args.words_per_caption,
-        ),
-    )
-    job = RenderJob(
-        script=script,
-        output_dir=args.output,
-        base_video=args.video,
-        music=args.music,
-        options=options,
-        voiceover=args.voiceover,
-        scenes=scenes,
-    )
+    options = {name: getattr(args, name) for name in LocalRender.option_names()}
     with StageProgress() as progress:
-        result = render(job, settings.pipeline_config(), clock=StageClock(progress.update))
+        result = render(
+            script,
+            args.output,
+            script_folder=folder,
+            on_progress=progress.update,
+            warn=_warn,
+            **options,
+        )
     table = Table(title=f"Rendered {result.video}", show_header=True, title_justify="left")
     table.add_column("stage")
     table.add_column("seconds", justify="right")
@@ -94,6 +53,10 @@ def render_command(args: argparse.Namespace) -> int:
     if args.json_summary:
         _write_summary(result, args.json_summary)
     return 0
+
+
+def _warn(message: str) -> None:
+    console.print(f"[bold yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
 
 
 def _write_summary(result: RenderResult, path: Path) -> None:

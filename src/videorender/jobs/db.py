@@ -119,6 +119,25 @@ workers = Table(
     Column("counters", Text),  # JSON: its TransferCounters at the last heartbeat (/metrics)
 )
 
+# Issue 32. A studio session lives while its row does: sign-out deletes it, in every process.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # SHA-256 of the cookie's nonce
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False, index=True),
+)
+
+# One row per wrong API key, by client address; rows older than the window are deleted.
+key_failures = Table(
+    "key_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(64), nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_key_failures_client_at", "client", "at"),
+)
+
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"

@@ -215,16 +215,7 @@ def _render(
             ctx.store.publish_voice(claim, url, events.voiceover_uploaded(job, url))
 
     result = render(
-        RenderJob(
-            script=request.script,
-            output_dir=work / "out",
-            base_video=fetched.base_video,
-            music=fetched.music,
-            voiceover=fetched.voiceover,
-            options=request.options,
-            work_dir=work,
-            scenes=fetched.scenes,
-        ),
+        render_job(request, fetched, output_dir=work / "out", work_dir=work),
         ctx.settings.pipeline_config(),
         clock=clock,
         on_voice=publish_voice,
@@ -250,6 +241,23 @@ def _render(
         )
     event = events.video_completed(job, artifacts, result.warnings)
     return Outcome(artifacts, (event,), result.duration_ms, result.warnings)
+
+
+def render_job(
+    request: JobRequest, fetched: FetchedInputs, *, output_dir: Path, work_dir: Path
+) -> RenderJob:
+    """The pipeline's job for a stored request whose media are fetched (`fetch_inputs`):
+    the one translation of a `JobRequest` into a `RenderJob`, for the worker and the batch."""
+    return RenderJob(
+        script=request.script,
+        output_dir=output_dir,
+        base_video=fetched.base_video,
+        music=fetched.music,
+        voiceover=fetched.voiceover,
+        options=request.options,
+        work_dir=work_dir,
+        scenes=fetched.scenes,
+    )
 
 
 def fetch_inputs(

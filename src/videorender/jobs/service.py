@@ -26,11 +26,13 @@ from videorender.inputs import check_locations, local_path
 from videorender.jobs.db import is_postgres, is_postgres_url, normalize_url, open_database
 from videorender.jobs.dispatch import WebhookDispatcher
 from videorender.jobs.execute import JobContext, remove_artifacts
+from videorender.jobs.key_failures import KeyFailureLimits, KeyFailures
 from videorender.jobs.metrics import exposition, metrics_registry
 from videorender.jobs.models import Idempotency, Job, JobKind, JobRequest, JobStatus
 from videorender.jobs.notify import JobListener
 from videorender.jobs.outbox import Outbox
 from videorender.jobs.registry import ClusterCounts, WorkerRegistry
+from videorender.jobs.sessions import SessionStore
 from videorender.jobs.store import JobStore, QueueCounts
 from videorender.jobs.worker import WorkerPool
 from videorender.storage import Storage, create_storage
@@ -112,6 +114,9 @@ class JobService:
         outbox = Outbox(self._engine, webhook_url=settings.webhook_url)
         self.store = JobStore(self._engine, outbox=outbox)
         self.registry = WorkerRegistry(self._engine)
+        self.sessions = SessionStore(self._engine)
+        limits = KeyFailureLimits(settings.max_key_failures, settings.key_failure_window_seconds)
+        self.key_failures = KeyFailures(self._engine, limits)
         self._metrics = metrics_registry(self._engine, alive_within_s=settings.job_lease_seconds)
         context = JobContext(settings, self.store, self.storage, local_files)
         self._pool = WorkerPool(context, self._size, self.registry)

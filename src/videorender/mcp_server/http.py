@@ -12,13 +12,15 @@ from typing import Any
 
 from fastapi import FastAPI
 from mcp.server.fastmcp import Context
-from starlette.requests import Request
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from videorender.auth import UNAUTHORIZED_DETAIL, key_accepted
+from videorender.auth import UNAUTHORIZED_DETAIL, given_key
 from videorender.jobs.service import JobService
 from videorender.mcp_server.tools import build_server
+from videorender.web.keys import TooManyWrongKeysError, check_key
 
 PATH = "/mcp"
 
@@ -50,11 +52,24 @@ class McpEndpoint:
 
 async def _handle(scope: Scope, receive: Receive, send: Send) -> None:
     app = scope["app"]
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-    if not key_accepted(app.state.service.settings.api_key, headers):
-        response = JSONResponse(
-            {"detail": UNAUTHORIZED_DETAIL}, 401, headers={"WWW-Authenticate": "Bearer"}
-        )
-        await response(scope, receive, send)
+    refusal = await run_in_threadpool(_refusal, app.state.service, HTTPConnection(scope))
+    if refusal is not None:
+        await refusal(scope, receive, send)
         return
     await app.state.mcp.session_manager.handle_request(scope, receive, send)
+
+
+def _refusal(service: JobService, connection: HTTPConnection) -> JSONResponse | None:
+    """401 without the key (when API_KEY is set), 429 after too many wrong ones; else None."""
+    key = service.settings.api_key
+    if key is None:
+        return None
+    given = given_key(connection.headers)
+    try:
+        if given and check_key(service, connection, key, given):
+            return None
+    except TooManyWrongKeysError as exc:
+        wait = {"Retry-After": str(exc.retry_after)}
+        return JSONResponse({"detail": str(exc)}, 429, headers=wait)
+    challenge = {"WWW-Authenticate": "Bearer"}
+    return JSONResponse({"detail": UNAUTHORIZED_DETAIL}, 401, headers=challenge)

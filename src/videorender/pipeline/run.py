@@ -58,7 +58,7 @@ from videorender.pipeline.text.languages import ENGLISH, Language, get_language
 from videorender.pipeline.text.scenes import Scene, scene_sentences, spoken_text
 from videorender.pipeline.text.script import Sentence, process_script
 from videorender.pipeline.text.word_split import split_words
-from videorender.pipeline.tts import choose_job_voice, create_engine, unload_engines
+from videorender.pipeline.tts import VoiceChoice, choose_job_voice, load_engine, unload_engines
 from videorender.pipeline.tts.cache import SpeechCache
 from videorender.pipeline.tts.speech import synthesize_voice, write_word_timings
 
@@ -145,7 +145,7 @@ def render(
     clock = clock or StageClock()
     with job_workdir(job.work_dir) as work, contextlib.ExitStack() as stack:
         with clock.stage(Stage.SCRIPT):
-            language = _language(job.options, config.tts, narrated=job.voiceover is None)
+            source, language = _voice_source(job, config.tts)
             sentences, scene_firsts = job.sentences(language)
             _check_options(job.options)
         with clock.stage(Stage.INPUTS):
@@ -160,17 +160,17 @@ def render(
         parts = _part_renderer(job, config, template, sentences, captions=captions_for, work=work)
         if parts is not None:  # the video's first parts encode while the voice is spoken
             stack.enter_context(parts)
-        if job.voiceover is None:
+        if isinstance(source, VoiceChoice):
             alignment = None
             with clock.stage(Stage.TTS):
                 voice = _speak(
-                    sentences, work / VOICE_NAME, config.tts, job.options, clock,
-                    language=language, on_sentence=parts.spoken if parts else None,
+                    sentences, work / VOICE_NAME, config.tts, source, clock,
+                    on_sentence=parts.spoken if parts else None,
                 )  # fmt: skip
         else:
             with clock.stage(Stage.ALIGN):
                 voice, alignment = _provided_voice(
-                    job.voiceover, sentences, work, config, clock=clock, language=language
+                    source, sentences, work, config, clock=clock, language=language
                 )
         if on_voice is not None:
             on_voice(voice)
@@ -317,57 +317,62 @@ def narrate(
     with job_workdir(work_dir) as work:
         options = options or RenderOptions()
         with clock.stage(Stage.SCRIPT):
-            language = _language(options, config.tts, narrated=True)
-            sentences = process_script(script, language)
+            choice = _voice(options, config.tts)
+            sentences = process_script(script, choice.language)
         with clock.stage(Stage.TTS):
-            voice = _speak(
-                sentences, work / VOICE_NAME, config.tts, options, clock, language=language
-            )
+            voice = _speak(sentences, work / VOICE_NAME, config.tts, choice, clock)
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(voice.path, output)
     return VoiceTrack(output, voice.sample_rate, voice.duration_ms, voice.sentences, voice.engine)
 
 
-def _language(options: RenderOptions, tts: TTSConfig, *, narrated: bool) -> Language:
-    """The job's language: the one it asked for, else its voice's. For a narrated job,
-    checked against the voice before any work (an extra that is not installed, a voice of
-    another language).
+def _voice_source(job: RenderJob, tts: TTSConfig) -> tuple[VoiceChoice | Path, Language]:
+    """Where the job's voice comes from, and its language: a voice chosen once (`_voice`),
+    or the caller's recording (then the language is only text: the one asked for, else
+    English).
 
     Raises:
         InputError: a bad tag, or an unknown voice.
         LanguageUnavailableError: the language cannot be spoken here.
     """
-    if not narrated:  # the caller's recording is the voice: the language is only text
-        return get_language(options.language) if options.language else ENGLISH
+    if job.voiceover is not None:
+        language = job.options.language
+        return job.voiceover, get_language(language) if language else ENGLISH
+    choice = _voice(job.options, tts)
+    return choice, choice.language
+
+
+def _voice(options: RenderOptions, tts: TTSConfig) -> VoiceChoice:
+    """The narrated job's voice and language (the one it asked for, else its voice's),
+    chosen once, before any work, and handed to the TTS stage: a voice of another language
+    or an extra that is not installed fails here.
+
+    Raises:
+        InputError: a bad tag, or an unknown voice.
+        LanguageUnavailableError: the language cannot be spoken here.
+    """
     return choose_job_voice(
         tts,
         options.voice_model,
         provider=options.tts_provider,
         speaker=options.speaker,
         language=options.language,
-    ).language
+    )
 
 
 def _speak(
     sentences: list[Sentence],
     path: Path,
     tts: TTSConfig,
-    options: RenderOptions,
+    choice: VoiceChoice,
     clock: StageClock,
     *,
-    language: Language,
     on_sentence: Callable[[SentenceTiming], None] | None = None,
 ) -> VoiceTrack:
     cache = SpeechCache(tts.cache_dir, tts.cache_max_mb * 1024 * 1024)
     try:
         return synthesize_voice(
-            create_engine(
-                tts,
-                options.voice_model,
-                provider=options.tts_provider,
-                speaker=options.speaker,
-                language=language.tag,
-            ),
+            load_engine(tts, choice),
             sentences,
             path,
             pause_ms=tts.sentence_pause_ms,

@@ -3,15 +3,33 @@
 They are built once from `Settings` at the entry points (`videorender.config.pipeline_config`,
 called by the CLI and the job workers) and handed down, so a stage sees the few values it uses
 and nothing else (no database URL, no API key), and tests build them directly.
+
+Their defaults are the product's defaults: `Settings` takes each of its defaults from here, so
+a `PipelineConfig()` built in code renders as the CLI with no configuration does.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from videorender.pipeline.models import Encoder
 from videorender.pipeline.render.media import MediaLimits
+
+
+def default_tts_cache_dir() -> Path:
+    """The speech cache's default (`TTS_CACHE_DIR`): `videorender/tts` in the user's cache
+    folder (`XDG_CACHE_HOME`, else ~/.cache)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "videorender" / "tts"
+
+
+def default_voices_dir() -> Path:
+    """The folder of more voices by default (`VOICES_DIR`): `videorender/voices` in the
+    user's data folder (`XDG_DATA_HOME`, else ~/.local/share)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "videorender" / "voices"
 
 
 @dataclass(frozen=True)
@@ -28,8 +46,9 @@ class TTSConfig:
     kokoro_speaker: str | None = None
     kokoro_lang: str = "en-us"
     kokoro_threads: int = 2
-    voices_dir: Path | None = None  # VOICES_DIR: more voices, picked by name per job
-    cache_dir: Path = Path(".cache/videorender/tts")
+    # VOICES_DIR: more voices, picked by name per job (None: no folder)
+    voices_dir: Path | None = field(default_factory=default_voices_dir)
+    cache_dir: Path = field(default_factory=default_tts_cache_dir)
     cache_max_mb: int = 200
     sentence_pause_ms: int = 250
     keep_loaded: bool | None = None  # None: the caller decides (the CLI unloads, workers keep)

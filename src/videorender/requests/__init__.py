@@ -4,7 +4,7 @@ request hashing, the OpenAPI examples. It imports from `jobs/` and `pipeline/`, 
 face.
 
 - `fields`: limits, URL checks, a scene, caption options and the voice choice, each checked
-  through the pipeline's own types.
+  through the pipeline's own types (its checks, used by `bodies`, are not re-exported here).
 - `bodies`: POST /render, /voiceover, /render-video and `render_request()`.
 - `responses`: the job and every other response body.
 - `problems`: `validation_problems` and `validation_message`.
@@ -32,10 +32,6 @@ from videorender.requests.fields import (
     CaptionsBody,
     SceneBody,
     VoiceChoice,
-    check_script,
-    check_url_field,
-    marked_scenes,
-    media_url,
 )
 from videorender.requests.hashing import (
     LOCAL_INPUTS,
@@ -92,12 +88,8 @@ __all__ = [
     "VoiceoverResponse",
     "VoicesResponse",
     "WorkersBody",
-    "check_script",
-    "check_url_field",
     "field_name",
     "idempotency_digest",
-    "marked_scenes",
-    "media_url",
     "render_request",
     "request_hash",
     "validation_message",

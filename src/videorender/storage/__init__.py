@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import Enum
 
 from videorender.config import Settings
-from videorender.storage.base import Storage, StorageHealth, content_type
+from videorender.storage.base import Storage, StorageHealth, content_disposition, content_type
 from videorender.storage.local import LocalStorage
 from videorender.storage.s3 import S3Config, S3Storage
 
@@ -53,6 +53,7 @@ __all__ = [
     "Storage",
     "StorageHealth",
     "artifact_key",
+    "content_disposition",
     "content_type",
     "create_storage",
 ]

@@ -18,9 +18,19 @@ CONTENT_TYPES = {
 }
 
 
+INLINE_TYPES = ("video/", "audio/", "image/")  # what a browser may show in a page
+
+
 def content_type(key: str) -> str:
     """The Content-Type a stored file is served with, from its key's extension."""
     return CONTENT_TYPES.get(PurePosixPath(key).suffix.lower(), "application/octet-stream")
+
+
+def content_disposition(key: str) -> str | None:
+    """`attachment` for every stored file that is not media (subtitles, JSON, anything
+    unknown), so a browser downloads it and never renders it as a page (issue 32). No file
+    name: a link's `download="..."` names it (a header's name would win over the link's)."""
+    return None if content_type(key).startswith(INLINE_TYPES) else "attachment"
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from pathlib import Path
 
+from videorender.atomic import atomic_write
 from videorender.errors import DownloadError, InputError, StorageError
 from videorender.storage.base import StorageHealth
 
@@ -28,13 +27,8 @@ class LocalStorage:
         target = self._target(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".put-")
-            os.close(fd)
-            try:
+            with atomic_write(target) as tmp:
                 shutil.copyfile(source, tmp)
-                os.replace(tmp, target)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
         except OSError as exc:
             raise StorageError(f"could not store {key}: {exc.strerror or exc}") from exc
 

@@ -47,7 +47,7 @@ from videorender.errors import (
     StorageConfigError,
     StorageError,
 )
-from videorender.storage.base import StorageHealth, content_type
+from videorender.storage.base import StorageHealth, content_disposition, content_type
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -348,6 +348,9 @@ class S3Storage:
 
     def _upload(self, source: Path, key: str, size: int) -> None:
         extra = {"ContentType": content_type(key)}
+        disposition = content_disposition(key)
+        if disposition:
+            extra["ContentDisposition"] = disposition
         with create_transfer_manager(self._client, self._transfer) as manager:
             manager.upload(str(source), self.config.bucket, key, extra_args=extra).result()
         stored = self._client.head_object(Bucket=self.config.bucket, Key=key)["ContentLength"]

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from videorender.auth import (
     SESSION_COOKIE,
     SESSION_SECONDS,
-    key_matches,
+    live_session,
     new_session,
     read_session,
     require_api_key,
@@ -34,6 +34,7 @@ from videorender.requests import JobResponse
 from videorender.studio.estimates import RECENT_JOBS, job_seconds, measured_speed
 from videorender.studio.media import poster_file
 from videorender.studio.messages import readable
+from videorender.web.keys import TooManyWrongKeysError, check_key
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -86,7 +87,7 @@ def visitor(request: Request) -> Visitor:
     key = _key(request)
     if key is None:
         return Visitor(signed_in=True, csrf_token="", key_required=False)
-    session = read_session(key, request.cookies.get(SESSION_COOKIE))
+    session = live_session(request, key)
     if session is None:
         raise SignInRequiredError
     return Visitor(signed_in=True, csrf_token=session.csrf_token, key_required=True)
@@ -101,8 +102,6 @@ def sign_in_redirect(request: Request, _exc: Exception) -> Response:
 def _page(request: Request, name: str, who: Visitor, **context: Any) -> HTMLResponse:
     response = templates.TemplateResponse(request, name, {"who": who, "stages": STAGES, **context})
     response.headers["cache-control"] = "no-store"
-    response.headers["x-frame-options"] = "DENY"
-    response.headers["referrer-policy"] = "same-origin"
     return response
 
 
@@ -295,9 +294,18 @@ def login(
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not secrets.compare_digest(expected, login_token):
         return _login_form(request, next_path, "The form expired; please enter the key again.", 403)
-    if not key_matches(key, api_key.strip()):
+    given = api_key.strip()
+    try:  # an empty field is no guess: not counted
+        right = bool(given) and check_key(_service(request), request, key, given)
+    except TooManyWrongKeysError as exc:
+        wait = f"Too many wrong keys; please wait {exc.retry_after} s and try again."
+        page = _login_form(request, next_path, wait, 429)
+        page.headers["retry-after"] = str(exc.retry_after)
+        return page
+    if not right:
         return _login_form(request, next_path, "API key: that is not this service's key.", 401)
     session = new_session(key)
+    _service(request).sessions.begin(session.nonce, session.expires_at)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         SESSION_COOKIE, session.cookie, max_age=SESSION_SECONDS, httponly=True,
@@ -308,7 +316,12 @@ def login(
 
 
 @router.post("/studio/logout", dependencies=[Depends(require_api_key)])
-def logout() -> Response:
+def logout(request: Request) -> Response:
+    """Sign out: the session ends on the server (in every process), and its cookie goes."""
+    key = _key(request)
+    session = read_session(key, request.cookies.get(SESSION_COOKIE)) if key else None
+    if session is not None:
+        _service(request).sessions.end(session.nonce)
     response = RedirectResponse(LOGIN_PATH, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

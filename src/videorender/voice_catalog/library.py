@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from videorender.atomic import atomic_write
 from videorender.errors import DiskSpaceError, InputError, VoiceFetchError
 from videorender.pipeline.stage_config import TTSConfig
 from videorender.pipeline.tts.voices import VoiceInfo, list_voices
@@ -314,10 +315,8 @@ class VoiceLibrary:
     def _record(self, url: str, fetched: Fetched) -> None:
         hashes = self._hashes()
         hashes[url] = {"sha256": fetched.sha256, "size": fetched.size}
-        path = self.config.voices_dir / HASHES
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(hashes, indent=2, sort_keys=True), encoding="utf-8")
-        temporary.replace(path)
+        with atomic_write(self.config.voices_dir / HASHES) as temporary:
+            temporary.write_text(json.dumps(hashes, indent=2, sort_keys=True), encoding="utf-8")
 
 
 def _matches(tag: str, wanted: str) -> bool:

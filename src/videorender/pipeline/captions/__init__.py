@@ -19,6 +19,7 @@ from videorender.pipeline.captions.karaoke import KaraokeStyle
 from videorender.pipeline.captions.pop import PopStyle
 from videorender.pipeline.captions.sentence import SentenceStyle
 from videorender.pipeline.captions.words import WordsStyle
+from videorender.pipeline.models import RenderOptions
 
 STYLES: dict[str, CaptionStyle] = {
     style.name: style
@@ -36,7 +37,7 @@ STYLE_HELP = "; ".join(f"{name}: {style.summary}" for name, style in STYLES.item
 # The styles that draw the spoken word in the highlight colour (the studio shows the colour
 # control only for these).
 HIGHLIGHTING = frozenset({"karaoke", "pop", "box"})
-DEFAULT_STYLE = "sentence"
+DEFAULT_STYLE = RenderOptions.subtitle_style  # a job's default, defined with its options
 
 
 def get_style(name: str) -> CaptionStyle:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
-from typing import BinaryIO, TypedDict
+from typing import BinaryIO
 
 import numpy as np
 
@@ -32,6 +32,7 @@ from videorender.pipeline.render import ffmpeg
 from videorender.pipeline.render.loudness import integrated_loudness
 from videorender.pipeline.render.media import MediaInputs
 from videorender.pipeline.render.scene_plan import (
+    FrameFormat,
     SceneTiming,
     Segment,
     Visual,
@@ -249,13 +250,6 @@ def _render_segments(
         raise feeder.error
 
 
-class _SegmentArgs(TypedDict):
-    size: Size
-    fps: float
-    background_color: str
-    threads: int
-
-
 def segment_argvs(
     plan: RenderPlan, segments: Sequence[Segment], visuals: Sequence[Visual]
 ) -> list[tuple[str, list[str]]]:
@@ -263,14 +257,9 @@ def segment_argvs(
     a clip scene's body and the transition out of it share one run
     (`ffmpeg.build_joined_argv`: the clip is decoded once, not again from its start up to the
     transition)."""
-    common: _SegmentArgs = {
-        "size": plan.size,
-        "fps": plan.fps,
-        "background_color": plan.background_color,
-        # One decoding thread: ~13 MB less per segment at the same CPU time; the encoder
-        # keeps the other core busy (bench.profile_scenes).
-        "threads": 1,
-    }
+    # One decoding thread: ~13 MB less per segment at the same CPU time; the encoder keeps
+    # the other core busy (bench.profile_scenes).
+    frame = FrameFormat(plan.size, plan.fps, plan.background_color, threads=1)
     argvs = []
     number = 0
     while number < len(segments):
@@ -281,10 +270,10 @@ def segment_argvs(
         # the joined run holds both visuals' decoders for longer (~+20 MB at its peak).
         joined = visuals[segment.shot.scene].kind == "clip"
         if joined and segment.into is None and after is not None and _leaves(segment, after):
-            argv = ffmpeg.build_joined_argv(segment, after, visuals, **common)
+            argv = ffmpeg.build_joined_argv(segment, after, visuals, frame)
             number += 2
         else:
-            argv = ffmpeg.build_segment_argv(segment, visuals, **common)
+            argv = ffmpeg.build_segment_argv(segment, visuals, frame)
             number += 1
         argvs.append((stage, argv))
     return argvs

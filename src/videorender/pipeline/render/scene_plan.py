@@ -91,6 +91,17 @@ class Segment:
     transition: str = "cut"
 
 
+@dataclass(frozen=True)
+class FrameFormat:
+    """How every segment's frames are made: their size and rate, the colour shown where a
+    scene has no visual, and the decoding threads of a clip."""
+
+    size: Size
+    fps: float
+    background_color: str
+    threads: int = 1
+
+
 def frame_count(ms: int, rate: Fraction) -> int:
     """Frames that an output of `ms` milliseconds at `rate` holds: FFmpeg's `-t` keeps the
     nearest whole number of frames, a half rounded up (measured: 17.41 s at 30 fps is 522

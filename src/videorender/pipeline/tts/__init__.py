@@ -114,7 +114,20 @@ def create_engine(
     choice = choose_job_voice(
         config, voice_model, provider=provider, speaker=speaker, language=language
     )
-    return ENGINES[choice.engine](config, choice, speaker is not None)
+    return load_engine(config, choice)
+
+
+def load_engine(config: TTSConfig, choice: VoiceChoice) -> TTSEngine:
+    """The engine of a voice already chosen (`choose_job_voice`), loaded once per process:
+    a render chooses its voice once, before any work, and speaks with that choice.
+
+    Raises:
+        ConfigError: the engine's model files are missing.
+        InputError: the chosen speaker is not in the voices file.
+        TTSError: the model could not be loaded.
+    """
+    # A named speaker is the job's own choice (Kokoro's configured one is KOKORO_SPEAKER's).
+    return ENGINES[choice.engine](config, choice, choice.speaker is not None)
 
 
 def unload_engines() -> None:
@@ -134,5 +147,6 @@ __all__ = [
     "choose_job_voice",
     "create_engine",
     "list_voices",
+    "load_engine",
     "unload_engines",
 ]

@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from videorender.atomic import atomic_write
 from videorender.pipeline.tts.base import Speech, WordSpan
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,7 @@ class SpeechCache:
         path = self._path(identity, text)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
+            with atomic_write(path) as tmp, tmp.open("wb") as handle:
                 np.savez(
                     handle,
                     rate=np.int64(sample_rate),
@@ -75,7 +74,6 @@ class SpeechCache:
                     word_start=np.array([w.start for w in speech.words], dtype=np.int64),
                     word_end=np.array([w.end for w in speech.words], dtype=np.int64),
                 )
-            os.replace(tmp, path)
         except OSError as exc:  # a full or read-only cache must never fail a job
             log.warning("speech cache write failed: %s", exc)
 

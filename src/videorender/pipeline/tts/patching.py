@@ -23,10 +23,11 @@ import os
 import pickle
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from videorender.atomic import atomic_write
 
 if TYPE_CHECKING:
     import onnx
@@ -101,13 +102,8 @@ def _patch(source: Path, target: Path, patch: Patch) -> Path | bytes | ValueErro
         return exc
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
-        os.close(fd)
-        try:
+        with atomic_write(target) as tmp:
             onnx.save(model, tmp)
-            os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
     except OSError as exc:  # a read-only cache costs load time, never the job
         log.warning("cannot cache the patched model in %s (%s); patching in memory", cache_dir, exc)
         return bytes(model.SerializeToString())

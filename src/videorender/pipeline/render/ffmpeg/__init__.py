@@ -3,6 +3,8 @@
 Nothing outside `pipeline/render/ffmpeg/` writes an FFmpeg or ffprobe flag; other modules call
 the builders here (pure functions returning argument lists) and hand the list to the runner.
 
+- `inputs`: how every file is opened: only with media demuxers and the `file` protocol
+  (`media_input`), so a playlist or concat script under a media name is refused (issue 32).
 - `runner`: `run_ffmpeg` / `run_ffmpeg_into` execute one argument list with a timeout and the
   job's deadline, report progress from `-progress`, and raise `FFmpegError` quoting the end of
   FFmpeg's stderr (`DiskSpaceError` when the disk is full). Nothing goes through a shell.
@@ -16,6 +18,12 @@ the builders here (pure functions returning argument lists) and hand the list to
 Callers write `from videorender.pipeline.render import ffmpeg` and `ffmpeg.run_ffmpeg(...)`.
 """
 
+from videorender.pipeline.render.ffmpeg.inputs import (
+    IMAGE_DEMUXERS,
+    MEDIA_DEMUXERS,
+    MEDIA_PROTOCOLS,
+    media_input,
+)
 from videorender.pipeline.render.ffmpeg.motion import MOTION_ZOOM
 from videorender.pipeline.render.ffmpeg.probe import (
     has_audio_stream,
@@ -66,6 +74,9 @@ __all__ = [
     "CLIP_SOUND_VOLUME",
     "FFMPEG",
     "FFPROBE",
+    "IMAGE_DEMUXERS",
+    "MEDIA_DEMUXERS",
+    "MEDIA_PROTOCOLS",
     "MOTION_ZOOM",
     "NO_SPACE",
     "STDERR_TAIL_LINES",
@@ -92,6 +103,7 @@ __all__ = [
     "frame_rate_text",
     "has_audio_stream",
     "last_packet_seconds",
+    "media_input",
     "number_or_none",
     "parse_loudness_scan",
     "probe",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from videorender.errors import MediaError
 from videorender.pipeline.models import MediaInfo
+from videorender.pipeline.render.ffmpeg.inputs import MEDIA_READABLE, probe_guard, refused_format
 from videorender.pipeline.render.ffmpeg.runner import FFPROBE
 
 
@@ -23,7 +24,8 @@ def probe(path: Path, *, what: str, timeout_s: float = 60) -> MediaInfo:
     """
     if not path.is_file() or path.stat().st_size == 0:
         raise MediaError(f"{what} {path.name!r} is missing or empty", what)
-    argv = [FFPROBE, "-v", "error", "-print_format", "json", "-show_format", "-show_streams"]
+    argv = [FFPROBE, "-v", "error", *probe_guard(), "-print_format", "json", "-show_format",
+            "-show_streams"]  # fmt: skip
     try:
         result = subprocess.run(
             [*argv, str(path)], capture_output=True, text=True, timeout=timeout_s, check=False
@@ -34,6 +36,12 @@ def probe(path: Path, *, what: str, timeout_s: float = 60) -> MediaInfo:
         data = json.loads(result.stdout or "{}")
     except json.JSONDecodeError:
         data = {}
+    if refused_format(result.stderr):  # its format's name only, never a path it names
+        raise MediaError(
+            f"{what} {path.name!r} is not in a media format this service reads "
+            f"({MEDIA_READABLE}, or a JPEG, PNG or WebP image for a scene)",
+            what,
+        )
     if result.returncode != 0 or not data.get("streams"):
         reason = (result.stderr.strip().splitlines() or ["no audio or video streams"])[-1]
         reason = reason.removeprefix(f"{path}: ")  # the name is already in the message
@@ -80,7 +88,8 @@ def _media_info(data: dict[str, object], path: Path, what: str) -> MediaInfo:
 def has_audio_stream(path: Path, timeout_s: float = 60) -> bool:
     """Whether ffprobe finds at least one audio stream in `path`."""
     result = subprocess.run(
-        [FFPROBE, "-v", "error", "-select_streams", "a", "-show_entries", "stream=index",
+        [FFPROBE, "-v", "error", *probe_guard(), "-select_streams", "a",
+         "-show_entries", "stream=index",
          "-of", "csv=p=0", str(path)],
         capture_output=True, text=True, timeout=timeout_s, check=False,
     )  # fmt: skip
@@ -91,7 +100,7 @@ def last_packet_seconds(path: Path, from_s: float, timeout_s: float = 60) -> flo
     """The latest packet time found reading (demuxing only, no decoding) from `from_s` to the
     end: a file cut short ends before its header's duration. None: no packet at all."""
     result = subprocess.run(
-        [FFPROBE, "-v", "quiet", "-read_intervals", f"{max(0.0, from_s):.3f}%",
+        [FFPROBE, "-v", "quiet", *probe_guard(), "-read_intervals", f"{max(0.0, from_s):.3f}%",
          "-show_entries", "packet=pts_time,dts_time", "-of", "csv=p=0", str(path)],
         capture_output=True, text=True, timeout=timeout_s, check=False,
     )  # fmt: skip

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from videorender.pipeline.models import Loudness, RenderPlan, Size
+from videorender.pipeline.render.ffmpeg.inputs import MEDIA_PROTOCOLS, media_input
 from videorender.pipeline.render.ffmpeg.probe import number_or_none
 from videorender.pipeline.render.ffmpeg.runner import FFMPEG
 
@@ -23,7 +24,7 @@ def build_render_argv(plan: RenderPlan) -> list[str]:
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
         *video_input,
-        "-i", str(plan.voice),
+        *media_input(plan.voice),
         *(_looped(plan.music) if plan.music else []),
         *(_raw_sound(plan.clip_sound) if plan.clip_sound else []),
         "-filter_complex", graph,
@@ -54,7 +55,7 @@ def build_loudness_scan_argv(plan: RenderPlan) -> list[str]:
     """An audio-only pass over the same mix and gain, printing its loudness."""
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "info",
-        "-i", str(plan.voice),
+        *media_input(plan.voice),
         *(_looped(plan.music) if plan.music else []),
         *(_raw_sound(plan.clip_sound) if plan.clip_sound else []),
         "-filter_complex", _audio_graph(plan, music_input=1, final=False),
@@ -76,7 +77,7 @@ def build_thumbnail_argv(video: Path, at_ms: int, output: Path) -> list[str]:
     """One JPEG frame at `at_ms`; `-ss` before `-i` seeks fast (FIELD-NOTES)."""
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-ss", _seconds(at_ms), "-i", str(video),
+        "-ss", _seconds(at_ms), *media_input(video),
         "-frames:v", "1", "-q:v", "3", "-update", "1",
         str(output),
     ]  # fmt: skip
@@ -86,7 +87,8 @@ def build_frame_argv(video: Path, at_ms: int, output: Path) -> list[str]:
     """One frame as PNG, for checks and previews."""
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-ss", _seconds(at_ms), "-i", str(video), "-frames:v", "1", "-update", "1", str(output),
+        "-ss", _seconds(at_ms), *media_input(video),
+        "-frames:v", "1", "-update", "1", str(output),
     ]  # fmt: skip
 
 
@@ -154,7 +156,7 @@ def build_decode_pcm_argv(source: Path, output: Path, rate: int) -> list[str]:
     (for analysis: alignment reads it back with numpy)."""
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-i", str(source), "-map", "0:a:0", "-vn", "-sn", "-dn",
+        *media_input(source), "-map", "0:a:0", "-vn", "-sn", "-dn",
         "-ac", "1", "-ar", str(rate), "-c:a", "pcm_s16le", "-f", "s16le",
         str(output),
     ]  # fmt: skip
@@ -164,7 +166,7 @@ def build_voice_wav_argv(source: Path, output: Path) -> list[str]:
     """A provided voiceover as the job's voice track: mono 16-bit WAV at the mix rate."""
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-i", str(source), "-map", "0:a:0", "-vn", "-sn", "-dn",
+        *media_input(source), "-map", "0:a:0", "-vn", "-sn", "-dn",
         "-ac", "1", "-ar", str(AUDIO_RATE), "-c:a", "pcm_s16le",
         str(output),
     ]  # fmt: skip
@@ -177,7 +179,7 @@ def _video_source(plan: RenderPlan) -> tuple[list[str], str]:
     if plan.base_video is None or plan.base_info is None or plan.base_info.size is None:
         return _background(plan), f"[0:v]format=yuv420p,{subtitles}[v]"
     loop = plan.base_info.duration_ms < plan.duration_ms
-    video_input = (["-stream_loop", "-1"] if loop else []) + ["-i", str(plan.base_video)]
+    video_input = (["-stream_loop", "-1"] if loop else []) + media_input(plan.base_video)
     return video_input, "[0:v]" + ",".join([*_base_steps(plan), subtitles]) + "[v]"
 
 
@@ -223,7 +225,7 @@ def build_video_part_argv(
         # A quarter of a frame early: the seek keeps the frame at `start` whatever the
         # rounding, and `fps` still maps every frame to its own slot.
         seek = ["-ss", f"{(start - 0.25) / plan.fps:.6f}"] if start else []
-        video_input = [*seek, "-i", str(plan.base_video)]
+        video_input = [*seek, *media_input(plan.base_video)]
         head = ",".join(_base_steps(plan))
     # After `fps` (or the colour source) a frame's PTS counts frames: the captions see the
     # frame's time in the whole video, the encoder a part that starts at zero.
@@ -266,8 +268,10 @@ def build_join_argv(plan: RenderPlan, parts_list: Path) -> list[str]:
     once beside them; the same duration and fast start as `build_render_argv`."""
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-f", "concat", "-safe", "0", "-i", str(parts_list),
-        "-i", str(plan.voice),
+        # Our own list of our own parts: the one input read with `concat`, files only.
+        "-f", "concat", "-safe", "0", "-protocol_whitelist", MEDIA_PROTOCOLS,
+        "-i", str(parts_list),
+        *media_input(plan.voice),
         *(_looped(plan.music) if plan.music else []),
         "-filter_complex", _audio_graph(plan, music_input=2, final=True),
         "-map", "0:v", "-map", "[a]",
@@ -371,7 +375,7 @@ def _raw_sound(path: Path) -> list[str]:
 
 
 def _looped(path: Path) -> list[str]:
-    return ["-stream_loop", "-1", "-i", str(path)]
+    return ["-stream_loop", "-1", *media_input(path)]
 
 
 def _seconds(ms: int) -> str:

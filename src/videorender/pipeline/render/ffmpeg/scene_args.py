@@ -8,10 +8,11 @@ from pathlib import Path
 
 from videorender.pipeline.models import Size
 from videorender.pipeline.render.ffmpeg import motion as motion_filter
+from videorender.pipeline.render.ffmpeg.inputs import media_input
 from videorender.pipeline.render.ffmpeg.motion import MOTION_ZOOM
 from videorender.pipeline.render.ffmpeg.render_args import AUDIO_RATE, cover_crop, frame_rate_text
 from videorender.pipeline.render.ffmpeg.runner import FFMPEG
-from videorender.pipeline.render.scene_plan import Segment, Shot, Visual
+from videorender.pipeline.render.scene_plan import FrameFormat, Segment, Shot, Visual
 
 _XFADE = {"fade": "fade", "slide-left": "slideleft", "wipe": "wipeleft"}
 _ORIENT = {2: "hflip", 3: "hflip,vflip", 4: "vflip", 5: "transpose=0", 6: "transpose=1",
@@ -19,13 +20,7 @@ _ORIENT = {2: "hflip", 3: "hflip,vflip", 4: "vflip", 5: "transpose=0", 6: "trans
 
 
 def build_segment_argv(
-    segment: Segment,
-    visuals: Sequence[Visual],
-    *,
-    size: Size,
-    fps: float,
-    background_color: str,
-    threads: int,
+    segment: Segment, visuals: Sequence[Visual], frame: FrameFormat
 ) -> list[str]:
     """One segment of a scene video: exactly `segment.frames` raw yuv420p frames on stdout,
     of its shot, or of a transition from `segment.shot` to `segment.into` (xfade)."""
@@ -34,12 +29,12 @@ def build_segment_argv(
     chains: list[str] = []
     for number, shot in enumerate(shots):
         visual = visuals[shot.scene]
-        inputs += _visual_input(visual, size, fps, background_color, threads)
-        chains.append(_visual_chain(visual, shot, number, size, fps))
+        inputs += _visual_input(visual, frame)
+        chains.append(_visual_chain(visual, shot, number, frame.size, frame.fps))
     if segment.into is None:
         graph = chains[0] + ";[s0]null[v]"
     else:
-        seconds = f"{segment.frames / fps:.6f}"
+        seconds = f"{segment.frames / frame.fps:.6f}"
         transition = _XFADE.get(segment.transition, "fade")
         chains.append(
             f"[s0][s1]xfade=transition={transition}:duration={seconds}:offset=0,format=yuv420p[v]"
@@ -55,14 +50,7 @@ def build_segment_argv(
 
 
 def build_joined_argv(
-    body: Segment,
-    transition: Segment,
-    visuals: Sequence[Visual],
-    *,
-    size: Size,
-    fps: float,
-    background_color: str,
-    threads: int,
+    body: Segment, transition: Segment, visuals: Sequence[Visual], frame: FrameFormat
 ) -> list[str]:
     """A scene's `body` segment and the `transition` out of it, made by one FFmpeg: the
     scene's frames run on into the transition, so they are decoded once, not decoded again
@@ -72,16 +60,13 @@ def build_joined_argv(
     """
     assert transition.into is not None and transition.shot.scene == body.shot.scene
     outgoing, incoming = visuals[body.shot.scene], visuals[transition.into.scene]
-    inputs = [
-        *_visual_input(outgoing, size, fps, background_color, threads),
-        *_visual_input(incoming, size, fps, background_color, threads),
-    ]
-    seconds = f"{transition.frames / fps:.6f}"
+    inputs = [*_visual_input(outgoing, frame), *_visual_input(incoming, frame)]
+    seconds = f"{transition.frames / frame.fps:.6f}"
     kind = _XFADE.get(transition.transition, "fade")
     graph = ";".join(
         [
-            _visual_chain(outgoing, body.shot, 0, size, fps),
-            _visual_chain(incoming, transition.into, 1, size, fps),
+            _visual_chain(outgoing, body.shot, 0, frame.size, frame.fps),
+            _visual_chain(incoming, transition.into, 1, frame.size, frame.fps),
             "[s0]split[body][tail]",
             f"[body]trim=end_frame={body.frames}[b]",
             f"[tail]trim=start_frame={body.frames},setpts=PTS-STARTPTS[t]",
@@ -98,26 +83,22 @@ def build_joined_argv(
     ]  # fmt: skip
 
 
-def _visual_input(
-    visual: Visual, size: Size, fps: float, background_color: str, threads: int
-) -> list[str]:
+def _visual_input(visual: Visual, frame: FrameFormat) -> list[str]:
     if visual.kind == "color" or visual.path is None:
         return [
             "-f",
             "lavfi",
             "-i",
-            f"color=c={background_color}:s={size}:r={frame_rate_text(fps)}",
+            f"color=c={frame.background_color}:s={frame.size}:r={frame_rate_text(frame.fps)}",
         ]
     if visual.kind == "image" and visual.prepared is not None:
-        canvas = still_canvas(visual, size)
+        canvas = still_canvas(visual, frame.size)
         return ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", str(canvas),
                 "-i", str(visual.prepared)]  # fmt: skip
     if visual.kind == "image":
-        # FFmpeg 5.1 turns a JPEG by its EXIF orientation itself, older ones do not: ours
-        # (`_ORIENT`) is the only turn, whatever the version.
-        return ["-autorotate", "0", "-f", f"{visual.image_format}_pipe", "-i", str(visual.path)]
+        return media_input(visual.path, image_format=visual.image_format)
     loop = ["-stream_loop", "-1"] if visual.options.loop else []
-    return ["-threads", str(threads), *loop, "-i", str(visual.path)]
+    return ["-threads", str(frame.threads), *loop, *media_input(visual.path)]
 
 
 def _visual_chain(visual: Visual, shot: Shot, number: int, size: Size, fps: float) -> str:
@@ -165,7 +146,7 @@ def build_still_argv(visual: Visual, size: Size, output: Path) -> list[str]:
     graph = _still_fitted(visual, 0, still_canvas(visual, size)) + ",format=yuv420p[v]"
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        *_visual_input(visual, size, 30.0, "black", 1),
+        *_visual_input(visual, FrameFormat(size, 30.0, "black")),
         "-filter_complex", graph, "-filter_complex_threads", "1",
         "-map", "[v]", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", str(output),
     ]  # fmt: skip
@@ -212,6 +193,6 @@ def build_clip_sound_argv(clip: Path, *, loop: bool, start_s: float, samples: in
     )
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error",
-        *loop_args, "-vn", "-i", str(clip), "-map", "0:a:0", "-af", chain,
+        *loop_args, "-vn", *media_input(clip), "-map", "0:a:0", "-af", chain,
         "-f", "s16le", "-ac", "2", "-ar", str(AUDIO_RATE), "pipe:1",
     ]  # fmt: skip
