@@ -35,7 +35,7 @@ WORKDIR /src
 COPY pyproject.toml ./
 RUN --mount=type=secret,id=ca,required=false \
     if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
- && python3 -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
+ && python3 -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["transcribe"]))' \
       > requirements.txt \
  && "$VIRTUAL_ENV/bin/pip" install --no-cache-dir --disable-pip-version-check -q -r requirements.txt \
  && site=$("$VIRTUAL_ENV/bin/python" -c "import sysconfig; print(sysconfig.get_path('purelib'))") \
@@ -71,11 +71,13 @@ COPY NOTICE /usr/share/doc/videorender/NOTICE
 # DATA_DIR: the job store (SQLite unless DATABASE_URL), artifacts and work folders.
 # TTS_CACHE_DIR: outside the volume, so the patched voice below is in every container.
 # VOICES_DIR: voices fetched by `videorender voices get` or the studio, kept in the volume.
+# WHISPER_CACHE_DIR: Whisper base is joined from its two wheels there on the first transcription.
 ENV PATH=/opt/videorender/venv/bin:$PATH \
     DATA_DIR=/data \
     VOICES_DIR=/data/voices \
     TTS_CACHE_DIR=/var/cache/videorender/tts \
     KOKORO_JA_CACHE=/var/cache/videorender/kokoro \
+    WHISPER_CACHE_DIR=/var/cache/videorender/whisper \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 USER videorender

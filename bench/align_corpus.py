@@ -2,26 +2,33 @@
 docs/alignment.md.
 
     .venv/bin/python -m bench.align_corpus [--work bench/work/align_corpus] [--skip-kokoro]
+        [--exports-only]
 
 English recordings are aligned as the service aligns them (the acoustic model); for comparison,
 the method before it (DTW against our Piper voice reading the script, `dtw alone`) and the
 non-English method on the same files (`dtw + pauses`). Spanish recordings are aligned against
 the script read by the bundled Kokoro model with lang="es". Then the recordings that do not say
-the script. Recordings are made once into the work folder and reused (delete it to remake).
+the script. Then the recordings as editors export them (`EXPORTS`: room tone, digital
+silence, hum, music) with the service's speech activity (the Silero VAD, then energy), energy
+alone (without faster-whisper installed), and the percentile floor before issue 30. Recordings
+are made once into the work folder and reused (delete it to remake).
 Prints Markdown tables: errors in ms as median / p95 / worst.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
 from tests.corpus import (
     ENGLISH,
+    EXPORTS,
     NEGATIVE,
     SCRIPT,
     SPANISH,
@@ -33,7 +40,14 @@ from tests.corpus import (
     summary,
 )
 from tests.recordings import Recording
-from videorender.pipeline.align.features import features_from_reader
+from videorender.pipeline.align import voiceover
+from videorender.pipeline.align.features import (
+    BoolArray,
+    FloatArray,
+    cleaned,
+    features_from_reader,
+    speech_activity,
+)
 from videorender.pipeline.align.pcm import decoded
 from videorender.pipeline.align.voiceover import align_english, align_to_reference
 from videorender.pipeline.align.warp import Reference, speak_reference, warp
@@ -128,16 +142,69 @@ def negatives(work: Path, models: Path) -> None:
         print(f"| {name} | {result.confidence:.2f} | {result.method.value} | {warning} |")
 
 
+def _percentile_floor(
+    _read: object, _total: int, energy_db: FloatArray, *, rate: int = 16_000
+) -> BoolArray:
+    """Speech activity before issue 30: floor at the 5th percentile of every frame (digital
+    silence included), speech within 30 dB of the 95th."""
+    floor, loud = np.percentile(energy_db, [5, 95])
+    if loud - floor < 10:
+        return np.zeros(len(energy_db), dtype=bool)
+    return cleaned(energy_db > max(loud - 30, floor + 6))
+
+
+def _energy_alone(
+    _read: object, _total: int, energy_db: FloatArray, *, rate: int = 16_000
+) -> BoolArray:
+    return speech_activity(energy_db)
+
+
+@contextlib.contextmanager
+def _activity(detector: Callable[..., BoolArray] | None) -> Iterator[None]:
+    """The aligner with another speech-activity detector (None: the service's)."""
+    kept = getattr(voiceover, "voice_activity")  # noqa: B009 (the stage's own name for it)
+    if detector is not None:
+        setattr(voiceover, "voice_activity", detector)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(voiceover, "voice_activity", kept)  # noqa: B010
+
+
+def exports(work: Path, models: Path, kinds: list[Kind]) -> None:
+    sentences = process_script(SCRIPT)
+    print("\n| recording as exported | s | sentence starts (VAD) | energy alone "
+          "| percentile floor (before) | confidence |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
+    for kind in kinds:
+        recording = _made(kind, work, models)
+        cells = [kind.name, f"{recording.duration_ms / 1000:.0f}"]
+        confidence = ""
+        for detector in (None, _energy_alone, _percentile_floor):
+            with _activity(detector):
+                result = align_english(sentences, recording.path, workdir=work, timeout_s=600)
+            cells.append(summary(Errors.of(result.sentences, recording).sentences))
+            confidence = confidence or f"{result.confidence:.2f} {result.method.value}"
+        print(f"| {' | '.join([*cells, confidence])} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=Path("bench/work/align_corpus"))
     parser.add_argument("--skip-kokoro", action="store_true", help="no Kokoro voices (slow)")
+    parser.add_argument("--exports-only", action="store_true", help="only the EXPORTS table")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     models = args.work / "models"
-    kinds = [k for k in ENGLISH if not (args.skip_kokoro and k.name.startswith("Kokoro"))]
+
+    def wanted(kinds: list[Kind]) -> list[Kind]:
+        return [k for k in kinds if not (args.skip_kokoro and k.name.startswith("Kokoro"))]
+
     print("Errors in ms as median / p95 / worst.")
-    english(args.work, models, kinds)
+    exports(args.work, models, wanted(EXPORTS))
+    if args.exports_only:
+        return
+    english(args.work, models, wanted(ENGLISH))
     negatives(args.work, models)
     if not args.skip_kokoro:
         spanish(args.work, models)

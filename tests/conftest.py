@@ -8,12 +8,17 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.pgcluster import PostgresCluster, find_bindir
 from tests.voice_mirror import VoiceMirror, build_mirror
 from videorender.config import Settings, load_settings
+from videorender.pipeline.stage_config import TranscribeConfig
+
+if TYPE_CHECKING:
+    from tests.recordings import Recording
 
 
 @dataclass(frozen=True)
@@ -78,16 +83,55 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Media:
     return m
 
 
+@pytest.fixture(scope="session")
+def whisper_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where Whisper base is rebuilt for this session (once, on first use), instead of the
+    user's ~/.cache."""
+    return tmp_path_factory.mktemp("whisper")
+
+
+@pytest.fixture(scope="session")
+def whisper_config(whisper_cache: Path) -> TranscribeConfig:
+    return TranscribeConfig(cache_dir=whisper_cache, threads=2)
+
+
+@pytest.fixture(scope="session")
+def talking_video(tmp_path_factory: pytest.TempPathFactory) -> Recording:
+    """A short talking video (MP4: a test picture, four sentences in two voices over room
+    tone) with its true sentence starts, for the faces' captioning tests."""
+    from tests.corpus import SHORT_TALKING, talking_video  # noqa: PLC0415 (Piper: only if used)
+
+    root = tmp_path_factory.mktemp("talking")
+    return talking_video(SHORT_TALKING.make(root, root / "models"), ".mp4")
+
+
+@pytest.fixture(scope="session")
+def speechless_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A video whose sound is music only: nothing to caption."""
+    from tests.corpus import music_alone  # noqa: PLC0415 (Piper: only if used)
+
+    root = tmp_path_factory.mktemp("speechless")
+    music = music_alone(root / "music.wav", seconds=8)
+    video = root / "music.mp4"
+    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x180:rate=10", "-i", str(music),
+            "-map", "0:v", "-map", "1:a", "-shortest", "-c:v", "libx264", "-preset",
+            "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", str(video))  # fmt: skip
+    return video
+
+
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """Default settings, isolated: own TTS cache, data and voices dirs, no .env from the
-    checkout."""
+def settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whisper_cache: Path
+) -> Iterator[Settings]:
+    """Default settings, isolated: own TTS cache, data, voices and Whisper dirs, no .env from
+    the checkout."""
     monkeypatch.chdir(tmp_path)
     yield load_settings(
         tts_cache_dir=tmp_path / "tts-cache",
         data_dir=tmp_path / "data",
         voices_dir=tmp_path / "voices",
         video_preset="ultrafast",
+        whisper_cache_dir=whisper_cache,
     )
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import ctypes
 import functools
 import re
+import subprocess
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -60,7 +62,7 @@ class Synthesis:
 
 class _Library:
     def __init__(self) -> None:
-        self._lib = ctypes.CDLL("libespeak-ng.so.1")
+        self._lib = ctypes.CDLL(_system_library())
         self.rate = int(self._lib.espeak_Initialize(_SYNCHRONOUS, 0, None, _PHONEME_EVENTS))
         if self.rate <= 0:
             raise RuntimeError("espeak-ng could not be initialised")
@@ -111,6 +113,20 @@ class _Library:
             after = sounds[sounds >= min(events)]
             starts.append(int(after[0]) if len(after) else min(events))
         return tuple(starts)
+
+
+def _system_library() -> str:
+    """The system's libespeak-ng by its path. Kokoro's espeakng_loader loads its own copy under
+    the same soname, and a bare name would then find that one, whose data path (baked in at
+    its build) does not exist here."""
+    listing = subprocess.run(
+        ["ldconfig", "-p"], capture_output=True, text=True, check=False, timeout=30
+    ).stdout
+    for line in listing.splitlines():
+        name, _, path = line.partition("=>")
+        if name.strip().startswith("libespeak-ng.so.1 ") and Path(path.strip()).is_file():
+            return path.strip()
+    return "libespeak-ng.so.1"
 
 
 @functools.lru_cache(maxsize=1)

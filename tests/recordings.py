@@ -67,8 +67,9 @@ def espeak_speaker(words_per_minute: int = 165, voice: str = "en-us") -> Speaker
 
 
 def piper_speaker(length_scale: float, model_cache: Path) -> Speaker:
-    """The bundled Piper voice at another speed, with its run-to-run variation left on; word
-    starts from its phoneme durations (the patched model in `model_cache`)."""
+    """The bundled Piper voice at another speed, with its natural variation (its noise, seeded
+    by the sentence: the same samples on every run); word starts from its phoneme durations
+    (the patched model in `model_cache`)."""
     engine = load_piper(None, None, 1, model_cache)
     config = SynthesisConfig(length_scale=length_scale)
 
@@ -99,6 +100,18 @@ def kokoro_speaker(voice: str, model_cache: Path, lang: str = "en-us") -> Speake
     return speak
 
 
+def taking_turns(*speakers: Speaker) -> Speaker:
+    """Several voices reading in turn, one sentence each (a conversation, an interview)."""
+    said = 0
+
+    def speak(text: str) -> Spoken:
+        nonlocal said
+        said += 1
+        return speakers[(said - 1) % len(speakers)](text)
+
+    return speak
+
+
 def resample(samples: npt.NDArray[np.int16], rate: int, target: int) -> npt.NDArray[np.int16]:
     """Linear interpolation to another rate (test material: the slight dulling is harmless)."""
     if rate == target:
@@ -118,6 +131,29 @@ def room_noise(samples: int, rng: np.random.Generator, level_db: float) -> npt.N
     t = np.arange(samples) / RATE
     noise = brown / (brown.std() + 1e-9) + 0.5 * np.sin(2 * np.pi * 50 * t) + 0.3 * white
     scaled: npt.NDArray[np.float64] = noise / np.sqrt((noise**2).mean())
+    return scaled * 32768 * 10 ** (level_db / 20)
+
+
+def broadband_noise(
+    samples: int, rng: np.random.Generator, level_db: float, *, tilt: float = 0.5
+) -> npt.NDArray[np.float64]:
+    """Room tone as a microphone and preamp give it: noise over the whole band (0: white,
+    0.5: pink, 1: brown), at `level_db` dBFS RMS. Unlike `room_noise`, most of it falls where
+    speech is, so it sits under every word."""
+    spectrum = np.fft.rfft(rng.normal(size=samples))
+    freqs = np.fft.rfftfreq(samples, 1.0 / RATE)
+    spectrum[1:] /= (freqs[1:] / 100.0) ** tilt
+    spectrum[0] = 0
+    noise = np.fft.irfft(spectrum, n=samples)
+    scaled: npt.NDArray[np.float64] = noise / np.sqrt((noise**2).mean())
+    return scaled * 32768 * 10 ** (level_db / 20)
+
+
+def hum(samples: int, level_db: float) -> npt.NDArray[np.float64]:
+    """Mains hum: 50 Hz and its odd harmonics (a ground loop), at `level_db` dBFS RMS."""
+    t = np.arange(samples) / RATE
+    tone = np.sum([np.sin(2 * np.pi * 50 * k * t) / k for k in (1, 3, 5, 7)], axis=0)
+    scaled: npt.NDArray[np.float64] = tone / np.sqrt((tone**2).mean())
     return scaled * 32768 * 10 ** (level_db / 20)
 
 
@@ -157,37 +193,77 @@ def make_recording(
     music_db: float | None = None,
     silent_lead: bool = False,
     seed: int = 1,
+    speech_dbfs: float | None = None,
+    hum_db: float | None = None,
+    silent_ends_ms: int = 0,
+    silent_pauses: Sequence[int] = (),
+    noise_tilt: float | None = None,
+    pasted: bool = False,
 ) -> Recording:
     """Speak `sentences`, lay them out after `lead_ms` of room noise (digital silence with
     `silent_lead`) with `pauses_ms[i]` before sentence i+1, and write a 16-bit WAV to `path`
     (other formats: convert it with FFmpeg). Speech is scaled by `gain`, so levels differ from
-    our voices'; `music_db` adds music that many dB below the speech's level throughout."""
+    our voices'; `music_db` adds music that many dB below the speech's level throughout.
+
+    As an editor exports a recording: `speech_dbfs` sets the speech's RMS level instead of
+    `gain`; `hum_db` adds mains hum (50 Hz and harmonics) at that dBFS; `silent_ends_ms` of
+    digital silence at both ends (inside the lead and the tail); the pauses numbered in
+    `silent_pauses` cut to digital silence (a noise gate, a cut); `noise_tilt` makes the room
+    noise `broadband_noise` of that tilt instead of `room_noise`; `pasted`: each sentence
+    replaces the room tone under it instead of adding to it (clean clips pasted over a bed of
+    room tone), so a voice's own digital silence between words stays digital silence."""
     assert len(pauses_ms) == len(sentences) - 1
     pieces = [_trimmed(speaker(text)) for text in sentences]
+    if speech_dbfs is not None:
+        rms = float(np.sqrt(np.mean(np.concatenate([p.samples for p in pieces]) ** 2.0)))
+        gain = 32768 * 10 ** (speech_dbfs / 20) / rms
     lead = lead_ms * RATE // 1000
     total = lead + sum(len(p.samples) for p in pieces)
     total += (sum(pauses_ms) + tail_ms) * RATE // 1000
     rng = np.random.default_rng(seed)
-    mix = room_noise(total, rng, noise_db)
+    mix = _room(total, rng, noise_db, noise_tilt, hum_db)
     starts: list[int] = []
     ends: list[int] = []
     words: list[int | None] = []
     position = lead
     for number, piece in enumerate(pieces):
-        mix[position : position + len(piece.samples)] += piece.samples * gain
+        if pasted:
+            mix[position : position + len(piece.samples)] = piece.samples * gain
+        else:
+            mix[position : position + len(piece.samples)] += piece.samples * gain
         starts.append(position * 1000 // RATE)
         ends.append((position + len(piece.samples)) * 1000 // RATE)
         words += [None if w is None else (position + w) * 1000 // RATE for w in piece.word_starts]
         position += len(piece.samples)
         if number < len(pauses_ms):
+            if number in silent_pauses:
+                mix[position : position + pauses_ms[number] * RATE // 1000] = 0
             position += pauses_ms[number] * RATE // 1000
     if music_db is not None:
         speech_rms = float(np.sqrt(np.mean(np.concatenate([p.samples for p in pieces]) ** 2.0)))
         mix += music(total, rng) * gain * speech_rms * 10 ** (music_db / 20)
     if silent_lead:
         mix[:lead] = 0
+    if silent_ends_ms:
+        mix[: silent_ends_ms * RATE // 1000] = 0
+        mix[len(mix) - silent_ends_ms * RATE // 1000 :] = 0
     _write_wav(path, mix)
     return Recording(path, tuple(starts), tuple(ends), total * 1000 // RATE, tuple(words))
+
+
+def _room(
+    samples: int,
+    rng: np.random.Generator,
+    noise_db: float,
+    tilt: float | None,
+    hum_db: float | None,
+) -> npt.NDArray[np.float64]:
+    """The bed under everything: room noise (`broadband_noise` of `tilt`, if given), hum."""
+    if tilt is None:
+        bed = room_noise(samples, rng, noise_db)
+    else:
+        bed = broadband_noise(samples, rng, noise_db, tilt=tilt)
+    return bed + hum(samples, hum_db) if hum_db is not None else bed
 
 
 def _trimmed(spoken: Spoken) -> Spoken:

@@ -22,9 +22,11 @@ from videorender.pipeline.render.parts import OVERLAP_MIN_CPUS, OVERLAP_MIN_MEMO
 from videorender.pipeline.stage_config import (
     PipelineConfig,
     RenderConfig,
+    TranscribeConfig,
     TTSConfig,
     default_tts_cache_dir,
     default_voices_dir,
+    default_whisper_cache_dir,
 )
 from videorender.voice_catalog.catalog import DEFAULT_CATALOG_URL
 from videorender.voice_catalog.library import LibraryConfig
@@ -134,6 +136,21 @@ class Settings(BaseSettings):
         default=MediaLimits.max_voiceover_seconds,
         ge=1,
         description="A provided voiceover lasting longer is refused.",
+    )
+    # --- transcription (captions for any video, a voiceover without a script) ----------------
+    whisper_model: Path | None = Field(
+        default=None,
+        description="A CTranslate2 Whisper model folder (small, medium, large-v3...); default: "
+        "Whisper base from the transcribe extra's packages, rebuilt once into WHISPER_CACHE_DIR.",
+    )
+    whisper_cache_dir: Path = Field(default_factory=default_whisper_cache_dir)
+    whisper_threads: int = Field(default=TranscribeConfig.threads, ge=1, le=64)
+    whisper_beam_size: int = Field(default=TranscribeConfig.beam_size, ge=1, le=10)
+    max_transcribe_seconds: int = Field(
+        default=TranscribeConfig.max_seconds,
+        ge=1,
+        description="A video or recording to transcribe lasting longer is refused (Whisper "
+        "base takes about a fifth of real time on 2 cores; docs/alignment.md).",
     )
     music_volume: float = Field(default=RenderConfig.music_volume, ge=0.0, le=MAX_MUSIC_VOLUME)
     music_fade_out_ms: int = Field(default=RenderConfig.music_fade_out_ms, ge=0)
@@ -281,13 +298,21 @@ class Settings(BaseSettings):
         "backblaze_key_id",
         "backblaze_endpoint_url",
         "tts_keep_loaded",
+        "whisper_model",
         mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("tts_cache_dir", "data_dir", "voices_dir", "voices_catalog_url", mode="before")
+    @field_validator(
+        "tts_cache_dir",
+        "data_dir",
+        "voices_dir",
+        "voices_catalog_url",
+        "whisper_cache_dir",
+        mode="before",
+    )
     @classmethod
     def _empty_is_default(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str) and not value.strip():
@@ -419,6 +444,13 @@ class Settings(BaseSettings):
                 max_pixels=self.max_input_pixels,
                 max_seconds=self.max_input_seconds,
                 max_voiceover_seconds=self.max_voiceover_seconds,
+            ),
+            transcribe=TranscribeConfig(
+                model_path=self.whisper_model,
+                cache_dir=self.whisper_cache_dir,
+                threads=self.whisper_threads,
+                beam_size=self.whisper_beam_size,
+                max_seconds=self.max_transcribe_seconds,
             ),
         )
 

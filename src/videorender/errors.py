@@ -76,6 +76,14 @@ class StageError(VideoRenderError):
         return (self.__class__, (self.stage, self.detail))
 
 
+class TranscriptionError(StageError):
+    """Speech could not be transcribed: the `transcribe` extra is not installed, the model is
+    missing or damaged, or Whisper failed."""
+
+    def __init__(self, stage: str, message: str) -> None:
+        super().__init__(stage, message)
+
+
 class FFmpegError(StageError):
     """FFmpeg or ffprobe exited with an error; carries the tail of its stderr."""
 

@@ -22,7 +22,10 @@ from tests.conftest import Media
 from tests.decode import streams
 from tests.service.conftest import ServiceFactory
 
-TOOLS = {"render_video", "get_job", "list_jobs", "cancel_job", "delete_job", "list_voices"}
+TOOLS = {
+    "render_video", "caption_video", "get_job", "list_jobs", "cancel_job", "delete_job",
+    "list_voices",
+}  # fmt: skip
 KEY = "test-key-21"
 
 

@@ -18,6 +18,7 @@ from videorender.auth import require_api_key
 from videorender.jobs.models import Idempotency, Job, JobRequest, JobStatus
 from videorender.jobs.service import JobService
 from videorender.requests import (
+    CaptionVideoRequest,
     ClusterBody,
     ErrorResponse,
     HealthResponse,
@@ -109,7 +110,7 @@ def _finished_response(
 
 def _submit(
     service: JobService,
-    body: RenderRequest | VoiceoverRequest | RenderVideoRequest,
+    body: RenderRequest | VoiceoverRequest | RenderVideoRequest | CaptionVideoRequest,
     job_request: JobRequest,
     key: str | None,
 ) -> tuple[Job, bool]:
@@ -120,6 +121,17 @@ def _submit(
     return service.submit_once(job_request, Idempotency(key, digest))
 
 
+def _queued(
+    body: RenderRequest | CaptionVideoRequest, request: Request, response: Response, key: str | None
+) -> JobResponse:
+    """Queue the job and answer at once (202), marking a replayed Idempotency-Key."""
+    service = _service(request)
+    job, replayed = _submit(service, body, body.job_request(_base_url(request)), key)
+    if replayed:
+        response.headers[REPLAYED_HEADER] = "true"
+    return JobResponse.of(job)
+
+
 @router.post("/render", status_code=202, response_model=JobResponse, responses=SUBMIT_ERRORS)
 def submit_render(
     body: RenderRequest,
@@ -128,11 +140,21 @@ def submit_render(
     idempotency_key: IdempotencyKey = None,
 ) -> JobResponse:
     """Queue a render; poll /status/{job_id} or wait for the webhooks."""
-    service = _service(request)
-    job, replayed = _submit(service, body, body.job_request(_base_url(request)), idempotency_key)
-    if replayed:
-        response.headers[REPLAYED_HEADER] = "true"
-    return JobResponse.of(job)
+    return _queued(body, request, response, idempotency_key)
+
+
+@router.post("/caption-video", status_code=202, response_model=JobResponse, responses=SUBMIT_ERRORS)
+def submit_caption_video(
+    body: CaptionVideoRequest,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> JobResponse:
+    """Caption a video you already have: its speech is transcribed (Whisper, offline) and
+    timed to the word, the captions laid out in any style and burnt in (or, with
+    `burn: false`, only the caption files). Queued like a render: poll /status/{job_id} or
+    wait for the webhooks. A video without speech completes with a warning and no captions."""
+    return _queued(body, request, response, idempotency_key)
 
 
 @router.get("/status/{job_id}", response_model=JobResponse, responses=NOT_FOUND)

@@ -1,6 +1,6 @@
 """The `videorender` command's parser and its one error-to-exit-code table: the same pipeline
 as the service, from a terminal. Each command group is a module of this package (`render`,
-`batch`, `service`, `voices`); `progress` draws the bars.
+`captions`, `batch`, `service`, `voices`); `progress` draws the bars.
 
 Exit codes (`exit_codes`): 0 done, 1 the render failed, 2 bad input or configuration (one
 clear line, no traceback).
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from videorender import __version__
 from videorender.cli.batch import batch_command
+from videorender.cli.captions import captions_command
 from videorender.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED
 from videorender.cli.progress import console
 from videorender.cli.render import narrate_command, render_command
@@ -117,12 +118,38 @@ def _parser() -> argparse.ArgumentParser:
     render_cmd.add_argument(
         "--voiceover",
         type=Path,
-        help="your own recording of the script: used as the voice, subtitles aligned to it",
+        help="your own recording of the script: used as the voice, subtitles aligned to it "
+        "(with an empty script, the recording is transcribed and becomes the script)",
     )
     render_cmd.add_argument(
         "--json-summary", type=Path, metavar="PATH", help="also write the summary as JSON"
     )
     render_cmd.set_defaults(handler=render_command)
+
+    captions_cmd = commands.add_parser(
+        "captions",
+        help="a video you have -> captions transcribed from its speech, burnt in "
+        "(needs the transcribe extra)",
+    )
+    captions_cmd.add_argument("video", type=Path, help="the video to caption (MP4, WebM, MOV...)")
+    captions_cmd.add_argument(
+        "-o", "--output", type=Path, default=Path("out"), help="output dir (default: out)"
+    )
+    captions_cmd.add_argument(
+        "--language",
+        help="BCP-47 tag of what is spoken: en, es, pt-BR (default: detected)",
+    )
+    captions_cmd.add_argument(
+        "--size", type=_size, help="output WIDTHxHEIGHT when burning (default: the video's)"
+    )
+    captions_cmd.add_argument(
+        "--no-burn",
+        dest="burn",
+        action="store_false",
+        help="only the caption files: final.mp4 is the video's own streams, not re-encoded",
+    )
+    _caption_arguments(captions_cmd)
+    captions_cmd.set_defaults(handler=captions_command)
 
     voice_cmd = commands.add_parser("voiceover", help="script -> voice.wav only")
     voice_cmd.add_argument("script", help="text file with the script, or - for standard input")

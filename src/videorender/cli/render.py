@@ -14,7 +14,7 @@ from videorender.cli.progress import StageProgress, console
 from videorender.config import Settings, load_settings
 from videorender.errors import InputError
 from videorender.front_door import LocalRender, check_file, check_output_dir, render
-from videorender.pipeline.models import RenderOptions, RenderResult
+from videorender.pipeline.models import CaptionOptions, RenderOptions, RenderResult
 from videorender.pipeline.run import narrate
 from videorender.pipeline.runtime.clock import StageClock
 
@@ -53,6 +53,22 @@ def render_command(args: argparse.Namespace) -> int:
     if args.json_summary:
         _write_summary(result, args.json_summary)
     return 0
+
+
+def caption_options(args: argparse.Namespace) -> CaptionOptions:
+    """The caption look from the `captions` arguments (main._caption_arguments)."""
+    return CaptionOptions(
+        font=args.font,
+        font_size=args.font_size,
+        text_color=args.text_color,
+        highlight_color=args.highlight_color,
+        outline_color=args.outline_color,
+        outline=args.outline,
+        position=args.position,
+        max_line_chars=args.max_line_chars,
+        uppercase=args.uppercase,
+        words_per_caption=args.words_per_caption,
+    )
 
 
 def _warn(message: str) -> None:

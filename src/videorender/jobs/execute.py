@@ -22,9 +22,10 @@ from videorender.config import Settings
 from videorender.errors import DiskSpaceError, StorageError, VideoRenderError
 from videorender.jobs import events
 from videorender.jobs.metrics import TransferCounters
-from videorender.jobs.models import Artifacts, Claim, Job, JobRequest, JobStatus
+from videorender.jobs.models import Artifacts, Claim, Job, JobKind, JobRequest, JobStatus
 from videorender.jobs.store import JobStore
 from videorender.netguard import NetGuard
+from videorender.pipeline.caption_video import CaptionJob, caption_video
 from videorender.pipeline.models import (
     Progress,
     Stage,
@@ -41,6 +42,16 @@ MB = 1024 * 1024
 PROGRESS_WRITE_INTERVAL_S = 0.5
 MAX_RUNNING_PERCENT = 99  # 100 means completed
 VOICEOVER_TTS_START = 3
+# A caption job's bar: each stage's span of it (its own weights, as Whisper is most of it and
+# there is no speech synthesis; measured shares on a 20 s talking video).
+CAPTION_SPANS = {
+    Stage.INPUTS: (0, 5),
+    Stage.TRANSCRIBE: (5, 55),
+    Stage.ALIGN: (55, 65),
+    Stage.SUBTITLES: (65, 67),
+    Stage.RENDER: (67, 95),
+    Stage.THUMBNAIL: (95, 97),
+}
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,7 @@ class FetchedInputs:
     music: Path | None
     voiceover: Path | None
     scenes: tuple[Scene, ...] = ()
+    video: Path | None = None  # the video to caption
 
 
 class ProgressSaver:
@@ -95,6 +107,9 @@ class ProgressSaver:
         if self._claim.job.request.kind.speaks_only and progress.stage is Stage.TTS:
             # Speech is nearly all of a narration-only job: spread it over the whole bar.
             percent = VOICEOVER_TTS_START + int(progress.fraction * (95 - VOICEOVER_TTS_START))
+        elif self._claim.job.request.kind is JobKind.CAPTION_VIDEO:
+            low, high = CAPTION_SPANS.get(progress.stage, (percent, percent))
+            percent = low + int(min(1.0, max(0.0, progress.fraction)) * (high - low))
         if progress.stage is not Stage.UPLOAD:  # uploads move the stage, not the bar
             self._percent = max(self._percent, min(MAX_RUNNING_PERCENT, percent))
         self._write(progress.stage.value)
@@ -140,6 +155,8 @@ def execute(ctx: JobContext, claim: Claim, clock: StageClock) -> Outcome:
                 )
             if job.request.kind.speaks_only:
                 return _narration(ctx, claim, work, clock)
+            if job.request.kind is JobKind.CAPTION_VIDEO:
+                return _captioned(ctx, claim, fetched, work, clock)
             return _render(ctx, claim, fetched, work, clock)
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
@@ -243,6 +260,38 @@ def _render(
     return Outcome(artifacts, (event,), result.duration_ms, result.warnings)
 
 
+def _captioned(
+    ctx: JobContext, claim: Claim, fetched: FetchedInputs, work: Path, clock: StageClock
+) -> Outcome:
+    job = claim.job
+    assert fetched.video is not None  # a caption job's request always names its video
+    result = caption_video(
+        CaptionJob(
+            fetched.video, work / "out", job.request.options, burn=job.request.burn, work_dir=work
+        ),
+        ctx.settings.pipeline_config(),
+        clock=clock,
+    )
+
+    def put(path: Path | None, artifact: Artifact) -> str | None:
+        if path is None:
+            return None
+        clock.report(Progress(Stage.UPLOAD, 0.5))  # a cancellation point before each one
+        return _put(ctx, job, path, artifact)
+
+    with clock.stage(Stage.UPLOAD):
+        artifacts = Artifacts(
+            subtitles_url=put(result.subtitles, Artifact.SUBTITLES),
+            video_url=put(result.video, Artifact.VIDEO),
+            thumbnail_url=put(result.thumbnail, Artifact.THUMBNAIL),
+            subtitles_srt_url=put(result.subtitles_srt, Artifact.SUBTITLES_SRT),
+            subtitles_vtt_url=put(result.subtitles_vtt, Artifact.SUBTITLES_VTT),
+            words_url=put(result.words, Artifact.WORDS),
+        )
+    event = events.video_completed(job, artifacts, result.warnings)
+    return Outcome(artifacts, (event,), result.duration_ms, result.warnings)
+
+
 def render_job(
     request: JobRequest, fetched: FetchedInputs, *, output_dir: Path, work_dir: Path
 ) -> RenderJob:
@@ -308,6 +357,7 @@ def fetch_inputs(
         ),
         music=get(request.bgm_url, "music", "bgm_url", settings.max_audio_mb),
         voiceover=get(request.voiceover_url, "voiceover", "voiceover_url", settings.max_audio_mb),
+        video=get(request.video_url, "video", "video_url", settings.max_video_mb),
         scenes=tuple(
             Scene(
                 scene.text,

@@ -32,6 +32,7 @@ class JobKind(str, Enum):
     RENDER = "render"  # POST /render: speak, render, thumbnail
     VOICEOVER = "voiceover"  # POST /voiceover: speak only
     RENDER_VIDEO = "render_video"  # POST /render-video: render over a provided voiceover
+    CAPTION_VIDEO = "caption_video"  # POST /caption-video: caption the caller's own video
     # POST /voiceover with `sample`: a few words to hear a voice; speak only, and left out of
     # job lists unless asked for (the kind is stored in the request document and its column).
     VOICE_SAMPLE = "voice_sample"
@@ -60,6 +61,11 @@ class JobRequest:
     metadata: Mapping[str, Any] | None = None
     # A video of scenes (then `script` is empty): each scene's `media` is its visual's URL.
     scenes: tuple[SceneSpec, ...] = ()
+    # CAPTION_VIDEO: the caller's video, and whether the captions are burnt into it (False:
+    # the caption files, and the video's own streams copied). Stored only when set, so the
+    # documents of older jobs load as they were.
+    video_url: str | None = None
+    burn: bool = True
     # A name for lists and pages; None: made from the narration (`jobs.titles.job_title`).
     title: str | None = None
 
@@ -75,6 +81,8 @@ class JobRequest:
         values["base_url"] = self.base_url
         if self.metadata is not None:
             values["metadata"] = self.metadata
+        if not self.burn:
+            values["burn"] = False
         return json.dumps(values, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
@@ -92,6 +100,7 @@ class JobRequest:
                 _scene_from_json(scene, f"scenes[{number}]")
                 for number, scene in enumerate(values.get("scenes", ()))
             ),
+            burn=bool(values.get("burn", True)),
             **{name: values.get(name) for name in _OPTIONAL_TEXT},
         )
 
@@ -115,7 +124,7 @@ def _scene_from_json(values: Mapping[str, Any], where: str) -> SceneSpec:
     )
 
 
-_OPTIONAL_TEXT = ("base_video_url", "bgm_url", "voiceover_url", "webhook_url", "title")
+_OPTIONAL_TEXT = ("base_video_url", "bgm_url", "voiceover_url", "webhook_url", "video_url", "title")
 
 
 @dataclass(frozen=True)

@@ -197,6 +197,7 @@ class JobService:
             "voiceover_url": request.voiceover_url,
             "base_video_url": request.base_video_url,
             "bgm_url": request.bgm_url,
+            "video_url": request.video_url,
         }
         for number, scene in enumerate(request.scenes):  # an upload://ID must be one of ours
             locations[f"scenes[{number}].media_url"] = scene.media

@@ -1,5 +1,5 @@
 """A job's title, for lists and pages: the caller's own `title`, else the first words of the
-narration, else the first scene's file name."""
+narration, else the first scene's file name (or the file name of the video to caption)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ def job_title(request: JobRequest) -> str:
     for scene in request.scenes:
         if scene.label or scene.media:
             return _shorten(scene.label or file_name(scene.media or ""))
+    if request.video_url:  # a video to caption, before its words are known
+        return _shorten(file_name(request.video_url))
     return ""
 
 

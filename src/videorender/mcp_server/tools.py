@@ -24,6 +24,8 @@ from videorender.jobs.models import Job, JobStatus
 from videorender.jobs.service import JobService
 from videorender.pipeline.captions import STYLE_HELP
 from videorender.requests import (
+    LOCAL_FILES,
+    CaptionVideoRequest,
     JobResponse,
     RenderRequest,
     RenderVideoRequest,
@@ -41,7 +43,8 @@ INSTRUCTIONS = (
     "video and music). Call render_video; it returns a job_id at once (or, with wait=true, "
     "when the job has finished). Poll get_job until status is completed, failed or cancelled; "
     "a completed job carries video_url, voice_url, subtitles_url and thumbnail_url. "
-    "list_voices names the engines and speakers you may pass."
+    "list_voices names the engines and speakers you may pass. To caption a video that "
+    "already exists (its own speech transcribed), call caption_video."
 )
 
 BaseUrl = Callable[["Context[Any, Any, Any] | None"], str]
@@ -82,6 +85,15 @@ def build_server(service: JobService, *, local_files: bool, base_url: BaseUrl) -
         "list_voices (tts_provider = its engine; speaker = its speaker, Kokoro only)."
     )
     server.add_tool(tools.render_video, name="render_video", description=render_doc)
+    server.add_tool(
+        tools.caption_video,
+        name="caption_video",
+        description="Caption a video that already exists: its speech is transcribed (Whisper, "
+        "offline) and timed to the word, and the captions burnt in, in any caption style "
+        "(or, with burn=false, only the caption files). Returns the job like render_video; "
+        f"with wait=true, when it has finished. video_url is {where}http(s):// or s3://. A "
+        "video without speech completes with a warning and no captions.",
+    )
     server.add_tool(
         tools.get_job,
         name="get_job",
@@ -217,6 +229,60 @@ class _Tools:
 
         def submit() -> dict[str, Any]:
             request = parse_request(fields, local_files=self._local_files)
+            return _job(self._service.submit(request.job_request(base_url)))
+
+        result = await self._call(submit)
+        if not wait or result.isError or result.structuredContent is None:
+            return result
+        return await self._wait(str(result.structuredContent["job_id"]), ctx, wait_timeout_seconds)
+
+    async def caption_video(
+        self,
+        *,
+        video_url: Annotated[str, Field(description="The video to caption.")],
+        ctx: Context[Any, Any, Any],
+        subtitle_style: Annotated[
+            str | None,
+            Field(description="A caption style, as for render_video (default sentence)."),
+        ] = None,
+        captions: Annotated[
+            dict[str, Any] | None,
+            Field(description="Caption look, as for render_video: font, font_size, ..."),
+        ] = None,
+        language: Annotated[
+            str | None, Field(description="BCP-47 tag of what is spoken; default: detected.")
+        ] = None,
+        burn: Annotated[
+            bool, Field(description="Burn the captions in (re-encoded); false: files only.")
+        ] = True,
+        size: Annotated[
+            str | None, Field(description="WIDTHxHEIGHT when burning; default: the video's.")
+        ] = None,
+        metadata: Annotated[
+            dict[str, Any] | None, Field(description="Your JSON object (≤1 KB), echoed back.")
+        ] = None,
+        wait: Annotated[
+            bool, Field(description="Return only when the job has finished (with progress).")
+        ] = False,
+        wait_timeout_seconds: Annotated[
+            float, Field(description="With wait: give up waiting (not the job) after this.")
+        ] = DEFAULT_WAIT_SECONDS,
+    ) -> CallToolResult:
+        fields = {
+            "video_url": video_url, "subtitle_style": subtitle_style, "captions": captions,
+            "language": language, "burn": burn, "size": size, "metadata": metadata,
+        }  # fmt: skip
+        base_url = self._base_url(ctx)
+
+        def submit() -> dict[str, Any]:
+            given = {name: value for name, value in fields.items() if value is not None}
+            try:
+                request = CaptionVideoRequest.model_validate(
+                    given, context={LOCAL_FILES: self._local_files}
+                )
+            except ValidationError as exc:
+                message, field = validation_message(exc)
+                raise ToolFailedError(message, field) from None
             return _job(self._service.submit(request.job_request(base_url)))
 
         result = await self._call(submit)

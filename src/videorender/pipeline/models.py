@@ -18,6 +18,7 @@ class Stage(str, Enum):
 
     SCRIPT = "script"
     INPUTS = "inputs"
+    TRANSCRIBE = "transcribe"  # only for a recording without a script (captions for a video)
     TTS = "tts"
     ALIGN = "align"  # only with a provided voiceover: TTS then speaks the reference
     SUBTITLES = "subtitles"
@@ -34,6 +35,7 @@ class Stage(str, Enum):
 _STAGE_LABELS = {
     Stage.SCRIPT: "Reading the script",
     Stage.INPUTS: "Fetching the media",
+    Stage.TRANSCRIBE: "Transcribing the speech",
     Stage.TTS: "Speaking the narration",
     Stage.ALIGN: "Aligning the captions to the voice",
     Stage.SUBTITLES: "Timing the captions",
@@ -63,6 +65,7 @@ _ORDER = {stage: number for number, stage in enumerate(Stage)}
 _STAGE_WEIGHTS = {
     Stage.SCRIPT: 1,
     Stage.INPUTS: 2,
+    Stage.TRANSCRIBE: 0,  # a render's weights stay as they were; a captions job jumps it
     Stage.TTS: 25,
     Stage.ALIGN: 2,
     Stage.SUBTITLES: 1,

@@ -58,6 +58,7 @@ from videorender.pipeline.text.languages import ENGLISH, Language, get_language
 from videorender.pipeline.text.scenes import Scene, scene_sentences, spoken_text
 from videorender.pipeline.text.script import Sentence, process_script
 from videorender.pipeline.text.word_split import split_words
+from videorender.pipeline.transcribe import Transcript, transcribe
 from videorender.pipeline.tts import VoiceChoice, choose_job_voice, load_engine, unload_engines
 from videorender.pipeline.tts.cache import SpeechCache
 from videorender.pipeline.tts.speech import synthesize_voice, write_word_timings
@@ -106,6 +107,11 @@ class RenderJob:
     def spoken_text(self) -> str:
         return spoken_text(self.scenes) if self.scenes else self.script
 
+    @property
+    def transcribes(self) -> bool:
+        """A voiceover without a script: the recording is transcribed and becomes the script."""
+        return self.voiceover is not None and not self.scenes and not self.script.strip()
+
 
 @contextlib.contextmanager
 def job_workdir(given: Path | None = None) -> Iterator[Path]:
@@ -146,15 +152,22 @@ def render(
     with job_workdir(job.work_dir) as work, contextlib.ExitStack() as stack:
         with clock.stage(Stage.SCRIPT):
             source, language = _voice_source(job, config.tts)
-            sentences, scene_firsts = job.sentences(language)
-            _check_options(job.options)
+            sentences, scene_firsts = ([], [0]) if job.transcribes else job.sentences(language)
+            check_options(job.options)
         with clock.stage(Stage.INPUTS):
             inputs = check_inputs(job.base_video, job.music, config.media)
             visuals = check_scene_visuals(job.scenes, inputs, config.media)
             if job.voiceover is not None:
                 check_voiceover(job.voiceover, config.media)
             size = output_size(job.options.size, inputs, config.render.max_long_side)
-            font = prepare_fonts_dir(job.spoken_text, work / "fonts", job.options.captions.font)
+        transcript, language, sentences = _script_of_voiceover(
+            job, work, config, clock, spoken=(language, sentences)
+        )
+        font = prepare_fonts_dir(
+            (transcript.text if transcript else job.spoken_text) or "captions",
+            work / "fonts",
+            job.options.captions.font,
+        )
         captions_for = _caption_maker(job.options, size, font, language)
         template = _plan(job, config, inputs, size, work, voice_ms=0)
         parts = _part_renderer(job, config, template, sentences, captions=captions_for, work=work)
@@ -170,8 +183,9 @@ def render(
         else:
             with clock.stage(Stage.ALIGN):
                 voice, alignment = _provided_voice(
-                    source, sentences, work, config, clock=clock, language=language
-                )
+                    source, sentences, work, config, clock=clock, language=language,
+                    transcript=transcript,
+                )  # fmt: skip
         if on_voice is not None:
             on_voice(voice)
         with clock.stage(Stage.SUBTITLES):
@@ -202,7 +216,7 @@ def render(
                 fraction=config.render.thumbnail_fraction,
             )
         files = [VIDEO_NAME, VOICE_NAME, SUBTITLES_NAME, SRT_NAME, VTT_NAME, WORDS_NAME]
-        out = _deliver(work, files + ([THUMBNAIL_NAME] if thumbnail else []), job.output_dir)
+        out = deliver(work, files + ([THUMBNAIL_NAME] if thumbnail else []), job.output_dir)
         if not thumbnail:  # an earlier render's thumbnail would pass for this one's
             (out / THUMBNAIL_NAME).unlink(missing_ok=True)
     return RenderResult(
@@ -217,7 +231,7 @@ def render(
         subtitles_vtt=out / VTT_NAME,
         words=out / WORDS_NAME,
         warnings=alignment.warnings if alignment else (),
-        alignment_confidence=alignment.confidence if alignment else None,
+        alignment_confidence=alignment.confidence if alignment and not transcript else None,
     )
 
 
@@ -386,7 +400,7 @@ def _speak(
         return_freed_memory()  # ~150 MB that synthesis freed
 
 
-def _check_options(options: RenderOptions) -> None:
+def check_options(options: RenderOptions) -> None:
     """Refuse bad caption options before any work is spent on the job."""
     get_style(options.subtitle_style)
     options.captions.validate()
@@ -402,19 +416,26 @@ def _provided_voice(
     *,
     clock: StageClock,
     language: Language,
+    transcript: Transcript | None = None,
 ) -> tuple[VoiceTrack, AlignmentResult]:
     """The caller's recording as the voice track, with sentence and word times aligned to it
     (English by an acoustic model; for other languages the TTS speaks a reference that is
-    never heard)."""
-    alignment = timings_for_voiceover(
-        sentences,
-        recording,
-        config.tts,
-        workdir=work,
-        timeout_s=config.render.ffmpeg_timeout_s,
-        on_progress=clock.report,
-        language=language.tag,
-    )
+    never heard); a `transcript` of it comes with its own times."""
+    if transcript is not None:
+        alignment = AlignmentResult(
+            transcript.timings, 1.0, transcript.method, transcript.warnings,
+            transcript.duration_ms,
+        )  # fmt: skip
+    else:
+        alignment = timings_for_voiceover(
+            sentences,
+            recording,
+            config.tts,
+            workdir=work,
+            timeout_s=config.render.ffmpeg_timeout_s,
+            on_progress=clock.report,
+            language=language.tag,
+        )
     ffmpeg.run_ffmpeg(
         ffmpeg.build_voice_wav_argv(recording, work / VOICE_NAME),
         stage="align (voice track)",
@@ -430,7 +451,32 @@ def _provided_voice(
     return voice, alignment
 
 
-def _deliver(work: Path, names: list[str], output_dir: Path) -> Path:
+def _script_of_voiceover(
+    job: RenderJob,
+    work: Path,
+    config: PipelineConfig,
+    clock: StageClock,
+    *,
+    spoken: tuple[Language, list[Sentence]],
+) -> tuple[Transcript | None, Language, list[Sentence]]:
+    """For a voiceover without a script, its transcript, language and sentences (what the
+    recording says becomes the script); else no transcript and `spoken` as it is.
+
+    Raises:
+        TranscriptionError: Whisper is not installed or failed.
+    """
+    if not job.transcribes or job.voiceover is None:
+        return None, *spoken
+    with clock.stage(Stage.TRANSCRIBE):
+        transcript = transcribe(
+            job.voiceover, config.transcribe, workdir=work,
+            timeout_s=config.render.ffmpeg_timeout_s, language=job.options.language,
+            on_progress=clock.report, what="voiceover",
+        )  # fmt: skip
+    return transcript, get_language(transcript.language), list(transcript.sentences)
+
+
+def deliver(work: Path, names: list[str], output_dir: Path) -> Path:
     """Move the finished files into `output_dir`.
 
     Raises:

@@ -25,6 +25,12 @@ def default_tts_cache_dir() -> Path:
     return Path(base) / "videorender" / "tts"
 
 
+def default_whisper_cache_dir() -> Path:
+    """Where Whisper base is rebuilt by default (`WHISPER_CACHE_DIR`): `videorender/whisper`
+    beside the speech cache."""
+    return default_tts_cache_dir().parent / "whisper"
+
+
 def default_voices_dir() -> Path:
     """The folder of more voices by default (`VOICES_DIR`): `videorender/voices` in the
     user's data folder (`XDG_DATA_HOME`, else ~/.local/share)."""
@@ -75,9 +81,22 @@ class RenderConfig:
 
 
 @dataclass(frozen=True)
+class TranscribeConfig:
+    """Speech to text (WHISPER_*, MAX_TRANSCRIBE_SECONDS). `model_path` None: Whisper base
+    from its wheels, rebuilt once into `cache_dir`."""
+
+    model_path: Path | None = None  # WHISPER_MODEL: any CTranslate2 Whisper folder
+    cache_dir: Path = field(default_factory=default_whisper_cache_dir)
+    threads: int = 2
+    beam_size: int = 5
+    max_seconds: int = 3600  # a longer recording is refused before Whisper starts
+
+
+@dataclass(frozen=True)
 class PipelineConfig:
     """Everything `pipeline.run` hands to its stages."""
 
     tts: TTSConfig = field(default_factory=TTSConfig)
     render: RenderConfig = field(default_factory=RenderConfig)
     media: MediaLimits = field(default_factory=MediaLimits)
+    transcribe: TranscribeConfig = field(default_factory=TranscribeConfig)

@@ -6,6 +6,7 @@ face.
 - `fields`: limits, URL checks, a scene, caption options and the voice choice, each checked
   through the pipeline's own types (its checks, used by `bodies`, are not re-exported here).
 - `bodies`: POST /render, /voiceover, /render-video and `render_request()`.
+- `captioning`: POST /caption-video.
 - `responses`: the job and every other response body.
 - `problems`: `validation_problems` and `validation_message`.
 - `hashing`: the idempotency digest and the batch's request hash.
@@ -18,6 +19,7 @@ from videorender.requests.bodies import (
     VoiceoverRequest,
     render_request,
 )
+from videorender.requests.captioning import CaptionVideoRequest
 from videorender.requests.examples import (
     EXAMPLE_JOB_ID,
     EXAMPLE_METADATA,
@@ -69,6 +71,7 @@ __all__ = [
     "MAX_URL_CHARS",
     "MEDIA_SCHEMES",
     "URL_FIELDS",
+    "CaptionVideoRequest",
     "CaptionsBody",
     "ClusterBody",
     "ErrorResponse",

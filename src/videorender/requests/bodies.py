@@ -90,15 +90,7 @@ class _Request(BaseModel):
     @field_validator("script")
     @classmethod
     def _check_script(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if "scenes" not in info.data:  # the scenes were refused: that error says it
-            return value
-        if info.data["scenes"] is not None:
-            if value is not None:
-                raise ValueError("give either `script` or `scenes`, not both")
-            return None
-        if value is None:
-            raise ValueError("script is required (or `scenes`)")
-        return check_script(value)
+        return _script_field(value, info)
 
     def render_options(self) -> RenderOptions:
         return RenderOptions()
@@ -312,12 +304,34 @@ class RenderVideoRequest(_MediaRequest):
         }
     )
 
-    voiceover_url: str = Field(description="The narration: http(s):// or s3://.")
+    voiceover_url: str = Field(
+        description="The narration: http(s):// or s3://. Without a `script`, it is transcribed "
+        "(Whisper, offline) and what it says becomes the script and the captions."
+    )
+
+    @field_validator("script")
+    @classmethod
+    def _check_script(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("scenes") is None and (value is None or not value.strip()):
+            return None  # no script: the voiceover is transcribed and becomes it
+        return _script_field(value, info)
 
     @field_validator("voiceover_url")
     @classmethod
     def _check_voiceover_url(cls, value: str, info: ValidationInfo) -> str:
         return media_url(value, info) or value
+
+
+def _script_field(value: str | None, info: ValidationInfo) -> str | None:
+    if "scenes" not in info.data:  # the scenes were refused: that error says it
+        return value
+    if info.data["scenes"] is not None:
+        if value is not None:
+            raise ValueError("give either `script` or `scenes`, not both")
+        return None
+    if value is None:
+        raise ValueError("script is required (or `scenes`)")
+    return check_script(value)
 
 
 def render_request(

@@ -232,8 +232,9 @@ class UploadResponse(BaseModel):
     """POST /uploads: the checked, stored file."""
 
     url: str = Field(
-        description="Pass it as `base_video_url` (kind base_video) or `bgm_url` (kind music), "
-        "or in a scene marker `![](upload://ID)` (kind scene).",
+        description="Pass it as `base_video_url` or /caption-video's `video_url` (kind "
+        "base_video), or `bgm_url` (kind music), or in a scene marker `![](upload://ID)` (kind "
+        "scene).",
         examples=["upload://0f8fad5bd9cb469fa16570867728950e.mp4"],
     )
     kind: Literal["base_video", "music", "scene"]

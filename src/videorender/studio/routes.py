@@ -144,6 +144,12 @@ def new_video(
     )
 
 
+@router.get("/studio/captions", response_class=HTMLResponse)
+def caption_a_video(request: Request, who: Annotated[Visitor, Depends(visitor)]) -> HTMLResponse:
+    """Caption a video you have: upload it (or give its URL), pick a style, Render."""
+    return _page(request, "caption.html", who, styles=list(STYLES))
+
+
 @dataclass(frozen=True)
 class FormValues:
     """The new-video form's values: empty, or a previous job's (Edit and retry)."""

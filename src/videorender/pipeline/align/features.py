@@ -27,13 +27,17 @@ MEL_HIGH_HZ = 7600.0  # below 8 kHz, the Nyquist frequency of 16 kHz recordings
 PRE_EMPHASIS = 0.97
 # Speech activity: a frame is speech when its band energy is within SPEECH_RANGE_DB of the
 # signal's loud level (its 95th percentile) and at least NOISE_MARGIN_DB above its floor (5th
-# percentile). Relative thresholds treat a TTS voice over digital silence and a microphone in a
-# noisy room alike.
+# percentile of the frames that are not digital silence). Relative thresholds treat a TTS voice
+# over digital silence and a microphone in a noisy room alike.
 SPEECH_RANGE_DB = 30.0
 NOISE_MARGIN_DB = 6.0
 MIN_DYNAMIC_RANGE_DB = 10.0  # less than this between floor and loud level: no speech found
 GAP_FILL_FRAMES = 3  # silences up to 60 ms inside speech are stop closures, not pauses
 MIN_SPEECH_FRAMES = 3  # louder bursts up to 60 ms alone are clicks, not speech
+# Band energy of a frame of zeros is 10*log10(1e-10) = -100 dB; room tone at -60 dBFS is near
+# -20 dB on this scale. Below this is digital silence (or a codec's rounding of it).
+DIGITAL_SILENCE_DB = -80.0
+FLOOR_PERCENTILE = 5
 
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
@@ -169,19 +173,29 @@ def _dct_matrix() -> FloatArray:
 
 
 def speech_activity(energy_db: FloatArray) -> BoolArray:
-    """Which frames are speech: loud relative to the signal itself, short gaps filled, isolated
-    clicks dropped. All False when the signal has no dynamic range (silence, steady noise)."""
-    if len(energy_db) == 0:
-        return np.zeros(0, dtype=bool)
-    floor, loud = np.percentile(energy_db, [5, 95])
+    """Which frames are speech by energy alone: loud relative to the signal itself, short gaps
+    filled, isolated clicks dropped. The floor is taken at the quietest frames that are not
+    digital silence (a few seconds of zeros would put it at nothing, and room tone would count
+    as speech). All False when the signal has no dynamic range (silence, steady noise).
+
+    For our own voices' speech (a reference); a recording's goes through `vad.voice_activity`.
+    """
+    audible = energy_db[energy_db > DIGITAL_SILENCE_DB]
+    if len(audible) == 0:
+        return np.zeros(len(energy_db), dtype=bool)
+    floor, loud = np.percentile(audible, [FLOOR_PERCENTILE, 95])
     if loud - floor < MIN_DYNAMIC_RANGE_DB:
         return np.zeros(len(energy_db), dtype=bool)
-    speech: BoolArray = energy_db > max(loud - SPEECH_RANGE_DB, floor + NOISE_MARGIN_DB)
-    speech = _set_short_runs(speech, value=False, max_len=GAP_FILL_FRAMES)
-    return _set_short_runs(speech, value=True, max_len=MIN_SPEECH_FRAMES - 1)
+    return cleaned(energy_db > max(loud - SPEECH_RANGE_DB, floor + NOISE_MARGIN_DB))
 
 
-def _set_short_runs(mask: BoolArray, *, value: bool, max_len: int) -> BoolArray:
+def cleaned(speech: BoolArray) -> BoolArray:
+    """Silences up to GAP_FILL_FRAMES inside speech filled, shorter bursts alone dropped."""
+    speech = set_short_runs(speech, value=False, max_len=GAP_FILL_FRAMES)
+    return set_short_runs(speech, value=True, max_len=MIN_SPEECH_FRAMES - 1)
+
+
+def set_short_runs(mask: BoolArray, *, value: bool, max_len: int) -> BoolArray:
     """Flip runs of `value` no longer than `max_len` frames that lie between runs of the other
     value (runs touching either end are left alone)."""
     starts, lengths, values = runs(mask)

@@ -30,15 +30,11 @@ import numpy.typing as npt
 from videorender.errors import MediaError
 from videorender.pipeline.align.acoustic import MIN_CONFIDENCE as MIN_ACOUSTIC_CONFIDENCE
 from videorender.pipeline.align.acoustic import align_words, fill_gaps
-from videorender.pipeline.align.features import (
-    HOP_MS,
-    BoolArray,
-    features_from_reader,
-    speech_activity,
-)
-from videorender.pipeline.align.pauses import snap_to_pauses, spread_over_speech
+from videorender.pipeline.align.features import HOP_MS, BoolArray, features_from_reader
+from videorender.pipeline.align.pauses import snap_to_pauses, speech_before, spread_over_speech
 from videorender.pipeline.align.pcm import decoded
 from videorender.pipeline.align.pronounce import build_lexicon
+from videorender.pipeline.align.vad import voice_activity
 from videorender.pipeline.align.warp import Reference, Warp, speak_reference, warp
 from videorender.pipeline.models import (
     Progress,
@@ -72,6 +68,7 @@ class AlignmentMethod(str, Enum):
     DTW = "dtw"  # warped onto the script spoken by our voice, starts snapped to pauses
     PAUSES = "pauses"  # it did not match: sentences placed at its pauses by their lengths
     EVEN = "even"  # no speech at all: spread evenly
+    ESTIMATES = "estimates"  # a transcriber's times, starts snapped to pauses
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,7 +162,7 @@ def align_english(
     tokens = [w for sentence in words for w in sentence]
     with decoded(recording, workdir, timeout_s=timeout_s) as pcm:
         feats = features_from_reader(pcm.read, pcm.samples, pcm.rate)
-        speech = speech_activity(feats.energy_db)
+        speech = voice_activity(pcm.read, pcm.samples, feats.energy_db, rate=pcm.rate)
         report(DECODED_SHARE)
         if not speech.any():
             return _logged(recording, _evenly(sentences, pcm.duration_ms))
@@ -222,9 +219,9 @@ def align_to_reference(
     report = _align_progress(on_progress)
     with decoded(recording, workdir, timeout_s=timeout_s) as pcm:
         target = features_from_reader(pcm.read, pcm.samples, pcm.rate)
+        speech = voice_activity(pcm.read, pcm.samples, target.energy_db, rate=pcm.rate)
     report(DECODED_SHARE)
     duration = pcm.duration_ms
-    speech = speech_activity(target.energy_db)
     sentences = [Sentence(s.index, s.text) for s in reference.sentences]
     warped = warp(reference, target) if speech.any() else None
     report(1.0)
@@ -277,6 +274,58 @@ def _snapped_warp(
 
 def _stretch(t: int, old: Span, new: Span) -> int:
     return new[0] + (t - old[0]) * (new[1] - new[0]) // (old[1] - old[0])
+
+
+# --- any language: times another method estimated (Whisper) ------------------------------------
+
+
+def align_estimates(
+    estimated: Sequence[SentenceTiming],
+    recording: Path,
+    *,
+    workdir: Path,
+    timeout_s: float,
+    confidence: float = 1.0,
+    on_progress: ProgressCallback | None = None,
+) -> AlignmentResult:
+    """Sentences whose times another method estimated (a transcriber's, with its own
+    `confidence`), each start moved to
+    the recording's nearest fitting pause (the pause programme, scored by their lengths and the
+    distance to the estimates), their words stretched with them onto their new spans.
+
+    Raises:
+        MediaError: the recording has no audio.
+        FFmpegError: decoding failed.
+    """
+    report = _align_progress(on_progress)
+    with decoded(recording, workdir, timeout_s=timeout_s) as pcm:
+        feats = features_from_reader(pcm.read, pcm.samples, pcm.rate)
+        speech = voice_activity(pcm.read, pcm.samples, feats.energy_db, rate=pcm.rate)
+    report(1.0)
+    duration = pcm.duration_ms
+    if not estimated or not speech.any():
+        return AlignmentResult(tuple(estimated), 0.0, AlignmentMethod.EVEN, (), duration)
+    clock = speech_before(speech)
+
+    def said(ms: int) -> int:
+        return int(clock[min(len(speech), ms // HOP_MS)])
+
+    expected = [max(1, said(s.end_ms) - said(s.start_ms)) for s in estimated]
+    starts = snap_to_pauses(speech, expected, [s.start_ms for s in estimated])
+    ends = _ends(starts, speech, duration)
+    timings = []
+    for sentence, start, end in zip(estimated, starts, ends, strict=True):
+        old = (sentence.start_ms, max(sentence.end_ms, sentence.start_ms + 1))
+        new = (start, max(end, start + 1))
+        spans = [
+            (_stretch(w.start_ms, old, new), _stretch(w.end_ms, old, new)) for w in sentence.words
+        ]
+        words = [w.text for w in sentence.words]
+        timings.append(_timing(Sentence(sentence.index, sentence.text), words, spans,
+                               estimated=sentence.words_estimated, span=(start, end)))  # fmt: skip
+    return AlignmentResult(
+        _tidy(timings, duration), round(confidence, 3), AlignmentMethod.ESTIMATES, (), duration
+    )
 
 
 # --- fallbacks ----------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ the builders here (pure functions returning argument lists) and hand the list to
 - `probe`: ffprobe, read into `MediaInfo` (duration, displayed size, frame rate, sound).
 - `render_args`: the encode (one run, or parts and a join), the loudness scan, thumbnails,
   frames, decoding audio, the audio graph.
+- `caption_args`: captioning a caller's video: its picture with the captions burnt in, or its
+  streams copied.
 - `scene_args`: the scenes' segments (a visual, or a transition between two), stills prepared
   once, a clip's own sound.
 - `motion`: a still's zoom or pan, smooth to a fraction of a pixel (`still_motion`).
@@ -18,6 +20,10 @@ the builders here (pure functions returning argument lists) and hand the list to
 Callers write `from videorender.pipeline.render import ffmpeg` and `ffmpeg.run_ffmpeg(...)`.
 """
 
+from videorender.pipeline.render.ffmpeg.caption_args import (
+    build_caption_burn_argv,
+    build_stream_copy_argv,
+)
 from videorender.pipeline.render.ffmpeg.inputs import (
     IMAGE_DEMUXERS,
     MEDIA_DEMUXERS,
@@ -81,6 +87,7 @@ __all__ = [
     "NO_SPACE",
     "STDERR_TAIL_LINES",
     "base_frames",
+    "build_caption_burn_argv",
     "build_caption_clip_argv",
     "build_caption_over_picture_argv",
     "build_caption_still_argv",
@@ -95,6 +102,7 @@ __all__ = [
     "build_render_argv",
     "build_segment_argv",
     "build_still_argv",
+    "build_stream_copy_argv",
     "build_thumbnail_argv",
     "build_video_part_argv",
     "build_voice_wav_argv",

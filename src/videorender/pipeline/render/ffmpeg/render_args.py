@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from videorender.pipeline.models import Loudness, RenderPlan, Size
+from videorender.pipeline.models import Encoder, Loudness, RenderPlan, Size
 from videorender.pipeline.render.ffmpeg.inputs import MEDIA_PROTOCOLS, media_input
 from videorender.pipeline.render.ffmpeg.probe import number_or_none
 from videorender.pipeline.render.ffmpeg.runner import FFMPEG
@@ -181,6 +181,11 @@ def _video_source(plan: RenderPlan) -> tuple[list[str], str]:
     loop = plan.base_info.duration_ms < plan.duration_ms
     video_input = (["-stream_loop", "-1"] if loop else []) + media_input(plan.base_video)
     return video_input, "[0:v]" + ",".join([*_base_steps(plan), subtitles]) + "[v]"
+
+
+def burn_filter(subtitles: Path, fonts_dir: Path) -> str:
+    """The filter that draws the ASS `subtitles` with the fonts in `fonts_dir`."""
+    return _burn(subtitles, fonts_dir)
 
 
 def _burn(subtitles: Path, fonts_dir: Path) -> str:
@@ -358,7 +363,11 @@ def _encoder_args(plan: RenderPlan) -> list[str]:
 
 
 def _x264_args(plan: RenderPlan) -> list[str]:
-    enc = plan.encoder
+    return x264_args(plan.encoder)
+
+
+def x264_args(enc: Encoder) -> list[str]:
+    """H.264 with the service's encoder settings (ENCODE_* / VIDEO_*)."""
     return [
         "-c:v", "libx264", "-preset", enc.preset, "-crf", str(enc.crf),
         "-pix_fmt", "yuv420p", "-threads", str(enc.threads), "-rc-lookahead", str(enc.lookahead),
@@ -366,7 +375,12 @@ def _x264_args(plan: RenderPlan) -> list[str]:
 
 
 def _aac_args(plan: RenderPlan) -> list[str]:
-    return ["-c:a", "aac", "-b:a", plan.encoder.audio_bitrate, "-ar", str(AUDIO_RATE), "-ac", "2"]
+    return aac_args(plan.encoder)
+
+
+def aac_args(enc: Encoder) -> list[str]:
+    """AAC stereo at AUDIO_RATE, at the encoder's bit rate."""
+    return ["-c:a", "aac", "-b:a", enc.audio_bitrate, "-ar", str(AUDIO_RATE), "-ac", "2"]
 
 
 def _raw_sound(path: Path) -> list[str]:
