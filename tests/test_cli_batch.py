@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.conftest import Media
 from tests.decode import streams
@@ -98,3 +99,42 @@ def test_batch_file_missing_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["batch", "nope.jsonl", "-o", "out"]) == EXIT_BAD_INPUT
     assert "does not exist" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "out" / "report.jsonl")
+
+
+def test_batch_takes_local_scene_files(tmp_path: Path, media: Media) -> None:
+    """Local files in scene markers and in scenes[].media_url, resolved like the base video's
+    (relative to the current folder); a missing one names its scene."""
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    Image.new("RGB", (64, 36), (200, 40, 40)).save(pictures / "red.png")
+    jobs = tmp_path / "jobs.jsonl"
+    lines = [
+        {"name": "markers", "size": "160x90",
+         "script": "![](pictures/red.png){motion=none}\nA red picture.\n"
+                   f"![clip]({media.base_short})\nThen a clip."},
+        {"name": "scenes", "size": "160x90",
+         "scenes": [{"text": "A red picture.", "media_url": "pictures/red.png"},
+                    {"text": "Then a clip.", "media_url": f"file://{media.base_short}"}]},
+        {"name": "missing", "size": "160x90",
+         "script": "![](pictures/blue.png)\nNo such picture."},
+    ]  # fmt: skip
+    jobs.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    out = tmp_path / "out"
+    assert main(["batch", str(jobs), "-o", str(out)]) == EXIT_FAILED
+    report = _report(out)
+    assert {name: e["status"] for name, e in report.items()} == {
+        "markers": "completed", "scenes": "completed", "missing": "invalid",
+    }  # fmt: skip
+    assert "scenes[0].media_url" in str(report["missing"]["error"])
+    assert "blue.png" in str(report["missing"]["error"])
+    for name in ("markers", "scenes"):
+        words = json.loads((out / name / "words.json").read_text())
+        assert len(words["scenes"]) == 2, words.get("scenes")
+    # A changed scene file is a new request: rendered again, the other skipped.
+    Image.new("RGB", (64, 36), (40, 40, 200)).save(pictures / "red.png")
+    os.utime(pictures / "red.png", ns=(1, 1))
+    assert main(["batch", str(jobs), "-o", str(out)]) == EXIT_FAILED
+    again = _report(out)
+    assert (again["markers"]["status"], again["scenes"]["status"]) == ("completed", "completed")
+    assert main(["batch", str(jobs), "-o", str(out)]) == EXIT_FAILED
+    assert {_report(out)[n]["status"] for n in ("markers", "scenes")} == {"skipped"}

@@ -14,8 +14,10 @@ def test_openapi_documents_the_automation_features(settings: Settings) -> None:
     for path in ("/render", "/voiceover", "/render-video"):
         headers = {p["name"] for p in paths[path]["post"]["parameters"] if p["in"] == "header"}
         assert "Idempotency-Key" in headers, path
-    assert {p["name"] for p in paths["/jobs"]["get"]["parameters"]} == {"status", "limit", "cursor"}
+    parameters = {p["name"] for p in paths["/jobs"]["get"]["parameters"]}
+    assert parameters == {"status", "limit", "cursor", "include_samples"}
     assert "409" in paths["/jobs/{job_id}/cancel"]["post"]["responses"]
+    assert {"204", "409"} <= paths["/jobs/{job_id}"]["delete"]["responses"].keys()
     schemas = doc["components"]["schemas"]
     for name in ("RenderRequest", "VoiceoverRequest", "RenderVideoRequest", "JobResponse"):
         assert schemas[name]["examples"], name

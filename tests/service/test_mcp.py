@@ -22,7 +22,10 @@ from tests.conftest import Media
 from tests.decode import streams
 from tests.service.conftest import ServiceFactory
 
-TOOLS = {"render_video", "caption_video", "get_job", "list_jobs", "cancel_job", "list_voices"}
+TOOLS = {
+    "render_video", "caption_video", "get_job", "list_jobs", "cancel_job", "delete_job",
+    "list_voices",
+}  # fmt: skip
 KEY = "test-key-21"
 
 
@@ -107,6 +110,13 @@ def test_mcp_over_stdio(tmp_path: Path, tts_cache: Path, media: Media) -> None:
                 assert done.isError and _text(done) == f"job {job['job_id']!r} is completed"
                 nothing = await session.call_tool("get_job", {"job_id": "nope"})
                 assert nothing.isError and _text(nothing) == "job 'nope' not found"
+                # delete_job: the job and its files go; a second delete is no error.
+                for _ in range(2):
+                    gone = await session.call_tool("delete_job", {"job_id": job["job_id"]})
+                    assert _value(gone) == {"job_id": job["job_id"], "deleted": True}
+                assert not video.exists()
+                missing = await session.call_tool("get_job", {"job_id": job["job_id"]})
+                assert missing.isError and "not found" in _text(missing)
 
     anyio.run(session_run)
     assert "Traceback" not in (tmp_path / "stderr.log").read_text()

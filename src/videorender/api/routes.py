@@ -94,7 +94,8 @@ async def _submit_and_wait(
     while not job.status.finished:
         await asyncio.sleep(WAIT_POLL_SECONDS)
         found = await run_in_threadpool(service.get, job.id)
-        assert found is not None  # jobs are never deleted
+        if found is None:  # deleted meanwhile (DELETE /jobs/{id} after it finished)
+            break
         job = found
     return job, replayed
 
@@ -173,10 +174,15 @@ def list_jobs(
     cursor: Annotated[
         str | None, Query(max_length=200, description="`next_cursor` of the previous page.")
     ] = None,
+    include_samples: Annotated[
+        bool, Query(description="Also list voice samples (POST /voiceover with `sample`).")
+    ] = False,
 ) -> JobListResponse:
     """Jobs, newest first, a page at a time. Pages are keyset
     paginated: jobs submitted while you page through never shift or repeat entries."""
-    page = _service(request).list_page(status=status, limit=limit, cursor=cursor)
+    page = _service(request).list_page(
+        status=status, limit=limit, cursor=cursor, include_samples=include_samples
+    )
     return JobListResponse(
         jobs=[JobResponse.of(job) for job in page.jobs], next_cursor=page.next_cursor
     )
@@ -196,6 +202,23 @@ def cancel_job(job_id: str, request: Request) -> JobResponse:
     `cancelled` and a `job_cancelled` webhook is sent. Cancelling a cancelled job again
     answers 200 with the job; a completed or failed job is refused with 409."""
     return JobResponse.of(_service(request).cancel_active(job_id))
+
+
+@router.delete(
+    "/jobs/{job_id}",
+    status_code=204,
+    responses={
+        409: {"model": ErrorResponse, "description": "The job is queued or running."},
+        503: {"model": ErrorResponse, "description": "A stored file could not be removed."},
+    },
+)
+def delete_job(job_id: str, request: Request) -> Response:
+    """Delete a finished job and every file it stored (video, voice, captions, word timings,
+    thumbnail), on local storage or S3; afterwards GET /status answers 404. Deleting a job
+    that is gone already answers 204 as well. A queued or running job is refused with 409:
+    cancel it first. Uploaded inputs (`upload://`) are kept."""
+    _service(request).delete(job_id)
+    return Response(status_code=204)
 
 
 @router.post("/voiceover", response_model=VoiceoverResponse, responses=SUBMIT_ERRORS)

@@ -104,7 +104,7 @@ class ProgressSaver:
 
     def __call__(self, progress: Progress) -> None:
         percent = progress.percent
-        if self._claim.job.request.kind is JobKind.VOICEOVER and progress.stage is Stage.TTS:
+        if self._claim.job.request.kind.speaks_only and progress.stage is Stage.TTS:
             # Speech is nearly all of a narration-only job: spread it over the whole bar.
             percent = VOICEOVER_TTS_START + int(progress.fraction * (95 - VOICEOVER_TTS_START))
         elif self._claim.job.request.kind is JobKind.CAPTION_VIDEO:
@@ -153,7 +153,7 @@ def execute(ctx: JobContext, claim: Claim, clock: StageClock) -> Outcome:
                     local_files=ctx.local_files,
                     transfers=ctx.transfers,
                 )
-            if job.request.kind is JobKind.VOICEOVER:
+            if job.request.kind.speaks_only:
                 return _narration(ctx, claim, work, clock)
             if job.request.kind is JobKind.CAPTION_VIDEO:
                 return _captioned(ctx, claim, fetched, work, clock)

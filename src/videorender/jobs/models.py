@@ -33,6 +33,14 @@ class JobKind(str, Enum):
     VOICEOVER = "voiceover"  # POST /voiceover: speak only
     RENDER_VIDEO = "render_video"  # POST /render-video: render over a provided voiceover
     CAPTION_VIDEO = "caption_video"  # POST /caption-video: caption the caller's own video
+    # POST /voiceover with `sample`: a few words to hear a voice; speak only, and left out of
+    # job lists unless asked for (the kind is stored in the request document and its column).
+    VOICE_SAMPLE = "voice_sample"
+
+    @property
+    def speaks_only(self) -> bool:
+        """Whether the job only speaks its script (no video)."""
+        return self in (JobKind.VOICEOVER, JobKind.VOICE_SAMPLE)
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,8 @@ class JobRequest:
     # documents of older jobs load as they were.
     video_url: str | None = None
     burn: bool = True
+    # A name for lists and pages; None: made from the narration (`jobs.titles.job_title`).
+    title: str | None = None
 
     def to_json(self) -> str:
         values: dict[str, Any] = {"kind": self.kind.value, "script": self.script}
@@ -99,17 +109,22 @@ def _scene_json(scene: SceneSpec) -> dict[str, Any]:
     values: dict[str, Any] = {"text": scene.text}
     if scene.media is not None:
         values["media_url"] = scene.media
+    if scene.label:
+        values["label"] = scene.label
     return values | scene.options.to_mapping()
 
 
 def _scene_from_json(values: Mapping[str, Any], where: str) -> SceneSpec:
-    options = {k: v for k, v in values.items() if k not in ("text", "media_url")}
+    options = {k: v for k, v in values.items() if k not in ("text", "media_url", "label")}
     return SceneSpec(
-        values["text"], values.get("media_url"), SceneOptions.from_mapping(options, where)
+        values["text"],
+        values.get("media_url"),
+        SceneOptions.from_mapping(options, where),
+        label=values.get("label", ""),
     )
 
 
-_OPTIONAL_TEXT = ("base_video_url", "bgm_url", "voiceover_url", "webhook_url", "video_url")
+_OPTIONAL_TEXT = ("base_video_url", "bgm_url", "voiceover_url", "webhook_url", "video_url", "title")
 
 
 @dataclass(frozen=True)

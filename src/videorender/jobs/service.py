@@ -25,7 +25,7 @@ from videorender.errors import (
 from videorender.inputs import check_locations, local_path
 from videorender.jobs.db import is_postgres, is_postgres_url, normalize_url, open_database
 from videorender.jobs.dispatch import WebhookDispatcher
-from videorender.jobs.execute import JobContext
+from videorender.jobs.execute import JobContext, remove_artifacts
 from videorender.jobs.key_failures import KeyFailureLimits, KeyFailures
 from videorender.jobs.metrics import exposition, metrics_registry
 from videorender.jobs.models import Idempotency, Job, JobKind, JobRequest, JobStatus
@@ -235,19 +235,35 @@ class JobService:
         return job
 
     def list_jobs(
-        self, *, status: JobStatus | None, limit: int, after: tuple[float, str] | None
+        self,
+        *,
+        status: JobStatus | None,
+        limit: int,
+        after: tuple[float, str] | None,
+        include_samples: bool = False,
     ) -> list[Job]:
-        return self.store.list_jobs(status=status, limit=limit, after=after)
+        hidden = () if include_samples else (JobKind.VOICE_SAMPLE,)
+        return self.store.list_jobs(status=status, limit=limit, after=after, hidden_kinds=hidden)
 
-    def list_page(self, *, status: JobStatus | None, limit: int, cursor: str | None) -> JobPage:
-        """Jobs, newest first, a page at a time. Pages are keyset paginated: jobs submitted
-        while a caller pages through never shift or repeat entries.
+    def list_page(
+        self,
+        *,
+        status: JobStatus | None,
+        limit: int,
+        cursor: str | None,
+        include_samples: bool = False,
+    ) -> JobPage:
+        """Jobs, newest first, a page at a time; voice samples only with `include_samples`.
+        Pages are keyset paginated: jobs submitted while a caller pages through never shift
+        or repeat entries.
 
         Raises:
             InputError: `cursor` is not one this service gave out (field `cursor`).
         """
         after = _decode_cursor(cursor) if cursor else None
-        found = self.list_jobs(status=status, limit=limit + 1, after=after)
+        found = self.list_jobs(
+            status=status, limit=limit + 1, after=after, include_samples=include_samples
+        )
         page = found[:limit]
         more = len(found) > limit
         return JobPage(page, _encode_cursor(page[-1]) if more else None)
@@ -277,6 +293,27 @@ class JobService:
         if job.status is not JobStatus.CANCELLED:
             raise JobStateError(f"job {job_id!r} is {job.status.value}")
         return job
+
+    def delete(self, job_id: str) -> None:
+        """Delete a finished job and every file it stored (local or S3). Deleting a job
+        that does not exist (any more) does nothing: the call is idempotent. Inputs uploaded
+        for it (`upload://`) are kept: other jobs may use them.
+
+        Raises:
+            JobStateError: the job is queued or processing (cancel it first).
+            StorageError: a file could not be removed; the job is kept, so a retry can
+                finish the deletion.
+        """
+        job = self.store.get(job_id)
+        if job is None:
+            return
+        if not job.status.finished:
+            raise JobStateError(
+                f"job {job_id!r} is {job.status.value}: cancel it before deleting it"
+            )
+        remove_artifacts(self.storage, job_id)
+        self.store.delete(job_id)
+        log.info("job %s deleted with its files", job_id)
 
     def metrics(self) -> bytes:
         """The cluster's figures in the Prometheus text format (see `jobs.metrics`)."""

@@ -34,6 +34,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Row,
+    delete,
     func,
     insert,
     select,
@@ -42,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from videorender.errors import IdempotencyConflictError, QueueFullError
+from videorender.errors import IdempotencyConflictError, JobStateError, QueueFullError
 from videorender.jobs import events
 from videorender.jobs.db import is_postgres, jobs
 from videorender.jobs.models import (
@@ -50,6 +51,7 @@ from videorender.jobs.models import (
     Claim,
     Idempotency,
     Job,
+    JobKind,
     JobRequest,
     JobStatus,
 )
@@ -220,12 +222,39 @@ class JobStore:
                 self.outbox.enqueue(conn, job, events.job_cancelled(job))
         return job
 
+    def delete(self, job_id: str) -> Job | None:
+        """Remove a finished job's row (its events already in the outbox still go out).
+        Returns the job as it was, or None when there is no such job.
+
+        Raises:
+            JobStateError: the job is queued or processing (cancel it first).
+        """
+        with self._writer.begin() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).one_or_none()
+            if row is None:
+                return None
+            job = _to_job(row)
+            if not job.status.finished:
+                raise JobStateError(
+                    f"job {job_id!r} is {job.status.value}: cancel it before deleting it"
+                )
+            conn.execute(delete(jobs).where(jobs.c.id == job_id, jobs.c.status.not_in(ACTIVE)))
+        return job
+
     def list_jobs(
-        self, *, status: JobStatus | None, limit: int, after: tuple[float, str] | None
+        self,
+        *,
+        status: JobStatus | None,
+        limit: int,
+        after: tuple[float, str] | None,
+        hidden_kinds: Sequence[JobKind] = (),
     ) -> list[Job]:
         """Newest first; `after` is the (created_at, id) of the last job of the previous page
-        (keyset pagination: stable while jobs are added, and cheap at any depth)."""
+        (keyset pagination: stable while jobs are added, and cheap at any depth). Jobs of
+        `hidden_kinds` are left out."""
         query = select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
+        if hidden_kinds:
+            query = query.where(jobs.c.kind.not_in([kind.value for kind in hidden_kinds]))
         if status is not None:
             query = query.where(jobs.c.status == status.value)
         if after is not None:

@@ -1,4 +1,4 @@
-"""The MCP tools: render_video, get_job, list_jobs, cancel_job, list_voices.
+"""The MCP tools: render_video, get_job, list_jobs, cancel_job, delete_job, list_voices.
 
 Each validates its arguments with the API's own request models (so a bad field is named the
 same way), calls the `JobService` the API calls, and answers with the API's job shape. Errors
@@ -113,6 +113,14 @@ def build_server(service: JobService, *, local_files: bool, base_url: BaseUrl) -
         name="cancel_job",
         description="Cancel a queued or running job. A completed or failed job cannot be "
         "cancelled (tool error); cancelling a cancelled job returns it.",
+        annotations=ToolAnnotations(destructiveHint=True, idempotentHint=True),
+    )
+    server.add_tool(
+        tools.delete_job,
+        name="delete_job",
+        description="Delete a finished (completed, failed or cancelled) job and every file it "
+        "stored; afterwards get_job finds no such job. Deleting a job that is gone already "
+        "succeeds too; a queued or running job must be cancelled first (tool error).",
         annotations=ToolAnnotations(destructiveHint=True, idempotentHint=True),
     )
     server.add_tool(
@@ -325,6 +333,15 @@ class _Tools:
         self, job_id: Annotated[str, Field(description="The job to cancel.")]
     ) -> CallToolResult:
         return await self._call(lambda: _job(self._service.cancel_active(job_id)))
+
+    async def delete_job(
+        self, job_id: Annotated[str, Field(description="The job to delete.")]
+    ) -> CallToolResult:
+        def delete() -> dict[str, Any]:
+            self._service.delete(job_id)
+            return {"job_id": job_id, "deleted": True}
+
+        return await self._call(delete)
 
     async def list_voices(self) -> CallToolResult:
         def voices() -> dict[str, Any]:

@@ -36,6 +36,7 @@ from videorender.requests.fields import (
     VoiceChoice,
     check_script,
     check_url_field,
+    local_markers,
     marked_scenes,
     media_url,
 )
@@ -64,8 +65,17 @@ class _Request(BaseModel):
         "unchanged in GET /status and in every webhook of the job.",
         examples=[EXAMPLE_METADATA],
     )
+    title: str | None = Field(
+        default=None,
+        max_length=200,
+        description="A name for the job in lists (the job's `title`); default: the first "
+        "words of the narration, else the first scene's file name.",
+    )
 
     KIND: ClassVar[JobKind]
+
+    def job_kind(self) -> JobKind:
+        return self.KIND
 
     @field_validator("scenes")
     @classmethod
@@ -96,12 +106,13 @@ class _Request(BaseModel):
         )
         scenes = self.scene_specs()
         return JobRequest(
-            kind=self.KIND,
+            kind=self.job_kind(),
             script="" if scenes else self.script or "",
             scenes=scenes,
             options=self.render_options(),
             base_url=base_url,
             metadata=self.metadata,
+            title=" ".join(self.title.split()) or None if self.title else None,
             **urls,
         )
 
@@ -161,16 +172,21 @@ class _MediaRequest(_Request, VoiceChoice):
 
     @field_validator("script")
     @classmethod
-    def _check_markers(cls, value: str | None) -> str | None:
-        if value is not None and has_markers(value):
-            marked_scenes(value)
+    def _check_markers(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not has_markers(value):
+            return value
+        local = bool(info.context and info.context.get(LOCAL_FILES))
+        if local:
+            value = local_markers(value)
+        marked_scenes(value, local_files=local)
         return value
 
     def scene_specs(self) -> tuple[SceneSpec, ...]:
         if self.scenes is not None:
             return tuple(scene.spec() for scene in self.scenes)
         if self.script is not None and has_markers(self.script):
-            return marked_scenes(self.script)
+            # Validated already; a file:// visual is there only where local files are allowed.
+            return marked_scenes(self.script, local_files=True)
         return ()
 
     def render_options(self) -> RenderOptions:
@@ -250,6 +266,14 @@ class VoiceoverRequest(_Request, VoiceChoice):
         default=None,
         description="Also send this job's events here, besides WEBHOOK_URL.",
     )
+    sample: bool = Field(
+        default=False,
+        description="A voice sample (a few words to hear a voice): the job's kind is "
+        "`voice_sample`, left out of GET /jobs unless `include_samples=true`.",
+    )
+
+    def job_kind(self) -> JobKind:
+        return JobKind.VOICE_SAMPLE if self.sample else JobKind.VOICEOVER
 
     @field_validator("webhook_url")
     @classmethod

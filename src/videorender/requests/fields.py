@@ -13,7 +13,7 @@ from pydantic import (
 )
 
 from videorender.errors import InputError
-from videorender.inputs import check_url, local_file_url
+from videorender.inputs import check_url, local_file_url, local_path
 from videorender.pipeline.captions import HIGHLIGHTING
 from videorender.pipeline.models import (
     MAX_WORDS_PER_CAPTION,
@@ -30,6 +30,7 @@ from videorender.pipeline.text.scenes import (
     SceneOptions,
     SceneSpec,
     Transition,
+    map_marker_targets,
     parse_scenes,
 )
 from videorender.pipeline.text.script import MAX_SCRIPT_CHARS
@@ -129,8 +130,8 @@ class SceneBody(BaseModel):
 
     @field_validator("media_url")
     @classmethod
-    def _check_media_url(cls, value: str | None) -> str | None:
-        return check_url_field(value, "media_url", MEDIA_SCHEMES)
+    def _check_media_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return media_url(value, info)
 
     def spec(self) -> SceneSpec:
         options = self.model_dump(exclude={"text", "media_url"}, exclude_none=True)
@@ -210,8 +211,28 @@ class VoiceChoice(BaseModel):
         return value.strip().lower() if value else None
 
 
-def marked_scenes(script: str) -> tuple[SceneSpec, ...]:
-    """The scenes of a script with marker lines; each visual must be a URL here.
+def local_markers(script: str) -> str:
+    """The script with each marker's local path (or file:// URL) made an absolute file://
+    URL, as local paths are for the other media inputs.
+
+    Raises:
+        ValueError: naming `scenes[i].media_url`, when a path is not an existing file.
+    """
+
+    def resolve(target: str, number: int) -> str:
+        if target.split(":", 1)[0].lower() in MEDIA_SCHEMES:
+            return target
+        return local_file_url(target, f"scenes[{number}].media_url")
+
+    try:
+        return map_marker_targets(script, resolve)
+    except InputError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def marked_scenes(script: str, *, local_files: bool = False) -> tuple[SceneSpec, ...]:
+    """The scenes of a script with marker lines; each visual must be a URL here, or, with
+    `local_files`, a file:// URL (`local_markers` made them).
 
     Raises:
         ValueError: naming `scenes[i].field` in its message.
@@ -219,8 +240,9 @@ def marked_scenes(script: str) -> tuple[SceneSpec, ...]:
     try:
         scenes = parse_scenes(script)
         for number, scene in enumerate(scenes):
-            if scene.media is not None:
-                check_url(scene.media, f"scenes[{number}].media_url", MEDIA_SCHEMES)
+            if scene.media is None or (local_files and local_path(scene.media) is not None):
+                continue
+            check_url(scene.media, f"scenes[{number}].media_url", MEDIA_SCHEMES)
     except InputError as exc:
         raise ValueError(str(exc)) from exc
     return tuple(scenes)

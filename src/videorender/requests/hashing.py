@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from videorender.inputs import local_path
 from videorender.jobs.models import JobKind
+from videorender.requests.bodies import RenderRequest, RenderVideoRequest
 
 LOCAL_INPUTS = ("base_video_url", "bgm_url", "voiceover_url")
 
@@ -33,13 +34,16 @@ def idempotency_digest(kind: JobKind, body: BaseModel) -> str:
     return _digest({"kind": kind.value, "body": body.model_dump(mode="json")}, compact=True)
 
 
-def request_hash(request: BaseModel) -> str:
+def request_hash(request: RenderRequest | RenderVideoRequest) -> str:
     """A hash of the validated request and of its local input files (size and modification
-    time)."""
+    time), the scenes' visuals included."""
     body = request.model_dump(mode="json")
+    inputs = {name: body.get(name) for name in LOCAL_INPUTS}
+    for number, scene in enumerate(request.scene_specs()):
+        inputs[f"scenes[{number}]"] = scene.media
     files = {}
-    for name in LOCAL_INPUTS:
-        path = local_path(body.get(name) or "")
+    for name, url in inputs.items():
+        path = local_path(url or "")
         if path is not None and path.is_file():
             stat = path.stat()
             files[name] = [stat.st_size, stat.st_mtime_ns]

@@ -12,6 +12,7 @@ from pydantic import (
 )
 
 from videorender.jobs.models import Job, JobKind, JobStatus
+from videorender.jobs.titles import job_title
 from videorender.pipeline.stage_config import TTSConfig
 from videorender.pipeline.tts.voices import list_voices
 from videorender.requests.examples import EXAMPLE_JOB_ID, EXAMPLE_METADATA
@@ -110,6 +111,11 @@ class JobResponse(BaseModel):
         description="What to know about a completed job, e.g. a voiceover that did not match "
         "its script.",
     )
+    title: str = Field(
+        default="",
+        description="The request's `title`, else the first words of the narration, else the "
+        "first scene's file name.",
+    )
 
     @classmethod
     def of(cls, job: Job) -> JobResponse:
@@ -135,6 +141,7 @@ class JobResponse(BaseModel):
             subtitles_vtt_url=job.artifacts.subtitles_vtt_url,
             words_url=job.artifacts.words_url,
             warnings=list(job.warnings),
+            title=job_title(job.request),
         )
 
 

@@ -7,7 +7,7 @@ and fetches voices of the catalogue."""
 
 from fastapi import APIRouter
 
-from videorender.studio import routes, voices
+from videorender.studio import media, routes, voices
 from videorender.studio.routes import (
     STATIC_DIR,
     STATIC_PATH,
@@ -17,6 +17,7 @@ from videorender.studio.routes import (
 
 router = APIRouter(include_in_schema=False)
 router.include_router(routes.router)
+router.include_router(media.router)
 router.include_router(voices.router)
 
 __all__ = ["STATIC_DIR", "STATIC_PATH", "SignInRequiredError", "router", "sign_in_redirect"]

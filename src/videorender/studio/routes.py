@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,14 +23,17 @@ from videorender.auth import (
     read_session,
     require_api_key,
 )
-from videorender.jobs.models import Job, JobRequest, JobStatus
+from videorender.jobs.models import Job, JobKind, JobRequest, JobStatus
 from videorender.jobs.service import JobService
-from videorender.pipeline.captions import DEFAULT_STYLE, STYLES, get_style
+from videorender.pipeline.captions import DEFAULT_STYLE, HIGHLIGHTING, STYLES, get_style
 from videorender.pipeline.models import CaptionOptions, CaptionPosition, Color, Size, Stage
 from videorender.pipeline.render.preview import caption_clip, caption_still
 from videorender.pipeline.text.scenes import MOTIONS, TRANSITIONS
 from videorender.pipeline.tts import ENGINES
 from videorender.requests import JobResponse
+from videorender.studio.estimates import RECENT_JOBS, job_seconds, measured_speed
+from videorender.studio.media import poster_file
+from videorender.studio.messages import readable
 from videorender.web.keys import TooManyWrongKeysError, check_key
 
 HERE = Path(__file__).parent
@@ -46,6 +50,7 @@ SIZES = (
     ("1080x1080", "1:1 square · 1080×1080"),
     ("1920x1080", "16:9 full HD · 1920×1080"),
     ("320x180", "16:9 draft · 320×180 (fast)"),
+    ("360x640", "9:16 draft · 360×640 (fast)"),
 )
 # The pipeline's own stages, in order, by what they are doing.
 STAGES = {stage.value: stage.label for stage in Stage}
@@ -106,24 +111,36 @@ def new_video(
     who: Annotated[Visitor, Depends(visitor)],
     from_job: Annotated[str | None, Query(alias="from", max_length=64)] = None,
 ) -> HTMLResponse:
-    """The form; `?from=JOB_ID` fills it with that job's request (Edit and retry)."""
-    job = _service(request).get(from_job) if from_job else None
+    """The form; `?from=JOB_ID` fills it with that job's request (Edit and retry), its
+    error shown beside the field it names."""
+    service = _service(request)
+    job = service.get(from_job) if from_job else None
     form = FormValues.of(job.request if job else None)
     sizes = list(SIZES)
     if form.size and form.size not in dict(sizes):
         sizes.append((form.size, f"as before · {form.size.replace('x', '×')}"))
+    speed = measured_speed(
+        service.list_jobs(status=JobStatus.COMPLETED, limit=RECENT_JOBS, after=None)
+    )
+    problem = readable(job.error, job.request) if job and job.error else None
     return _page(
         request,
         "new.html",
         who,
         form=form,
-        sizes=sizes,
-        styles=list(STYLES),
+        sizes=[
+            (value, text, speed.seconds(1.0, Size.parse(value)) if speed else None)
+            for value, text in sizes
+        ],
+        speed_samples=speed.samples if speed else 0,
+        styles=[(name, name in HIGHLIGHTING, style.summary) for name, style in STYLES.items()],
         motions=list(MOTIONS),
         transitions=list(TRANSITIONS),
         engines=sorted(ENGINES),
-        default_engine=_service(request).settings.tts_provider,
+        default_engine=service.settings.tts_provider,
+        allow_private=service.settings.allow_private_inputs,
         retry_of=job.id if job else None,
+        problem=problem,
     )
 
 
@@ -176,7 +193,8 @@ def _scenes_script(request: JobRequest) -> str:
                 f"{name}={str(value).lower() if isinstance(value, bool) else value}"
                 for name, value in scene.options.to_mapping().items()
             )
-            parts.append(f"![]({scene.media})" + (f"{{{options}}}" if options else ""))
+            label = scene.label.replace("]", "").replace("[", "")
+            parts.append(f"![{label}]({scene.media})" + (f"{{{options}}}" if options else ""))
         parts.append(scene.text)
     return "\n".join(parts)
 
@@ -213,10 +231,18 @@ def job_page(
     request: Request, job_id: str, who: Annotated[Visitor, Depends(visitor)]
 ) -> HTMLResponse:
     """One job: live progress and Cancel; then the player and downloads, or the error."""
-    job = _service(request).get(job_id)
+    service = _service(request)
+    job = service.get(job_id)
     if job is None:
         return _page(request, "missing.html", who, job_id=job_id)
-    return _page(request, "job.html", who, job=_job_view(request, job))
+    estimate = None
+    if not job.status.finished and job.request.kind is JobKind.RENDER:
+        recent = service.list_jobs(status=JobStatus.COMPLETED, limit=RECENT_JOBS, after=None)
+        speed = measured_speed(recent)
+        if speed is not None:
+            ran_s = time.time() - job.started_at if job.started_at else 0.0
+            estimate = {"total_s": round(job_seconds(speed, job.request), 1), "ran_s": ran_s}
+    return _page(request, "job.html", who, job=_job_view(request, job), estimate=estimate)
 
 
 def _job_view(request: Request, job: Job) -> dict[str, Any]:
@@ -229,6 +255,8 @@ def _job_view(request: Request, job: Job) -> dict[str, Any]:
             body[name] = service.storage.share(value, expires_s=expires_s)
     body["script"] = job.request.script
     body["stage_name"] = STAGES.get(job.stage or "", "Waiting for a worker")
+    body["problem"] = readable(job.error, job.request) if job.error else None
+    body["started_at"] = job.started_at
     return body
 
 
@@ -319,6 +347,7 @@ class PreviewRequest:
     style: str
     frame: Size
     options: CaptionOptions
+    picture: str | None = None  # an upload (upload://ID) whose first frame is under the caption
 
 
 def preview_request(
@@ -332,6 +361,7 @@ def preview_request(
     position: Annotated[CaptionPosition | None, Query()] = None,
     uppercase: Annotated[bool | None, Query()] = None,
     words_per_caption: Annotated[int | None, Query()] = None,
+    picture: Annotated[str | None, Query(max_length=100)] = None,
 ) -> PreviewRequest:
     """The preview's query (at most 640 pixels a side), validated by the pipeline's types.
 
@@ -355,7 +385,7 @@ def preview_request(
     options = CaptionOptions.from_mapping({k: v for k, v in values.items() if v is not None})
     options.validate()
     get_style(style)
-    return PreviewRequest(style, frame, options)
+    return PreviewRequest(style, frame, options, picture)
 
 
 Preview = Annotated[PreviewRequest, Depends(preview_request)]
@@ -367,11 +397,19 @@ _PREVIEW_CACHE = {"cache-control": "private, max-age=300"}
     dependencies=[Depends(require_api_key)],
     response_class=Response,
 )
-def preview(request: Preview) -> Response:
-    """A still frame with a caption in the style and options asked for."""
+def preview(request: Preview, http: Request) -> Response:
+    """A still frame with a caption in the style and options asked for, over the first frame
+    of the uploaded scene or base video `picture` (`upload://ID`), or a plain background."""
+    under = poster_file(_service(http), request.picture, "picture") if request.picture else None
     with tempfile.TemporaryDirectory(prefix="studio-preview-") as folder:
         output = Path(folder) / "preview.png"
-        caption_still(output, size=request.frame, style=request.style, options=request.options)
+        caption_still(
+            output,
+            size=request.frame,
+            style=request.style,
+            options=request.options,
+            picture=under,
+        )
         data = output.read_bytes()
     return Response(data, media_type="image/png", headers=_PREVIEW_CACHE)
 

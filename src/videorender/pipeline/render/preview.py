@@ -37,9 +37,11 @@ def caption_still(
     style: str,
     options: CaptionOptions | None = None,
     background: str = "0x14213d",
+    picture: Path | None = None,
 ) -> None:
     """Write a PNG of `size`: the sample sentence's caption in `style`, part-way through (so a
-    karaoke highlight or a words cue shows), over `background`.
+    karaoke highlight or a words cue shows), over the still `picture` (filling the frame) or,
+    without one, over the colour `background`.
 
     Raises:
         InputError: unknown style or caption option out of range (naming it).
@@ -50,13 +52,11 @@ def caption_still(
         work = Path(folder)
         _write_sample_captions(work, timing, size, style, options or CaptionOptions())
         at_ms = timing.words[2].start_ms + WORD_MS // 2
-        argv = ffmpeg.build_caption_still_argv(
-            size,
-            background,
-            at_ms,
-            subtitles=work / "captions.ass",
-            fonts_dir=work / "fonts",
-            output=output,
+        files = {"subtitles": work / "captions.ass", "fonts_dir": work / "fonts", "output": output}
+        argv = (
+            ffmpeg.build_caption_over_picture_argv(size, picture, at_ms, **files)
+            if picture is not None
+            else ffmpeg.build_caption_still_argv(size, background, at_ms, **files)
         )
         ffmpeg.run_ffmpeg(argv, stage="preview", timeout_s=PREVIEW_TIMEOUT_S)
 

@@ -16,7 +16,7 @@ spoken.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal, get_args
@@ -40,7 +40,9 @@ FITS: tuple[Fit, ...] = get_args(Fit)
 DEFAULT_TRANSITION_MS = 400
 MAX_TRANSITION_MS = 3000
 
-_MARKER = re.compile(r"!\[[^\]\n]*\]\((?P<target>[^)\s]+)\)(?:\{(?P<options>[^}\n]*)\})?")
+_MARKER = re.compile(
+    r"!\[(?P<label>[^\]\n]*)\]\((?P<target>[^)\s]+)\)(?:\{(?P<options>[^}\n]*)\})?"
+)
 _ESCAPED = "\\!["
 
 
@@ -124,6 +126,8 @@ class SceneSpec:
     text: str
     media: str | None = None
     options: SceneOptions = field(default_factory=SceneOptions)
+    # What the marker's brackets hold, `![harbour.jpg](...)`: the file's own name, for people.
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,13 +153,14 @@ def parse_scenes(script: str) -> list[SceneSpec]:
     """
     scenes: list[SceneSpec] = []
     media: str | None = None
+    label = ""
     options = SceneOptions()
     lines: list[str] = []
 
     def close() -> None:
         text = "\n".join(lines).strip()
         if media is not None or text:  # text-less leading part: not a scene
-            scenes.append(SceneSpec(text, media, options))
+            scenes.append(SceneSpec(text, media, options, label=label))
 
     for line in script.split("\n"):
         match = _marker(line)
@@ -164,13 +169,44 @@ def parse_scenes(script: str) -> list[SceneSpec]:
             continue
         close()
         where = f"scenes[{len(scenes)}]"
-        media, lines = match.group("target"), []
+        media, lines, label = match.group("target"), [], match.group("label").strip()
         options = SceneOptions.from_mapping(
             _option_pairs(match.group("options") or "", where), where
         )
     close()
     check_scenes(scenes)
     return scenes
+
+
+def map_marker_targets(script: str, change: Callable[[str, int], str]) -> str:
+    """`script` with the visual of each marker line replaced by `change(target, number)`
+    (number: the scene's, from 0, as `parse_scenes` counts them); everything else as it was.
+
+    Raises:
+        whatever `change` raises.
+    """
+    lines = script.split("\n")
+    number = 0 if _leading_text(lines) else -1
+    for index, line in enumerate(lines):
+        match = _marker(line)
+        if match is None:
+            continue
+        number += 1
+        start, end = match.span("target")
+        offset = len(line) - len(line.lstrip())
+        target = change(match.group("target"), number)
+        lines[index] = line[: offset + start] + target + line[offset + end :]
+    return "\n".join(lines)
+
+
+def _leading_text(lines: list[str]) -> bool:
+    """Whether text comes before the first marker (then it is scene 0, over the base video)."""
+    for line in lines:
+        if _marker(line) is not None:
+            return False
+        if line.replace(_ESCAPED, "![").strip():
+            return True
+    return False
 
 
 def _marker(line: str) -> re.Match[str] | None:

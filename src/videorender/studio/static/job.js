@@ -13,7 +13,30 @@ document.addEventListener("DOMContentLoaded", () => {
   const stageName = document.getElementById("stage-name");
   const cancel = document.getElementById("cancel");
   const error = document.getElementById("job-error");
+  const timeLeft = document.getElementById("time-left");
   let done = false;
+  let first = null; // {at, progress}: the first progress seen while processing
+
+  const loaded = Date.now();
+  const estimate = Number(section.dataset.estimateS) || 0; // from this machine's past renders
+  const ranBefore = Number(section.dataset.ranS) || 0;
+
+  // Time left: at first from the machine's measured speed, then from this job's own pace
+  // since this page first saw it run.
+  function showTimeLeft(job) {
+    if (job.status !== "processing") return;
+    const now = Date.now();
+    if (first === null) first = { at: now, progress: job.progress };
+    const gained = job.progress - first.progress;
+    let left = null;
+    if (gained >= 3 && now - first.at >= 1500) {
+      left = ((now - first.at) / 1000) * ((100 - job.progress) / gained);
+    } else if (estimate) {
+      left = Math.max(1, estimate - ranBefore - (now - loaded) / 1000);
+    }
+    if (left === null) return;
+    timeLeft.textContent = `· about ${left < 90 ? `${Math.max(1, Math.round(left))} s` : `${Math.round(left / 60)} min`} left`;
+  }
 
   function show(job) {
     if (done) return;
@@ -30,6 +53,7 @@ document.addEventListener("DOMContentLoaded", () => {
       return;
     }
     bar.value = job.progress;
+    showTimeLeft(job);
     bar.textContent = `${job.progress} %`;
     percent.textContent = `${job.progress} %`;
     stageName.textContent =

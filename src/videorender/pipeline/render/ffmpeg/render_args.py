@@ -1,5 +1,5 @@
 """The render's FFmpeg arguments: the encode, its parts and join, the loudness scan,
-thumbnails and frames, the audio graph (voice, ducked music, normalisation)."""
+thumbnails, frames and the studio's stills, the audio graph (voice, ducked music, normalisation)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,35 @@ def build_caption_still_argv(
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
         "-f", "lavfi", "-i", source, "-vf", burn,
+        "-ss", _seconds(at_ms), "-frames:v", "1", "-update", "1", str(output),
+    ]  # fmt: skip
+
+
+def build_poster_argv(source: Path, output: Path, *, max_side: int) -> list[str]:
+    """The first frame of an image or a clip as a JPEG at most `max_side` pixels a side (the
+    studio's scene cards and the picture under its caption preview)."""
+    fit = f"scale=w={max_side}:h={max_side}:force_original_aspect_ratio=decrease"
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-i", str(source), "-frames:v", "1", "-vf", fit, "-q:v", "3", "-update", "1",
+        str(output),
+    ]  # fmt: skip
+
+
+def build_caption_over_picture_argv(
+    size: Size, picture: Path, at_ms: int, *, subtitles: Path, fonts_dir: Path, output: Path
+) -> list[str]:
+    """One PNG frame at `at_ms`: the ASS `subtitles` burnt over the still `picture`, which
+    fills the frame (scaled to cover it, centre-cropped), for the studio's caption preview."""
+    cover = (
+        f"scale={size.width}:{size.height}:force_original_aspect_ratio=increase,"
+        f"crop={size.width}:{size.height},setsar=1"
+    )
+    burn = f"ass={_filter_value(str(subtitles))}:fontsdir={_filter_value(str(fonts_dir))}"
+    return [
+        FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-loop", "1", "-framerate", "25", "-t", _seconds(at_ms + 500), "-i", str(picture),
+        "-vf", f"{cover},{burn}",
         "-ss", _seconds(at_ms), "-frames:v", "1", "-update", "1", str(output),
     ]  # fmt: skip
 
