@@ -240,7 +240,9 @@ def test_cancel(service_and_page: tuple[Service, Page]) -> None:
     page.get_by_label("Size").select_option("1920x1080")
     page.get_by_role("button", name="Render").click()
     page.get_by_role("button", name="Cancel").click()
-    expect(page.get_by_role("heading", name="Cancelled")).to_be_visible()
+    # A running job stops after the sentence it is speaking: on a loaded machine that (and the
+    # page hearing of it) took longer than Playwright's default 5 s, so wait with a deadline.
+    expect(page.get_by_role("heading", name="Cancelled")).to_be_visible(timeout=JOB_TIMEOUT_MS)
     job_id = page.url.rsplit("/", 1)[1]
     assert service.status(job_id)["status"] == "cancelled"
     expect(page.get_by_role("link", name="Edit and retry")).to_be_visible()
