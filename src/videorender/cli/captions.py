@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from rich.table import Table
-
-from videorender.cli.progress import StageProgress, console
+from videorender.cli.progress import StageProgress, console, stage_table
 from videorender.cli.render import caption_options
 from videorender.config import load_settings
 from videorender.front_door import check_file, check_output_dir
@@ -30,13 +28,7 @@ def captions_command(args: argparse.Namespace) -> int:
         result = caption_video(
             job, load_settings().pipeline_config(), clock=StageClock(progress.update)
         )
-    table = Table(title=f"Captioned {args.video}", show_header=True, title_justify="left")
-    table.add_column("stage")
-    table.add_column("seconds", justify="right")
-    for stage, seconds in result.stage_seconds.items():
-        table.add_row(stage, f"{seconds:.2f}")
-    table.add_row("[bold]total", f"[bold]{sum(result.stage_seconds.values()):.2f}")
-    console.print(table)
+    console.print(stage_table(f"Captioned {args.video}", result.stage_seconds))
     files = ["final.mp4"] if result.video else []
     files += ["subs.ass", "subs.srt", "subs.vtt", "words.json"]
     files += ["thumbnail.jpg"] if result.thumbnail else []

@@ -5,6 +5,7 @@ come from the pipeline's (and the voice library's) callbacks."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -17,6 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TransferSpeedColumn,
 )
+from rich.table import Table
 from rich.text import Text
 
 from videorender.pipeline import models
@@ -32,6 +34,17 @@ def say(label: str, style: str, message: str) -> None:
     """One line to the terminal: a styled label, then `message` exactly as written (Rich
     would take `[zh]` in `pip install 'videorender[zh]'` for markup and drop it)."""
     console.print(Text.assemble((label, style), " ", message), highlight=False, soft_wrap=True)
+
+
+def stage_table(title: str, stage_seconds: Mapping[str, float]) -> Table:
+    """The seconds each stage took, and their total, under `title` (printed as written)."""
+    table = Table(title=Text(title), show_header=True, title_justify="left")
+    table.add_column("stage")
+    table.add_column("seconds", justify="right")
+    for stage, seconds in stage_seconds.items():
+        table.add_row(stage, f"{seconds:.2f}")
+    table.add_row("[bold]total", f"[bold]{sum(stage_seconds.values()):.2f}")
+    return table
 
 
 class StageProgress:

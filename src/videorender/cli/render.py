@@ -7,12 +7,9 @@ import argparse
 import json
 from pathlib import Path
 
-from rich.table import Table
-from rich.text import Text
-
 from videorender.atomic import atomic_write
 from videorender.cli.files import read_script
-from videorender.cli.progress import StageProgress, console, say
+from videorender.cli.progress import StageProgress, console, say, stage_table
 from videorender.config import Settings, load_settings
 from videorender.errors import InputError
 from videorender.front_door import LocalRender, check_file, check_output_dir, render
@@ -34,14 +31,7 @@ def render_command(args: argparse.Namespace) -> int:
             warn=_warn,
             **options,
         )
-    title = Text(f"Rendered {result.video}")
-    table = Table(title=title, show_header=True, title_justify="left")
-    table.add_column("stage")
-    table.add_column("seconds", justify="right")
-    for stage, seconds in result.stage_seconds.items():
-        table.add_row(stage, f"{seconds:.2f}")
-    table.add_row("[bold]total", f"[bold]{sum(result.stage_seconds.values()):.2f}")
-    console.print(table)
+    console.print(stage_table(f"Rendered {result.video}", result.stage_seconds))
     console.print(
         f"video {result.duration_ms / 1000:.1f} s at {result.size}; "
         f"files in {args.output}/: final.mp4, voice.wav, subs.ass, subs.srt, subs.vtt, words.json"

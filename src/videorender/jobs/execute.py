@@ -25,9 +25,10 @@ from videorender.jobs.metrics import TransferCounters
 from videorender.jobs.models import Artifacts, Claim, Job, JobKind, JobRequest, JobStatus
 from videorender.jobs.store import JobStore
 from videorender.netguard import NetGuard
-from videorender.pipeline.caption_video import CaptionJob, caption_video
+from videorender.pipeline.caption_video import CaptionJob, CaptionResult, caption_video
 from videorender.pipeline.models import (
     Progress,
+    RenderResult,
     Stage,
     VoiceTrack,
 )
@@ -238,26 +239,8 @@ def _render(
         on_voice=publish_voice,
     )
 
-    def put(path: Path | None, artifact: Artifact) -> str | None:
-        if path is None:
-            return None
-        clock.report(Progress(Stage.UPLOAD, 0.5))  # a cancellation point before each one
-        return _put(ctx, job, path, artifact)
-
-    with clock.stage(Stage.UPLOAD):
-        artifacts = Artifacts(
-            voice_url=ctx.storage.url(
-                artifact_key(Artifact.VOICE, job.id), base_url=request.base_url
-            ),
-            subtitles_url=put(result.subtitles, Artifact.SUBTITLES),
-            video_url=put(result.video, Artifact.VIDEO),
-            thumbnail_url=put(result.thumbnail, Artifact.THUMBNAIL),
-            subtitles_srt_url=put(result.subtitles_srt, Artifact.SUBTITLES_SRT),
-            subtitles_vtt_url=put(result.subtitles_vtt, Artifact.SUBTITLES_VTT),
-            words_url=put(result.words, Artifact.WORDS),
-        )
-    event = events.video_completed(job, artifacts, result.warnings)
-    return Outcome(artifacts, (event,), result.duration_ms, result.warnings)
+    voice_url = ctx.storage.url(artifact_key(Artifact.VOICE, job.id), base_url=request.base_url)
+    return _completed(ctx, job, result, clock, voice_url=voice_url)
 
 
 def _captioned(
@@ -273,6 +256,19 @@ def _captioned(
         clock=clock,
     )
 
+    return _completed(ctx, job, result, clock)
+
+
+def _completed(
+    ctx: JobContext,
+    job: Job,
+    result: RenderResult | CaptionResult,
+    clock: StageClock,
+    *,
+    voice_url: str | None = None,
+) -> Outcome:
+    """Store a finished job's files, with a cancellation point before each, and say so."""
+
     def put(path: Path | None, artifact: Artifact) -> str | None:
         if path is None:
             return None
@@ -281,6 +277,7 @@ def _captioned(
 
     with clock.stage(Stage.UPLOAD):
         artifacts = Artifacts(
+            voice_url=voice_url,
             subtitles_url=put(result.subtitles, Artifact.SUBTITLES),
             video_url=put(result.video, Artifact.VIDEO),
             thumbnail_url=put(result.thumbnail, Artifact.THUMBNAIL),

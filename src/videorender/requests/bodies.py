@@ -6,20 +6,18 @@ optional."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     ValidationInfo,
-    WithJsonSchema,
     field_validator,
 )
 
-from videorender.errors import InputError
 from videorender.jobs.models import JobKind, JobRequest
-from videorender.pipeline.captions import DEFAULT_STYLE, STYLE_HELP, STYLES
+from videorender.pipeline.captions import DEFAULT_STYLE, STYLE_HELP
 from videorender.pipeline.models import MAX_MUSIC_VOLUME, CaptionOptions, RenderOptions, Size
 from videorender.pipeline.text.scenes import (
     MAX_SCENES,
@@ -32,10 +30,12 @@ from videorender.requests.fields import (
     LOCAL_FILES,
     MAX_METADATA_BYTES,
     CaptionsBody,
+    FrameSize,
     SceneBody,
+    SubtitleStyle,
     VoiceChoice,
+    WebhookUrl,
     check_script,
-    check_url_field,
     local_markers,
     marked_scenes,
     media_url,
@@ -150,25 +150,16 @@ class _MediaRequest(_Request, VoiceChoice):
         "MUSIC_VOLUME, "
         "0.2). The mix is then normalised to -14 LUFS, so this sets the balance.",
     )
-    size: str | None = Field(default=None, description="Output WIDTHxHEIGHT, e.g. 1080x1920.")
-    webhook_url: str | None = Field(
+    size: FrameSize | None = Field(default=None, description="Output WIDTHxHEIGHT, e.g. 1080x1920.")
+    webhook_url: WebhookUrl | None = Field(
         default=None,
         description="Also send this job's events here, besides WEBHOOK_URL; signed and retried "
         "the same way.",
     )
-    subtitle_style: (
-        Annotated[str, WithJsonSchema({"type": "string", "enum": sorted(STYLES)})] | None
-    ) = Field(default=None, description=f"Caption style. {STYLE_HELP}.")
+    subtitle_style: SubtitleStyle | None = Field(
+        default=None, description=f"Caption style. {STYLE_HELP}."
+    )
     captions: CaptionsBody | None = None
-
-    @field_validator("subtitle_style")
-    @classmethod
-    def _check_style(cls, value: str | None) -> str | None:
-        if value is not None and value not in STYLES:
-            raise ValueError(
-                f"unknown subtitle style {value!r}; one of {', '.join(sorted(STYLES))}"
-            )
-        return value
 
     @field_validator("script")
     @classmethod
@@ -206,21 +197,6 @@ class _MediaRequest(_Request, VoiceChoice):
     @classmethod
     def _check_media_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         return media_url(value, info)
-
-    @field_validator("webhook_url")
-    @classmethod
-    def _check_webhook_url(cls, value: str | None) -> str | None:
-        return check_url_field(value, "webhook_url", ("http", "https"))
-
-    @field_validator("size")
-    @classmethod
-    def _check_size(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            return str(Size.parse(value))
-        except InputError as exc:
-            raise ValueError(str(exc)) from exc
 
 
 class RenderRequest(_MediaRequest):
@@ -262,7 +238,7 @@ class VoiceoverRequest(_Request, VoiceChoice):
         }
     )
 
-    webhook_url: str | None = Field(
+    webhook_url: WebhookUrl | None = Field(
         default=None,
         description="Also send this job's events here, besides WEBHOOK_URL.",
     )
@@ -274,11 +250,6 @@ class VoiceoverRequest(_Request, VoiceChoice):
 
     def job_kind(self) -> JobKind:
         return JobKind.VOICE_SAMPLE if self.sample else JobKind.VOICEOVER
-
-    @field_validator("webhook_url")
-    @classmethod
-    def _check_webhook_url(cls, value: str | None) -> str | None:
-        return check_url_field(value, "webhook_url", ("http", "https"))
 
     def render_options(self) -> RenderOptions:
         return RenderOptions(

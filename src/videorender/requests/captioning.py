@@ -7,16 +7,17 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from videorender.errors import InputError
 from videorender.jobs.models import JobKind, JobRequest
 from videorender.pipeline.captions import DEFAULT_STYLE, STYLES
 from videorender.pipeline.models import CaptionOptions, RenderOptions, Size
-from videorender.pipeline.text.languages import get_language
 from videorender.requests.examples import EXAMPLE_METADATA
 from videorender.requests.fields import (
     MAX_METADATA_BYTES,
     CaptionsBody,
-    check_url_field,
+    FrameSize,
+    LanguageTag,
+    SubtitleStyle,
+    WebhookUrl,
     media_url,
 )
 
@@ -45,12 +46,12 @@ class CaptionVideoRequest(BaseModel):
         description="The video to caption: http(s)://, s3:// or upload:// (POST /uploads). "
         "Its own speech is transcribed (Whisper) and timed to the word."
     )
-    subtitle_style: str | None = Field(
+    subtitle_style: SubtitleStyle | None = Field(
         default=None,
         description=f"Caption style: {', '.join(sorted(STYLES))} (default sentence).",
     )
     captions: CaptionsBody | None = None
-    language: str | None = Field(
+    language: LanguageTag | None = Field(
         default=None,
         max_length=35,
         description="BCP-47 tag of what is spoken (en, es, pt-BR, ...); default: detected.",
@@ -60,10 +61,10 @@ class CaptionVideoRequest(BaseModel):
         description="Burn the captions into the video (re-encoded: H.264 + AAC). false: only "
         "the caption files; final.mp4 is the video's own streams, copied.",
     )
-    size: str | None = Field(
+    size: FrameSize | None = Field(
         default=None, description="Output WIDTHxHEIGHT when burning; default: the video's own."
     )
-    webhook_url: str | None = Field(
+    webhook_url: WebhookUrl | None = Field(
         default=None,
         description="Also send this job's events here, besides WEBHOOK_URL; signed and retried "
         "the same way.",
@@ -77,40 +78,6 @@ class CaptionVideoRequest(BaseModel):
     @classmethod
     def _check_video_url(cls, value: str, info: ValidationInfo) -> str:
         return media_url(value, info) or value
-
-    @field_validator("webhook_url")
-    @classmethod
-    def _check_webhook_url(cls, value: str | None) -> str | None:
-        return check_url_field(value, "webhook_url", ("http", "https"))
-
-    @field_validator("subtitle_style")
-    @classmethod
-    def _check_style(cls, value: str | None) -> str | None:
-        if value is not None and value not in STYLES:
-            raise ValueError(
-                f"unknown subtitle style {value!r}; one of {', '.join(sorted(STYLES))}"
-            )
-        return value
-
-    @field_validator("language")
-    @classmethod
-    def _check_language(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            return get_language(value).tag
-        except InputError as exc:
-            raise ValueError(str(exc)) from exc
-
-    @field_validator("size")
-    @classmethod
-    def _check_size(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            return str(Size.parse(value))
-        except InputError as exc:
-            raise ValueError(str(exc)) from exc
 
     @field_validator("metadata")
     @classmethod

@@ -3,23 +3,28 @@ choice. Each checks through the pipeline's own types, so a range or enum is writ
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from videorender.errors import InputError
 from videorender.inputs import check_url, local_file_url, local_path
-from videorender.pipeline.captions import HIGHLIGHTING
+from videorender.pipeline.captions import HIGHLIGHTING, STYLES
 from videorender.pipeline.models import (
     MAX_WORDS_PER_CAPTION,
     MIN_WORDS_PER_CAPTION,
     CaptionOptions,
     CaptionPosition,
+    Size,
 )
 from videorender.pipeline.text.languages import get_language, require
 from videorender.pipeline.text.scenes import (
@@ -44,6 +49,46 @@ MAX_METADATA_BYTES = 1024
 # batch`); the HTTP API never does.
 LOCAL_FILES = "local_files"
 MEDIA_SCHEMES = ("http", "https", "s3", "upload")
+
+
+def _check_webhook_url(value: str) -> str:
+    return check_url_field(value, "webhook_url", ("http", "https")) or value
+
+
+def _check_size(value: str) -> str:
+    try:
+        return str(Size.parse(value))
+    except InputError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _check_language(value: str) -> str:
+    try:
+        return get_language(value).tag
+    except InputError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+# A URL that a job's events are also sent to (http or https, on an allowed address).
+WebhookUrl = Annotated[str, AfterValidator(_check_webhook_url)]
+# An output frame size, WIDTHxHEIGHT, in its canonical spelling.
+FrameSize = Annotated[str, AfterValidator(_check_size)]
+# A BCP-47 language tag of a language the service speaks, in its canonical spelling.
+LanguageTag = Annotated[str, AfterValidator(_check_language)]
+
+
+def _check_style(value: str) -> str:
+    if value not in STYLES:
+        raise ValueError(f"unknown subtitle style {value!r}; one of {', '.join(sorted(STYLES))}")
+    return value
+
+
+# A caption style's name, checked against the styles' registry; an enum in the OpenAPI document.
+SubtitleStyle = Annotated[
+    str,
+    AfterValidator(_check_style),
+    WithJsonSchema({"type": "string", "enum": sorted(STYLES)}),
+]
 
 
 def check_script(value: str) -> str:
