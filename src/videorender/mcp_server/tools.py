@@ -94,43 +94,43 @@ def build_server(service: JobService, *, local_files: bool, base_url: BaseUrl) -
         f"with wait=true, when it has finished. video_url is {where}http(s):// or s3://. A "
         "video without speech completes with a warning and no captions.",
     )
-    server.add_tool(
-        tools.get_job,
-        name="get_job",
-        description="A job's status, progress (0-100), stage, error, and once completed the "
-        "URLs of its video, voice, subtitles and thumbnail.",
-        annotations=ToolAnnotations(readOnlyHint=True),
-    )
-    server.add_tool(
-        tools.list_jobs,
-        name="list_jobs",
-        description="Jobs, newest first, a page at a time; pass next_cursor as cursor for the "
-        "next page (null on the last).",
-        annotations=ToolAnnotations(readOnlyHint=True),
-    )
-    server.add_tool(
-        tools.cancel_job,
-        name="cancel_job",
-        description="Cancel a queued or running job. A completed or failed job cannot be "
-        "cancelled (tool error); cancelling a cancelled job returns it.",
-        annotations=ToolAnnotations(destructiveHint=True, idempotentHint=True),
-    )
-    server.add_tool(
-        tools.delete_job,
-        name="delete_job",
-        description="Delete a finished (completed, failed or cancelled) job and every file it "
-        "stored; afterwards get_job finds no such job. Deleting a job that is gone already "
-        "succeeds too; a queued or running job must be cancelled first (tool error).",
-        annotations=ToolAnnotations(destructiveHint=True, idempotentHint=True),
-    )
-    server.add_tool(
-        tools.list_voices,
-        name="list_voices",
-        description="The speech engines and voices available: engine, speaker, language (the "
-        "one it was made for), languages (every one it narrates here, its own first), and "
-        "which one is the default (used when render_video names none).",
-        annotations=ToolAnnotations(readOnlyHint=True),
-    )
+    reading = ToolAnnotations(readOnlyHint=True)
+    removing = ToolAnnotations(destructiveHint=True, idempotentHint=True)
+    for tool, hints, description in (
+        (
+            tools.get_job,
+            reading,
+            "A job's status, progress (0-100), stage, error, and once completed the URLs of its "
+            "video, voice, subtitles and thumbnail.",
+        ),
+        (
+            tools.list_jobs,
+            reading,
+            "Jobs, newest first, a page at a time; pass next_cursor as cursor for the next page "
+            "(null on the last).",
+        ),
+        (
+            tools.cancel_job,
+            removing,
+            "Cancel a queued or running job. A completed or failed job cannot be cancelled "
+            "(tool error); cancelling a cancelled job returns it.",
+        ),
+        (
+            tools.delete_job,
+            removing,
+            "Delete a finished (completed, failed or cancelled) job and every file it stored; "
+            "afterwards get_job finds no such job. Deleting a job that is gone already succeeds "
+            "too; a queued or running job must be cancelled first (tool error).",
+        ),
+        (
+            tools.list_voices,
+            reading,
+            "The speech engines and voices available: engine, speaker, language (the one it was "
+            "made for), languages (every one it narrates here, its own first), and which one is "
+            "the default (used when render_video names none).",
+        ),
+    ):
+        server.add_tool(tool, name=tool.__name__, description=description, annotations=hints)
     return server
 
 
