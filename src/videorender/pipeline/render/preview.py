@@ -6,7 +6,9 @@ the animated styles move as they will in the video.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from videorender.pipeline.captions.fonts import prepare_fonts_dir
@@ -48,9 +50,7 @@ def caption_still(
         FFmpegError: FFmpeg failed.
     """
     timing = sample_timing()
-    with tempfile.TemporaryDirectory(prefix="preview-") as folder:
-        work = Path(folder)
-        _write_sample_captions(work, timing, size, style, options or CaptionOptions())
+    with _sample_captions(timing, size, style, options) as work:
         at_ms = timing.words[2].start_ms + WORD_MS // 2
         files = {"subtitles": work / "captions.ass", "fonts_dir": work / "fonts", "output": output}
         argv = (
@@ -77,9 +77,7 @@ def caption_clip(
         FFmpegError: FFmpeg failed.
     """
     timing = sample_timing()
-    with tempfile.TemporaryDirectory(prefix="preview-") as folder:
-        work = Path(folder)
-        _write_sample_captions(work, timing, size, style, options or CaptionOptions())
+    with _sample_captions(timing, size, style, options) as work:
         argv = ffmpeg.build_caption_clip_argv(
             size,
             background,
@@ -91,10 +89,16 @@ def caption_clip(
         ffmpeg.run_ffmpeg(argv, stage="preview", timeout_s=PREVIEW_TIMEOUT_S)
 
 
-def _write_sample_captions(
-    work: Path, timing: SentenceTiming, size: Size, style: str, options: CaptionOptions
-) -> None:
-    """`work/captions.ass` and `work/fonts/`: the sample's captions, ready to burn."""
-    family = prepare_fonts_dir(timing.text, work / "fonts", options.font)
-    captions = build_captions([timing], size, family, style=style, options=options)
-    write_subtitles(captions.ass, work / "captions.ass")
+@contextlib.contextmanager
+def _sample_captions(
+    timing: SentenceTiming, size: Size, style: str, options: CaptionOptions | None
+) -> Iterator[Path]:
+    """A temporary folder holding `captions.ass` and `fonts/`: the sample's captions, ready
+    to burn."""
+    options = options or CaptionOptions()
+    with tempfile.TemporaryDirectory(prefix="preview-") as folder:
+        work = Path(folder)
+        family = prepare_fonts_dir(timing.text, work / "fonts", options.font)
+        captions = build_captions([timing], size, family, style=style, options=options)
+        write_subtitles(captions.ass, work / "captions.ass")
+        yield work
