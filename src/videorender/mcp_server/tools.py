@@ -50,6 +50,15 @@ INSTRUCTIONS = (
 BaseUrl = Callable[["Context[Any, Any, Any] | None"], str]
 JobStatusName = Literal["queued", "processing", "completed", "failed", "cancelled"]
 
+# Parameters that the tools which submit a job share.
+Metadata = Annotated[
+    dict[str, Any] | None, Field(description="Your JSON object (≤1 KB), echoed back.")
+]
+Wait = Annotated[bool, Field(description="Return only when the job has finished (with progress).")]
+WaitSeconds = Annotated[
+    float, Field(description="With wait: give up waiting (not the job) after this.")
+]
+
 
 class ToolFailedError(Exception):
     """A tool's answer is an error: `message` goes back to the agent as is."""
@@ -204,15 +213,9 @@ class _Tools:
                 "max_line_chars, uppercase (true/false), words_per_caption (1-5, pop)."
             ),
         ] = None,
-        metadata: Annotated[
-            dict[str, Any] | None, Field(description="Your JSON object (≤1 KB), echoed back.")
-        ] = None,
-        wait: Annotated[
-            bool, Field(description="Return only when the job has finished (with progress).")
-        ] = False,
-        wait_timeout_seconds: Annotated[
-            float, Field(description="With wait: give up waiting (not the job) after this.")
-        ] = DEFAULT_WAIT_SECONDS,
+        metadata: Metadata = None,
+        wait: Wait = False,
+        wait_timeout_seconds: WaitSeconds = DEFAULT_WAIT_SECONDS,
     ) -> CallToolResult:
         fields = {
             "script": script,
@@ -259,15 +262,9 @@ class _Tools:
         size: Annotated[
             str | None, Field(description="WIDTHxHEIGHT when burning; default: the video's.")
         ] = None,
-        metadata: Annotated[
-            dict[str, Any] | None, Field(description="Your JSON object (≤1 KB), echoed back.")
-        ] = None,
-        wait: Annotated[
-            bool, Field(description="Return only when the job has finished (with progress).")
-        ] = False,
-        wait_timeout_seconds: Annotated[
-            float, Field(description="With wait: give up waiting (not the job) after this.")
-        ] = DEFAULT_WAIT_SECONDS,
+        metadata: Metadata = None,
+        wait: Wait = False,
+        wait_timeout_seconds: WaitSeconds = DEFAULT_WAIT_SECONDS,
     ) -> CallToolResult:
         fields = {
             "video_url": video_url, "subtitle_style": subtitle_style, "captions": captions,
