@@ -28,6 +28,7 @@ def test_a_fetched_voice_is_listed_and_speaks_without_a_restart(
         "engine": "piper",
         "speaker": TESTA,
         "language": "en-GB",
+        "languages": ["en-GB"],
         "default": False,
         "label": "Testa (medium)",
         "language_name": "English (Great Britain)",
