@@ -14,11 +14,15 @@ missing=()
 for tool in podman runc debootstrap; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
+# Compose's services find each other by name (`postgres`, `s3`) through CNI's dnsname plugin,
+# which podman neither depends on nor recommends in Debian 12.
+[ -x /usr/lib/cni/dnsname ] || missing+=(dnsname)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    podman runc debootstrap uidmap slirp4netns fuse-overlayfs
+    podman runc debootstrap uidmap slirp4netns fuse-overlayfs \
+    golang-github-containernetworking-plugin-dnsname
 fi
 
 # A drop-in, read after /etc/containers/containers.conf: leaves a machine's own file alone.

@@ -300,7 +300,10 @@ def test_compose_default_runs_the_service_alone_on_a_named_volume(tmp_path: Path
         (container,) = project.containers()
         assert container == f"{project.name}_videorender_1"
         mounts = {m["Destination"]: m.get("Name") for m in inspect(container)["Mounts"]}
-        assert mounts == {"/data": f"{project.name}_data"}
+        assert mounts == {
+            "/data": f"{project.name}_data",
+            "/data/voices": f"{project.name}_voices",
+        }
     finally:
         project.remove()
 
