@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 from bench.align_corpus import _made
 from tests.corpus import (
     EXPORTS,
@@ -43,8 +41,7 @@ from videorender.pipeline.transcribe.whisper import listen
 def _whisper_alone(path: Path, config: TranscribeConfig, work: Path) -> list[int]:
     """Sentence starts by Whisper's word times, our sentences, no refinement."""
     with decoded(path, work, timeout_s=600) as pcm:
-        audio = np.fromfile(pcm.path, dtype=np.int16).astype(np.float32) / 32768.0
-    heard = listen(audio, config)
+        heard = listen(pcm, config)
     _, timings = heard_sentences(heard.words, get_language(heard.language))
     return [t.start_ms for t in timings]
 

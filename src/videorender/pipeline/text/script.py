@@ -233,7 +233,7 @@ def _starts_lower(word: str) -> bool:
 
 def chunk_sentences(sentences: list[str]) -> list[str]:
     """Split sentences over MAX_WORDS at clause boundaries, then merge those under MIN_WORDS."""
-    pieces = [piece for s in sentences for piece in _split_long(s)]
+    pieces = [piece for s in sentences for piece in split_long(s)]
     return _merge_short(pieces)
 
 
@@ -271,7 +271,9 @@ def _join(left: str, right: str) -> str:
     return f"{left} {right}"
 
 
-def _split_long(sentence: str) -> list[str]:
+def split_long(sentence: str) -> list[str]:
+    """A sentence over MAX_WORDS (or MAX_CHUNK_CHARS) cut at its best clause boundaries, as
+    substrings of it; a shorter one as it is."""
     spans = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(sentence)]
     words = sum(_token_weight(t) for _, _, t in spans)
     if words <= MAX_WORDS and len(sentence) <= MAX_CHUNK_CHARS:
@@ -279,7 +281,7 @@ def _split_long(sentence: str) -> list[str]:
     # One enormous "word" has no boundary to respect: cut it in half.
     cut_at = len(sentence) // 2 if len(spans) == 1 else spans[_best_cut(spans)][0]
     left, right = sentence[:cut_at].strip(), sentence[cut_at:].strip()
-    return _split_long(left) + _split_long(right)
+    return split_long(left) + split_long(right)
 
 
 def _best_cut(spans: list[tuple[int, int, str]]) -> int:

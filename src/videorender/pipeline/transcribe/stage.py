@@ -123,9 +123,7 @@ def _heard(  # noqa: PLR0917 (the stage's inputs, passed on)
             on_progress(Progress(Stage.TRANSCRIBE, done))
 
     with decoded(recording, workdir, timeout_s=timeout_s) as pcm:
-        audio = np.fromfile(pcm.path, dtype=np.int16).astype(np.float32) / 32768.0
-    heard = listen(audio, config, language=language, on_fraction=fraction)
-    del audio
+        heard = listen(pcm, config, language=language, on_fraction=fraction)
     log.info(
         "%s: %d words, language %s (p=%.2f)",
         recording.name, len(heard.words), heard.language, heard.language_probability,

@@ -3,7 +3,8 @@
 int8 weights, `threads` CPU threads, beam search, word timestamps, and faster-whisper's own
 Silero VAD filter (it skips the silence and music between speech, where Whisper invents
 words). The audio is the recording decoded once by FFmpeg to 16 kHz (`align/pcm.py`), handed
-over as an array: PyAV, which faster-whisper would decode with, is not used.
+over a window at a time as arrays (`windows.py`: the peak memory stays that of a minute):
+PyAV, which faster-whisper would decode with, is not used.
 
 Whisper's word times are a first guess (its segments start 0.4-0.5 s early and merge
 sentences: docs/alignment.md); `stage.py` refines them.
@@ -24,6 +25,8 @@ import numpy as np
 import numpy.typing as npt
 
 from videorender.errors import TranscriptionError
+from videorender.pipeline.align.pcm import Pcm
+from videorender.pipeline.align.vad import speech_probabilities
 from videorender.pipeline.runtime import deadline
 from videorender.pipeline.stage_config import TranscribeConfig
 from videorender.pipeline.transcribe.model import (
@@ -32,6 +35,7 @@ from videorender.pipeline.transcribe.model import (
     verify_base,
     whisper_model_dir,
 )
+from videorender.pipeline.transcribe.windows import cut_windows
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +66,14 @@ class Heard:
 
 
 def listen(
-    audio: npt.NDArray[np.float32],
+    pcm: Pcm,
     config: TranscribeConfig,
     *,
     language: str | None = None,
     on_fraction: Callable[[float], None] | None = None,
 ) -> Heard:
-    """Transcribe 16 kHz mono `audio` (floats in -1..1); `language` None: detected.
+    """Transcribe a decoded recording (16 kHz), a minute at a time where its pauses allow
+    (`windows.py`); `language` None: detected on the first piece with speech, then kept.
 
     Raises:
         TranscriptionError: faster-whisper is not installed, the model is missing or damaged,
@@ -76,29 +81,64 @@ def listen(
         JobTimeoutError: the job's time limit passed (checked between Whisper's segments).
     """
     model = _model(whisper_model_dir(config.model_path, config.cache_dir), config.threads)
-    duration_ms = len(audio) * 1000 // RATE
+    probabilities = speech_probabilities(pcm.read, pcm.samples, pcm.rate)
+    if pcm.rate != RATE or probabilities is None:
+        raise TranscriptionError(STAGE, f"Whisper needs {RATE} Hz audio and the Silero VAD")
+    code = _whisper_language(language)
+    detected: tuple[str, float] | None = (code, 1.0) if code else None
+    words: list[HeardWord] = []
+    with _lock(model):
+        for window in cut_windows(probabilities, pcm.samples, pcm.rate):
+            offset_ms = window.start * 1000 // RATE
+
+            def progress(end_s: float, offset_ms: int = offset_ms) -> None:
+                if on_fraction and pcm.duration_ms:
+                    on_fraction(min(1.0, (offset_ms + end_s * 1000) / pcm.duration_ms))
+
+            audio = pcm.read(window.start, len(window)).astype(np.float32) / 32768.0
+            heard, found = _heard_window(model, audio, config, code, progress)
+            words += [_shifted(w, offset_ms) for w in heard]
+            if detected is None or (code is None and heard):
+                detected = found
+            code = code or (found[0] if heard else None)
+    language_code, probability = detected or ("en", 0.0)
+    return Heard(language_code, probability, tuple(words), pcm.duration_ms)
+
+
+def _heard_window(
+    model: Any,
+    audio: npt.NDArray[np.float32],
+    config: TranscribeConfig,
+    language: str | None,
+    progress: Callable[[float], None],
+) -> tuple[list[HeardWord], tuple[str, float]]:
+    """The words of one window, with times from its start, and the language Whisper used."""
+    words: list[HeardWord] = []
     try:
-        with _lock(model):
-            segments, info = model.transcribe(
-                audio,
-                language=_whisper_language(language),
-                beam_size=config.beam_size,
-                word_timestamps=True,
-                vad_filter=True,
-                condition_on_previous_text=False,
-            )
-            words: list[HeardWord] = []
-            for segment in segments:
-                deadline.check(STAGE)
-                heard = [_word(w) for w in segment.words or ()]
-                if heard:
-                    heard[-1] = dataclasses.replace(heard[-1], ends_segment=True)
-                words += heard
-                if on_fraction and duration_ms:
-                    on_fraction(min(1.0, segment.end * 1000 / duration_ms))
+        segments, info = model.transcribe(
+            audio,
+            language=language,
+            beam_size=config.beam_size,
+            word_timestamps=True,
+            vad_filter=True,
+            condition_on_previous_text=False,
+        )
+        for segment in segments:
+            deadline.check(STAGE)
+            heard = [_word(w) for w in segment.words or ()]
+            if heard:
+                heard[-1] = dataclasses.replace(heard[-1], ends_segment=True)
+            words += heard
+            progress(float(segment.end))
     except (RuntimeError, ValueError) as exc:
         raise TranscriptionError(STAGE, f"Whisper failed: {exc}") from exc
-    return Heard(info.language, float(info.language_probability), tuple(words), duration_ms)
+    return words, (str(info.language), float(info.language_probability))
+
+
+def _shifted(word: HeardWord, offset_ms: int) -> HeardWord:
+    return dataclasses.replace(
+        word, start_ms=word.start_ms + offset_ms, end_ms=word.end_ms + offset_ms
+    )
 
 
 def _word(word: Any) -> HeardWord:
