@@ -40,6 +40,16 @@ class SentenceStyle(CaptionStyle):
         return grouped_cues(sentences, pages, page_layout(look), look, end_limit_ms)
 
 
+class PlacedSentenceStyle(SentenceStyle):
+    """Sentence pages whose words are drawn one by one where `placed.place` puts them (box,
+    bounce): a little larger, with lines fitted by the font's own widths, so that each word's
+    place is exact."""
+
+    font_scale_landscape = 1.1
+    font_scale_portrait = 1.35
+    precise_widths = True
+
+
 def page_layout(look: CaptionLook) -> Layout:
     """Words as the lines of one page, or None if they need more than one."""
 
