@@ -49,7 +49,7 @@ from videorender.pipeline.align.features import (
     speech_activity,
 )
 from videorender.pipeline.align.pcm import decoded
-from videorender.pipeline.align.voiceover import align_english, align_to_reference
+from videorender.pipeline.align.voiceover import Voiceover, align_english, align_to_reference
 from videorender.pipeline.align.warp import Reference, speak_reference, warp
 from videorender.pipeline.text.languages import get_language
 from videorender.pipeline.text.script import process_script
@@ -91,12 +91,12 @@ def english(work: Path, models: Path, kinds: list[Kind]) -> None:
     for kind in kinds:
         recording = _made(kind, work, models)
         started = time.process_time()
-        result = align_english(sentences, recording.path, workdir=work, timeout_s=600)
+        result = align_english(sentences, Voiceover(recording.path, work, 600))
         cpu = time.process_time() - started
         errors = Errors.of(result.sentences, recording)
         truth = np.array(recording.starts_ms)
         alone = np.abs(np.array(_dtw_alone(reference, recording.path, work)) - truth)
-        paused = align_to_reference(reference, recording.path, workdir=work, timeout_s=600)
+        paused = align_to_reference(reference, Voiceover(recording.path, work, 600))
         snapped = np.abs(np.array([s.start_ms for s in paused.sentences]) - truth)
         cells = [
             kind.name, f"{recording.duration_ms / 1000:.0f}", summary(errors.sentences),
@@ -118,7 +118,7 @@ def spanish(work: Path, models: Path) -> None:
     print("|---|---|---|---|---|")
     for kind in SPANISH_VOICES:
         recording = _made(kind, work, models)
-        result = align_to_reference(reference, recording.path, workdir=work, timeout_s=600)
+        result = align_to_reference(reference, Voiceover(recording.path, work, 600))
         truth = np.array(recording.starts_ms)
         snapped = np.abs(np.array([s.start_ms for s in result.sentences]) - truth)
         alone = np.abs(np.array(_dtw_alone(reference, recording.path, work)) - truth)
@@ -137,7 +137,7 @@ def negatives(work: Path, models: Path) -> None:
     print("\n| not the script | confidence | method | warning |")
     print("|---|---|---|---|")
     for name, path in files.items():
-        result = align_english(sentences, path, workdir=work, timeout_s=600)
+        result = align_english(sentences, Voiceover(path, work, 600))
         warning = result.warnings[0].split(":")[0] if result.warnings else ""
         print(f"| {name} | {result.confidence:.2f} | {result.method.value} | {warning} |")
 
@@ -182,7 +182,7 @@ def exports(work: Path, models: Path, kinds: list[Kind]) -> None:
         confidence = ""
         for detector in (None, _energy_alone, _percentile_floor):
             with _activity(detector):
-                result = align_english(sentences, recording.path, workdir=work, timeout_s=600)
+                result = align_english(sentences, Voiceover(recording.path, work, 600))
             cells.append(summary(Errors.of(result.sentences, recording).sentences))
             confidence = confidence or f"{result.confidence:.2f} {result.method.value}"
         print(f"| {' | '.join([*cells, confidence])} |", flush=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -35,14 +34,6 @@ INSERT_BASELINE_JOB = text(
     " VALUES (:id, 'render', :status, :script, '160x90', 'http://127.0.0.1:8000/', :attempts, 0,"
     " :created_at)"
 )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'jobs.db'}"
-    value: str = request.getfixturevalue("pg_url")
-    return value
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ one process ends or counts, another sees."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -12,14 +11,6 @@ from sqlalchemy import Engine
 from videorender.jobs.db import open_database
 from videorender.jobs.key_failures import KeyFailureLimits, KeyFailures
 from videorender.jobs.sessions import SessionStore
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'jobs.db'}"
-    value: str = request.getfixturevalue("pg_url")
-    return value
 
 
 @pytest.fixture

@@ -5,14 +5,29 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from mcp.types import CallToolResult, TextContent
 
 from tests.conftest import Media
 from tests.service.servers import FileServer, Service, WebhookReceiver
 
 ServiceFactory = Callable[..., Service]
 BIG_FILE_MB = 3
+
+
+def tool_value(result: CallToolResult) -> dict[str, Any]:
+    """An MCP tool's structured answer."""
+    assert result.structuredContent is not None
+    return dict(result.structuredContent)
+
+
+def tool_text(result: CallToolResult) -> str:
+    """The text of an MCP tool's answer (an error's message)."""
+    block = result.content[0]
+    assert isinstance(block, TextContent)
+    return block.text
 
 
 @pytest.fixture(scope="session")

@@ -16,11 +16,10 @@ import httpx
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.types import CallToolResult, TextContent
 
 from tests.conftest import Media
 from tests.decode import streams
-from tests.service.conftest import ServiceFactory
+from tests.service.conftest import ServiceFactory, tool_text, tool_value
 
 TOOLS = {
     "render_video", "caption_video", "get_job", "list_jobs", "cancel_job", "delete_job",
@@ -29,21 +28,10 @@ TOOLS = {
 KEY = "test-key-21"
 
 
-def _value(result: CallToolResult) -> dict[str, Any]:
-    assert result.structuredContent is not None
-    return dict(result.structuredContent)
-
-
-def _text(result: CallToolResult) -> str:
-    block = result.content[0]
-    assert isinstance(block, TextContent)
-    return block.text
-
-
 async def _poll(session: ClientSession, job_id: str, timeout_s: float = 120) -> dict[str, Any]:
     deadline = time.monotonic() + timeout_s
     while True:
-        job = _value(await session.call_tool("get_job", {"job_id": job_id}))
+        job = tool_value(await session.call_tool("get_job", {"job_id": job_id}))
         if job["status"] in ("completed", "failed", "cancelled"):
             return job
         assert time.monotonic() < deadline, f"job {job_id} still {job['status']}"
@@ -81,12 +69,12 @@ def test_mcp_over_stdio(tmp_path: Path, tts_cache: Path, media: Media) -> None:
 
                 bad = await session.call_tool("render_video", {"script": " ", "size": "wide"})
                 assert bad.isError
-                assert _text(bad).startswith("script: script is empty")
-                assert "size: size 'wide' is not WIDTHxHEIGHT" in _text(bad)
+                assert tool_text(bad).startswith("script: script is empty")
+                assert "size: size 'wide' is not WIDTHxHEIGHT" in tool_text(bad)
                 missing = await session.call_tool(
                     "render_video", {"script": "Hi.", "bgm_url": str(tmp_path / "no.mp3")}
                 )
-                assert missing.isError and _value(missing)["field"] == "bgm_url"
+                assert missing.isError and tool_value(missing)["field"] == "bgm_url"
 
                 queued = await session.call_tool(
                     "render_video",
@@ -96,27 +84,27 @@ def test_mcp_over_stdio(tmp_path: Path, tts_cache: Path, media: Media) -> None:
                         "base_video_url": str(media.base_short),
                     },
                 )
-                assert not queued.isError, _text(queued)
-                job = await _poll(session, _value(queued)["job_id"])
+                assert not queued.isError, tool_text(queued)
+                job = await _poll(session, tool_value(queued)["job_id"])
                 assert job["status"] == "completed", job
                 video = Path(urlsplit(job["video_url"]).path)
                 assert job["video_url"].startswith("file://") and video.is_relative_to(data)
                 size = streams(video)["video"]
                 assert (size["width"], size["height"]) == (160, 90)
 
-                listed_jobs = _value(await session.call_tool("list_jobs", {"limit": 5}))
+                listed_jobs = tool_value(await session.call_tool("list_jobs", {"limit": 5}))
                 assert [j["job_id"] for j in listed_jobs["jobs"]] == [job["job_id"]]
                 done = await session.call_tool("cancel_job", {"job_id": job["job_id"]})
-                assert done.isError and _text(done) == f"job {job['job_id']!r} is completed"
+                assert done.isError and tool_text(done) == f"job {job['job_id']!r} is completed"
                 nothing = await session.call_tool("get_job", {"job_id": "nope"})
-                assert nothing.isError and _text(nothing) == "job 'nope' not found"
+                assert nothing.isError and tool_text(nothing) == "job 'nope' not found"
                 # delete_job: the job and its files go; a second delete is no error.
                 for _ in range(2):
                     gone = await session.call_tool("delete_job", {"job_id": job["job_id"]})
-                    assert _value(gone) == {"job_id": job["job_id"], "deleted": True}
+                    assert tool_value(gone) == {"job_id": job["job_id"], "deleted": True}
                 assert not video.exists()
                 missing = await session.call_tool("get_job", {"job_id": job["job_id"]})
-                assert missing.isError and "not found" in _text(missing)
+                assert missing.isError and "not found" in tool_text(missing)
 
     anyio.run(session_run)
     assert "Traceback" not in (tmp_path / "stderr.log").read_text()
@@ -153,22 +141,22 @@ def test_mcp_over_http_needs_the_key(make_service: ServiceFactory) -> None:
             local = await session.call_tool(
                 "render_video", {"script": "Hi.", "base_video_url": "/etc/hostname"}
             )
-            assert local.isError and _value(local)["field"] == "base_video_url"
-            assert "must be a URL starting with http://" in _text(local)
+            assert local.isError and tool_value(local)["field"] == "base_video_url"
+            assert "must be a URL starting with http://" in tool_text(local)
 
             finished = await session.call_tool(
                 "render_video",
                 {"script": "Waiting for this one.", "size": "160x90", "wait": True},
                 progress_callback=on_progress,
             )
-            assert not finished.isError, _text(finished)
-            job = _value(finished)
+            assert not finished.isError, tool_text(finished)
+            job = tool_value(finished)
             assert job["status"] == "completed", job
             assert job["video_url"].startswith(f"{service.url}/uploads/")
 
             polled = await session.call_tool("get_job", {"job_id": job["job_id"]})
-            assert _value(polled)["video_url"] == job["video_url"]
-            voices = _value(await session.call_tool("list_voices", {}))
+            assert tool_value(polled)["video_url"] == job["video_url"]
+            voices = tool_value(await session.call_tool("list_voices", {}))
             assert voices == service.client.get("/voices", headers=headers).json()
 
     anyio.run(session_run)

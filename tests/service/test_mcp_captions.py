@@ -13,25 +13,13 @@ import httpx
 import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
-from mcp.types import CallToolResult, TextContent
 
 from tests.decode import streams
 from tests.recordings import Recording
-from tests.service.conftest import ServiceFactory
+from tests.service.conftest import ServiceFactory, tool_text, tool_value
 from tests.service.servers import FileServer
 
 KEY = "test-key-30"
-
-
-def _value(result: CallToolResult) -> dict[str, Any]:
-    assert result.structuredContent is not None
-    return dict(result.structuredContent)
-
-
-def _text(result: CallToolResult) -> str:
-    block = result.content[0]
-    assert isinstance(block, TextContent)
-    return block.text
 
 
 @pytest.fixture(scope="module")
@@ -62,15 +50,15 @@ def test_caption_video_tool_captions_a_video(
             bad = await session.call_tool(
                 "caption_video", {"video_url": video_url, "subtitle_style": "nope"}
             )
-            assert bad.isError and _value(bad)["field"] == "subtitle_style", _text(bad)
+            assert bad.isError and tool_value(bad)["field"] == "subtitle_style", tool_text(bad)
             local = await session.call_tool("caption_video", {"video_url": "/etc/hostname"})
-            assert local.isError and _value(local)["field"] == "video_url"
+            assert local.isError and tool_value(local)["field"] == "video_url"
             done = await session.call_tool(
                 "caption_video",
                 {"video_url": video_url, "subtitle_style": "words", "wait": True},
             )
-            assert not done.isError, _text(done)
-            return _value(done)
+            assert not done.isError, tool_text(done)
+            return tool_value(done)
 
     job = anyio.run(session_run)
     assert job["status"] == "completed" and job["kind"] == "caption_video", job

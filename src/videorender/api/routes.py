@@ -19,23 +19,18 @@ from videorender.jobs.models import Idempotency, Job, JobRequest, JobStatus
 from videorender.jobs.service import JobService
 from videorender.requests import (
     CaptionVideoRequest,
-    ClusterBody,
     ErrorResponse,
     HealthResponse,
     JobListResponse,
     JobResponse,
     JobUrlsResponse,
-    QueueBody,
     RenderRequest,
     RenderVideoRequest,
-    StorageBody,
     VoiceoverRequest,
     VoiceoverResponse,
     VoicesResponse,
-    WorkersBody,
     idempotency_digest,
 )
-from videorender.storage import StorageHealth
 from videorender.web.headers import file_headers
 
 WAIT_POLL_SECONDS = 0.2
@@ -293,25 +288,5 @@ def metrics(request: Request) -> Response:
 
 @public.get("/health", response_model=HealthResponse)
 def health(request: Request) -> HealthResponse:
-    state = _service(request).health()
-    return HealthResponse(
-        version=__version__,
-        workers=WorkersBody(
-            active=state.active_workers, max_concurrent_jobs=state.max_concurrent_jobs
-        ),
-        queue=QueueBody(queued=state.queue.queued, processing=state.queue.processing),
-        cluster=ClusterBody(
-            workers_alive=state.cluster.workers_alive,
-            slots=state.cluster.slots,
-            active=state.cluster.active,
-            queued=state.queue.queued,
-            processing=state.queue.processing,
-        ),
-        storage=_storage_body(_service(request).storage.health()),
-    )
-
-
-def _storage_body(state: StorageHealth) -> StorageBody:
-    return StorageBody(
-        backend=state.backend, bucket=state.bucket, reachable=state.reachable, error=state.error
-    )
+    service = _service(request)
+    return HealthResponse.of(service.health(), service.storage.health(), __version__)

@@ -234,17 +234,6 @@ class JobService:
             raise JobNotFoundError(f"job {job_id!r} not found")
         return job
 
-    def list_jobs(
-        self,
-        *,
-        status: JobStatus | None,
-        limit: int,
-        after: tuple[float, str] | None,
-        include_samples: bool = False,
-    ) -> list[Job]:
-        hidden = () if include_samples else (JobKind.VOICE_SAMPLE,)
-        return self.store.list_jobs(status=status, limit=limit, after=after, hidden_kinds=hidden)
-
     def list_page(
         self,
         *,
@@ -261,8 +250,9 @@ class JobService:
             InputError: `cursor` is not one this service gave out (field `cursor`).
         """
         after = _decode_cursor(cursor) if cursor else None
-        found = self.list_jobs(
-            status=status, limit=limit + 1, after=after, include_samples=include_samples
+        hidden = () if include_samples else (JobKind.VOICE_SAMPLE,)
+        found = self.store.list_jobs(
+            status=status, limit=limit + 1, after=after, hidden_kinds=hidden
         )
         page = found[:limit]
         more = len(found) > limit

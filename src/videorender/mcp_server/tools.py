@@ -48,6 +48,7 @@ INSTRUCTIONS = (
 )
 
 BaseUrl = Callable[["Context[Any, Any, Any] | None"], str]
+Submittable = RenderRequest | RenderVideoRequest | CaptionVideoRequest
 JobStatusName = Literal["queued", "processing", "completed", "failed", "cancelled"]
 
 # Parameters that the tools which submit a job share.
@@ -229,16 +230,11 @@ class _Tools:
             "captions": captions,
             "metadata": metadata,
         }
-        base_url = self._base_url(ctx)
-
-        def submit() -> dict[str, Any]:
-            request = parse_request(fields, local_files=self._local_files)
-            return _job(self._service.submit(request.job_request(base_url)))
-
-        result = await self._call(submit)
-        if not wait or result.isError or result.structuredContent is None:
-            return result
-        return await self._wait(str(result.structuredContent["job_id"]), ctx, wait_timeout_seconds)
+        return await self._submit(
+            lambda: render_request(fields, local_files=self._local_files),
+            ctx,
+            wait_s=wait_timeout_seconds if wait else None,
+        )
 
     async def caption_video(
         self,
@@ -270,23 +266,35 @@ class _Tools:
             "video_url": video_url, "subtitle_style": subtitle_style, "captions": captions,
             "language": language, "burn": burn, "size": size, "metadata": metadata,
         }  # fmt: skip
+        given = {name: value for name, value in fields.items() if value is not None}
+        return await self._submit(
+            lambda: CaptionVideoRequest.model_validate(
+                given, context={LOCAL_FILES: self._local_files}
+            ),
+            ctx,
+            wait_s=wait_timeout_seconds if wait else None,
+        )
+
+    async def _submit(
+        self, parse: Callable[[], Submittable], ctx: Context[Any, Any, Any], *, wait_s: float | None
+    ) -> CallToolResult:
+        """Submit the request `parse` validates (a bad field: a tool error naming it); with
+        `wait_s`, answer once the job has finished or that long has passed, reporting progress.
+        """
         base_url = self._base_url(ctx)
 
         def submit() -> dict[str, Any]:
-            given = {name: value for name, value in fields.items() if value is not None}
             try:
-                request = CaptionVideoRequest.model_validate(
-                    given, context={LOCAL_FILES: self._local_files}
-                )
+                request = parse()
             except ValidationError as exc:
                 message, field = validation_message(exc)
                 raise ToolFailedError(message, field) from None
             return _job(self._service.submit(request.job_request(base_url)))
 
         result = await self._call(submit)
-        if not wait or result.isError or result.structuredContent is None:
+        if wait_s is None or result.isError or result.structuredContent is None:
             return result
-        return await self._wait(str(result.structuredContent["job_id"]), ctx, wait_timeout_seconds)
+        return await self._wait(str(result.structuredContent["job_id"]), ctx, wait_s)
 
     async def _wait(
         self, job_id: str, ctx: Context[Any, Any, Any], timeout_s: float
@@ -346,15 +354,3 @@ class _Tools:
             return VoicesResponse.listing(config).model_dump()
 
         return await self._call(voices)
-
-
-def parse_request(
-    fields: dict[str, Any], *, local_files: bool
-) -> RenderRequest | RenderVideoRequest:
-    """Raises:
-    ToolFailedError: naming each field at fault, as the API's 422 does ("field: message")."""
-    try:
-        return render_request(fields, local_files=local_files)
-    except ValidationError as exc:
-        message, field = validation_message(exc)
-        raise ToolFailedError(message, field) from None

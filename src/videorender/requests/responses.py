@@ -3,7 +3,7 @@ fields of a job are the original service's; the rest are additions."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -18,6 +18,10 @@ from videorender.pipeline.tts.voices import list_voices
 from videorender.requests.examples import EXAMPLE_JOB_ID, EXAMPLE_METADATA
 from videorender.voice_catalog.describe import VoiceDescription, described
 from videorender.webhooks import utc_timestamp
+
+if TYPE_CHECKING:
+    from videorender.jobs.service import Health
+    from videorender.storage import StorageHealth
 
 
 class JobResponse(BaseModel):
@@ -210,6 +214,30 @@ class HealthResponse(BaseModel):
     queue: QueueBody
     cluster: ClusterBody
     storage: StorageBody | None = None
+
+    @classmethod
+    def of(cls, state: Health, storage: StorageHealth, version: str) -> HealthResponse:
+        """GET /health from the job service's and the storage's states."""
+        return cls(
+            version=version,
+            workers=WorkersBody(
+                active=state.active_workers, max_concurrent_jobs=state.max_concurrent_jobs
+            ),
+            queue=QueueBody(queued=state.queue.queued, processing=state.queue.processing),
+            cluster=ClusterBody(
+                workers_alive=state.cluster.workers_alive,
+                slots=state.cluster.slots,
+                active=state.cluster.active,
+                queued=state.queue.queued,
+                processing=state.queue.processing,
+            ),
+            storage=StorageBody(
+                backend=storage.backend,
+                bucket=storage.bucket,
+                reachable=storage.reachable,
+                error=storage.error,
+            ),
+        )
 
 
 class JobUrlsResponse(BaseModel):

@@ -31,7 +31,7 @@ from videorender.pipeline.render.preview import caption_clip, caption_still
 from videorender.pipeline.text.scenes import MOTIONS, TRANSITIONS
 from videorender.pipeline.tts import ENGINES
 from videorender.requests import JobResponse
-from videorender.studio.estimates import RECENT_JOBS, job_seconds, measured_speed
+from videorender.studio.estimates import RECENT_JOBS, Speed, job_seconds, measured_speed
 from videorender.studio.media import poster_file
 from videorender.studio.messages import readable
 from videorender.web.keys import TooManyWrongKeysError, check_key
@@ -77,6 +77,12 @@ def _service(request: Request) -> JobService:
     return service
 
 
+def _recent_speed(service: JobService) -> Speed | None:
+    """How fast this service's latest completed renders went (None before the first)."""
+    page = service.list_page(status=JobStatus.COMPLETED, limit=RECENT_JOBS, cursor=None)
+    return measured_speed(page.jobs)
+
+
 def _key(request: Request) -> SecretStr | None:
     key: SecretStr | None = _service(request).settings.api_key
     return key
@@ -119,9 +125,7 @@ def new_video(
     sizes = list(SIZES)
     if form.size and form.size not in dict(sizes):
         sizes.append((form.size, f"as before · {form.size.replace('x', '×')}"))
-    speed = measured_speed(
-        service.list_jobs(status=JobStatus.COMPLETED, limit=RECENT_JOBS, after=None)
-    )
+    speed = _recent_speed(service)
     problem = readable(job.error, job.request) if job and job.error else None
     return _page(
         request,
@@ -237,8 +241,7 @@ def job_page(
         return _page(request, "missing.html", who, job_id=job_id)
     estimate = None
     if not job.status.finished and job.request.kind is JobKind.RENDER:
-        recent = service.list_jobs(status=JobStatus.COMPLETED, limit=RECENT_JOBS, after=None)
-        speed = measured_speed(recent)
+        speed = _recent_speed(service)
         if speed is not None:
             ran_s = time.time() - job.started_at if job.started_at else 0.0
             estimate = {"total_s": round(job_seconds(speed, job.request), 1), "ran_s": ran_s}

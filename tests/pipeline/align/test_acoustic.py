@@ -16,7 +16,7 @@ from videorender.pipeline.align.acoustic import (
     fill_gaps,
 )
 from videorender.pipeline.align.features import HOP_MS
-from videorender.pipeline.align.voiceover import AlignmentMethod, align_english
+from videorender.pipeline.align.voiceover import AlignmentMethod, Voiceover, align_english
 from videorender.pipeline.text.script import Sentence
 
 
@@ -74,7 +74,7 @@ def test_a_skipped_sentence_leaves_the_others_aligned(tmp_path: Path) -> None:
         pauses_ms=human_pauses(len(said) - 1),
     )  # fmt: skip
     sentences = [Sentence(i, t) for i, t in enumerate(texts)]
-    result = align_english(sentences, recording.path, workdir=tmp_path, timeout_s=120)
+    result = align_english(sentences, Voiceover(recording.path, tmp_path, 120))
     assert result.method is AlignmentMethod.ACOUSTIC
     got = [s.start_ms for k, s in enumerate(result.sentences) if k != 4]
     errors = np.abs(np.array(got) - recording.starts_ms)

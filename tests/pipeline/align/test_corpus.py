@@ -31,6 +31,7 @@ from videorender.pipeline.align import vad
 from videorender.pipeline.align.acoustic import MIN_CONFIDENCE
 from videorender.pipeline.align.voiceover import (
     AlignmentMethod,
+    Voiceover,
     align_to_reference,
     timings_for_voiceover,
 )
@@ -159,7 +160,7 @@ def test_spanish_sentence_starts_snap_to_pauses(tmp_path: Path) -> None:
     kind = Kind("es+f2", _espeak("es+f2", 140), _human, text=SPANISH)
     recording = kind.make(tmp_path, tmp_path)
     reference = speak_reference(EspeakEngine("es", 175), _sentences(SPANISH))
-    result = align_to_reference(reference, recording.path, workdir=tmp_path, timeout_s=120)
+    result = align_to_reference(reference, Voiceover(recording.path, tmp_path, 120))
     assert result.method is AlignmentMethod.DTW and not result.warnings
     errors = np.abs(np.array([s.start_ms for s in result.sentences]) - recording.starts_ms)
     assert np.median(errors) <= 150 and errors.max() <= 400, errors

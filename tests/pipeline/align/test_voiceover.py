@@ -19,6 +19,7 @@ from videorender.pipeline.align.dtw import fast_dtw, windowed_dtw
 from videorender.pipeline.align.features import HOP_MS, features, speech_activity
 from videorender.pipeline.align.voiceover import (
     AlignmentMethod,
+    Voiceover,
     align_to_reference,
     check_voiceover,
     is_english,
@@ -144,7 +145,7 @@ def test_warped_word_times_follow_a_slower_recording(tmp_path: Path) -> None:
         check=True,
     )
     reference = speak_reference(engine, sentences)
-    result = align_to_reference(reference, slow, workdir=tmp_path, timeout_s=60)
+    result = align_to_reference(reference, Voiceover(slow, tmp_path, 60))
     assert result.method is AlignmentMethod.DTW
     aligned = [w for s in result.sentences for w in s.words]
     for timing in result.sentences:

@@ -17,9 +17,10 @@ output). A recording without speech gets its sentences spread evenly, with a war
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -30,9 +31,14 @@ import numpy.typing as npt
 from videorender.errors import MediaError
 from videorender.pipeline.align.acoustic import MIN_CONFIDENCE as MIN_ACOUSTIC_CONFIDENCE
 from videorender.pipeline.align.acoustic import align_words, fill_gaps
-from videorender.pipeline.align.features import HOP_MS, BoolArray, features_from_reader
+from videorender.pipeline.align.features import (
+    HOP_MS,
+    BoolArray,
+    Features,
+    features_from_reader,
+)
 from videorender.pipeline.align.pauses import snap_to_pauses, speech_before, spread_over_speech
-from videorender.pipeline.align.pcm import decoded
+from videorender.pipeline.align.pcm import Pcm, decoded
 from videorender.pipeline.align.pronounce import build_lexicon
 from videorender.pipeline.align.vad import voice_activity
 from videorender.pipeline.align.warp import Reference, Warp, speak_reference, warp
@@ -87,6 +93,19 @@ class AlignmentResult:
     duration_ms: int
 
 
+@dataclass(frozen=True)
+class Voiceover:
+    """A provided voiceover, the scratch folder its decoding writes to, and FFmpeg's time limit.
+
+    Every aligner below decodes it once and measures its speech (`_listening`), so each raises
+    MediaError when it has no audio, and FFmpegError when decoding fails.
+    """
+
+    path: Path
+    workdir: Path
+    timeout_s: float
+
+
 def is_english(language: str) -> bool:
     """Whether a language tag ("en", "en-GB", "en_us") is English."""
     return language.strip().lower().replace("_", "-").split("-")[0] == ENGLISH
@@ -116,16 +135,13 @@ def timings_for_voiceover(
         FFmpegError: decoding failed for another reason.
     """
     check_voiceover(recording)
+    provided = Voiceover(recording, workdir, timeout_s)
     if is_english(language):
-        return align_english(
-            sentences, recording, workdir=workdir, timeout_s=timeout_s, on_progress=on_progress
-        )
+        return align_english(sentences, provided, on_progress=on_progress)
     engine = create_engine(tts, provider="kokoro", language=language)
     cache = SpeechCache(tts.cache_dir, tts.cache_max_mb * 1024 * 1024)
     reference = speak_reference(engine, sentences, cache=cache, on_progress=on_progress)
-    return align_to_reference(
-        reference, recording, workdir=workdir, timeout_s=timeout_s, on_progress=on_progress
-    )
+    return align_to_reference(reference, provided, on_progress=on_progress)
 
 
 def check_voiceover(recording: Path, limits: MediaLimits | None = None) -> None:
@@ -145,38 +161,32 @@ def check_voiceover(recording: Path, limits: MediaLimits | None = None) -> None:
 
 def align_english(
     sentences: Sequence[Sentence],
-    recording: Path,
+    recording: Voiceover,
     *,
-    workdir: Path,
-    timeout_s: float,
     on_progress: ProgressCallback | None = None,
 ) -> AlignmentResult:
     """Every word of `sentences` found in the recording by PocketSphinx (see `acoustic.py`).
 
-    Raises:
-        MediaError: the recording has no audio.
-        FFmpegError: decoding failed.
+    Raises what decoding the recording raises (see `Voiceover`).
     """
     report = _align_progress(on_progress)
     words = [split_words(s.text) for s in sentences]
     tokens = [w for sentence in words for w in sentence]
-    with decoded(recording, workdir, timeout_s=timeout_s) as pcm:
-        feats = features_from_reader(pcm.read, pcm.samples, pcm.rate)
-        speech = voice_activity(pcm.read, pcm.samples, feats.energy_db, rate=pcm.rate)
+    with _listening(recording) as heard:
         report(DECODED_SHARE)
+        speech, duration = heard.speech, heard.duration_ms
         if not speech.any():
-            return _logged(recording, _evenly(sentences, pcm.duration_ms))
+            return _logged(recording, _evenly(sentences, duration))
         lexicon = build_lexicon(tokens)
         found = align_words(
-            pcm,
+            heard.pcm,
             lexicon,
             speech,
-            feats.energy_db,
+            heard.features.energy_db,
             sentence_starts=np.cumsum([0, *map(len, words[:-1])]).tolist(),
-            workdir=workdir,
+            workdir=recording.workdir,
             on_progress=lambda f: report(DECODED_SHARE + (1 - DECODED_SHARE) * f),
         )
-    duration = pcm.duration_ms
     confidence = found.confidence
     if confidence < MIN_ACOUSTIC_CONFIDENCE:
         warning = (
@@ -204,26 +214,20 @@ def align_english(
 
 def align_to_reference(
     reference: Reference,
-    recording: Path,
+    recording: Voiceover,
     *,
-    workdir: Path,
-    timeout_s: float,
     on_progress: ProgressCallback | None = None,
 ) -> AlignmentResult:
     """The reference's sentences found in the recording: warped, then snapped to its pauses.
 
-    Raises:
-        MediaError: the recording has no audio.
-        FFmpegError: decoding failed.
+    Raises what decoding the recording raises (see `Voiceover`).
     """
     report = _align_progress(on_progress)
-    with decoded(recording, workdir, timeout_s=timeout_s) as pcm:
-        target = features_from_reader(pcm.read, pcm.samples, pcm.rate)
-        speech = voice_activity(pcm.read, pcm.samples, target.energy_db, rate=pcm.rate)
+    heard = _listened(recording)
     report(DECODED_SHARE)
-    duration = pcm.duration_ms
+    speech, duration = heard.speech, heard.duration_ms
     sentences = [Sentence(s.index, s.text) for s in reference.sentences]
-    warped = warp(reference, target) if speech.any() else None
+    warped = warp(reference, heard.features) if speech.any() else None
     report(1.0)
     if warped is None:
         return _logged(recording, _evenly(sentences, duration))
@@ -281,10 +285,8 @@ def _stretch(t: int, old: Span, new: Span) -> int:
 
 def align_estimates(
     estimated: Sequence[SentenceTiming],
-    recording: Path,
+    recording: Voiceover,
     *,
-    workdir: Path,
-    timeout_s: float,
     confidence: float = 1.0,
     on_progress: ProgressCallback | None = None,
 ) -> AlignmentResult:
@@ -293,16 +295,12 @@ def align_estimates(
     the recording's nearest fitting pause (the pause programme, scored by their lengths and the
     distance to the estimates), their words stretched with them onto their new spans.
 
-    Raises:
-        MediaError: the recording has no audio.
-        FFmpegError: decoding failed.
+    Raises what decoding the recording raises (see `Voiceover`).
     """
     report = _align_progress(on_progress)
-    with decoded(recording, workdir, timeout_s=timeout_s) as pcm:
-        feats = features_from_reader(pcm.read, pcm.samples, pcm.rate)
-        speech = voice_activity(pcm.read, pcm.samples, feats.energy_db, rate=pcm.rate)
+    heard = _listened(recording)
     report(1.0)
-    duration = pcm.duration_ms
+    speech, duration = heard.speech, heard.duration_ms
     if not estimated or not speech.any():
         return AlignmentResult(tuple(estimated), 0.0, AlignmentMethod.EVEN, (), duration)
     clock = speech_before(speech)
@@ -441,6 +439,34 @@ def _letters(word: str) -> int:
     return max(1, sum(ch.isalnum() for ch in word))
 
 
+@dataclass(frozen=True, eq=False)
+class _Heard:
+    """The decoded recording, its frame features, and where in it there is speech."""
+
+    pcm: Pcm
+    features: Features
+    speech: BoolArray
+
+    @property
+    def duration_ms(self) -> int:
+        return self.pcm.duration_ms
+
+
+@contextlib.contextmanager
+def _listening(recording: Voiceover) -> Iterator[_Heard]:
+    """The recording decoded and measured; its PCM can be read until the block ends."""
+    with decoded(recording.path, recording.workdir, timeout_s=recording.timeout_s) as pcm:
+        feats = features_from_reader(pcm.read, pcm.samples, pcm.rate)
+        speech = voice_activity(pcm.read, pcm.samples, feats.energy_db, rate=pcm.rate)
+        yield _Heard(pcm, feats, speech)
+
+
+def _listened(recording: Voiceover) -> _Heard:
+    """The recording measured, for aligners that need its features but not its samples."""
+    with _listening(recording) as heard:
+        return heard
+
+
 def _align_progress(on_progress: ProgressCallback | None) -> Callable[[float], None]:
     def report(fraction: float) -> None:
         if on_progress:
@@ -449,7 +475,7 @@ def _align_progress(on_progress: ProgressCallback | None) -> Callable[[float], N
     return report
 
 
-def _logged(recording: Path, result: AlignmentResult) -> AlignmentResult:
+def _logged(recording: Voiceover, result: AlignmentResult) -> AlignmentResult:
     for warning in result.warnings:
-        log.warning("voiceover %s: %s", recording.name, warning)
+        log.warning("voiceover %s: %s", recording.path.name, warning)
     return result

@@ -253,6 +253,27 @@ def tile(sentence: SentenceTiming, groups: Sequence[Sequence[WordTiming]]) -> li
     return times
 
 
+Grouping = Callable[[SentenceTiming], Sequence[Sequence[WordTiming]]]
+
+
+def grouped_cues(
+    sentences: Sequence[SentenceTiming],
+    group: Grouping,
+    layout: Layout,
+    look: CaptionLook,
+    end_limit_ms: int | None,
+) -> list[Cue]:
+    """Cues of each sentence's words cut into consecutive groups by `group` (pages, a few
+    words), each group shown as `tile` times it, within the caption limits (`layout` lays out
+    the words of a group that the limits merge, or refuses them)."""
+    spans: list[Span] = []
+    for sentence in sentences:
+        groups = group(sentence)
+        for (start, end), words in zip(tile(sentence, groups), groups, strict=True):
+            spans.append(Span(start, end, tuple(words), sentence.index))
+    return finish_cues(spans, look, layout, end_limit_ms)
+
+
 def finish_cues(
     spans: Sequence[Span], look: CaptionLook, layout: Layout, end_limit_ms: int | None
 ) -> list[Cue]:

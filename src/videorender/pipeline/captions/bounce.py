@@ -10,19 +10,16 @@ from __future__ import annotations
 
 from videorender.pipeline.captions.base import AssEvent, CaptionLook, Cue
 from videorender.pipeline.captions.placed import place, word_start
-from videorender.pipeline.captions.sentence import SentenceStyle
+from videorender.pipeline.captions.sentence import PlacedSentenceStyle
 from videorender.pipeline.captions.text import escape_ass_text
 
 RISE_MS = 130
 RISE_EM = 0.15
 
 
-class BounceStyle(SentenceStyle):
+class BounceStyle(PlacedSentenceStyle):
     name = "bounce"
     summary = "sentences whose words rise and fade in one by one as spoken"
-    font_scale_landscape = 1.1
-    precise_widths = True
-    font_scale_portrait = 1.35
 
     def ass_events(self, cue: Cue, look: CaptionLook) -> list[AssEvent]:
         rise = max(2, round(look.font_px * RISE_EM))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from videorender.pipeline.captions.base import AssEvent, CaptionLook, Cue
 from videorender.pipeline.captions.placed import PlacedWord, place, word_start
-from videorender.pipeline.captions.sentence import SentenceStyle
+from videorender.pipeline.captions.sentence import PlacedSentenceStyle
 from videorender.pipeline.captions.text import ass_alpha, ass_color, escape_ass_text
 
 SLIDE_MS = 100
@@ -20,12 +20,9 @@ HEIGHT_EM = 1.0  # box height, in font sizes (libass's line box is one font size
 DROP_EM = 0.04  # the box sits this much below the line box's centre, where the ink is
 
 
-class BoxStyle(SentenceStyle):
+class BoxStyle(PlacedSentenceStyle):
     name = "box"
     summary = "sentences with a box of the highlight colour sliding under the spoken word"
-    font_scale_landscape = 1.1
-    precise_widths = True
-    font_scale_portrait = 1.35
 
     def ass_events(self, cue: Cue, look: CaptionLook) -> list[AssEvent]:
         placed = place(cue, look)

@@ -12,12 +12,11 @@ from videorender.pipeline.captions.base import (
     CaptionLook,
     CaptionStyle,
     Cue,
-    finish_cues,
-    tile,
+    grouped_cues,
     timed_words,
 )
 from videorender.pipeline.captions.text import paginate
-from videorender.pipeline.captions.timing_rules import Layout, Span
+from videorender.pipeline.captions.timing_rules import Layout
 from videorender.pipeline.models import SentenceTiming, WordTiming
 from videorender.pipeline.text.segmentation import inside_phrases
 
@@ -29,18 +28,26 @@ class SentenceStyle(CaptionStyle):
     def cues(
         self, sentences: Sequence[SentenceTiming], look: CaptionLook, end_limit_ms: int | None
     ) -> list[Cue]:
-        spans: list[Span] = []
-        for sentence in sentences:
+        def pages(sentence: SentenceTiming) -> list[list[WordTiming]]:
             words = timed_words(sentence)
             texts = [w.text for w in words]
             inside = inside_phrases(texts, look.rules.words_of)
-            pages = [
+            return [
                 [words[i] for line in page for i in line]
                 for page in paginate(texts, look.fits, look.max_lines, inside)
             ]
-            for (start, end), page in zip(tile(sentence, pages), pages, strict=True):
-                spans.append(Span(start, end, tuple(page), sentence.index))
-        return finish_cues(spans, look, page_layout(look), end_limit_ms)
+
+        return grouped_cues(sentences, pages, page_layout(look), look, end_limit_ms)
+
+
+class PlacedSentenceStyle(SentenceStyle):
+    """Sentence pages whose words are drawn one by one where `placed.place` puts them (box,
+    bounce): a little larger, with lines fitted by the font's own widths, so that each word's
+    place is exact."""
+
+    font_scale_landscape = 1.1
+    font_scale_portrait = 1.35
+    precise_widths = True
 
 
 def page_layout(look: CaptionLook) -> Layout:

@@ -17,12 +17,11 @@ from videorender.pipeline.captions.base import (
     CaptionLook,
     CaptionStyle,
     Cue,
-    finish_cues,
-    tile,
+    grouped_cues,
     timed_words,
 )
 from videorender.pipeline.captions.sentence import page_layout
-from videorender.pipeline.captions.timing_rules import Layout, Span, needed_ms
+from videorender.pipeline.captions.timing_rules import Layout, needed_ms
 from videorender.pipeline.models import SentenceTiming, WordTiming
 from videorender.pipeline.text.segmentation import inside_phrases
 from videorender.pipeline.text.word_split import NO_LINE_END, is_cjk, join_words
@@ -45,12 +44,9 @@ class WordsStyle(CaptionStyle):
     def cues(
         self, sentences: Sequence[SentenceTiming], look: CaptionLook, end_limit_ms: int | None
     ) -> list[Cue]:
-        spans: list[Span] = []
-        for sentence in sentences:
-            groups = group_words(sentence, look)
-            for (start, end), group in zip(tile(sentence, groups), groups, strict=True):
-                spans.append(Span(start, end, tuple(group), sentence.index))
-        return finish_cues(spans, look, group_layout(look), end_limit_ms)
+        return grouped_cues(
+            sentences, lambda s: group_words(s, look), group_layout(look), look, end_limit_ms
+        )
 
 
 def group_words(sentence: SentenceTiming, look: CaptionLook) -> list[list[WordTiming]]:

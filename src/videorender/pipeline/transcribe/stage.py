@@ -27,6 +27,7 @@ from videorender.pipeline.align.pcm import decoded
 from videorender.pipeline.align.voiceover import (
     AlignmentMethod,
     AlignmentResult,
+    Voiceover,
     align_english,
     align_estimates,
     is_english,
@@ -96,7 +97,8 @@ def transcribe(
             (), (), lang.tag, heard.language_probability, AlignmentMethod.EVEN, (warning,),
             heard.duration_ms,
         )  # fmt: skip
-    aligned = _refined(sentences, estimated, heard, recording, workdir, timeout_s, on_progress)
+    provided = Voiceover(recording, workdir, timeout_s)
+    aligned = _refined(sentences, estimated, heard, provided, on_progress)
     return Transcript(
         tuple(sentences), aligned.sentences, lang.tag, heard.language_probability,
         aligned.method, aligned.warnings, aligned.duration_ms,
@@ -131,26 +133,19 @@ def _heard(  # noqa: PLR0917 (the stage's inputs, passed on)
     return heard
 
 
-def _refined(  # noqa: PLR0917 (the stage's inputs, passed on)
+def _refined(
     sentences: list[Sentence],
     estimated: list[SentenceTiming],
     heard: Heard,
-    recording: Path,
-    workdir: Path,
-    timeout_s: float,
+    recording: Voiceover,
     on_progress: ProgressCallback | None,
 ) -> AlignmentResult:
     """The aligner's times where it can be trusted, else Whisper's snapped to the pauses."""
     if is_english(heard.language):
-        found = align_english(
-            sentences, recording, workdir=workdir, timeout_s=timeout_s, on_progress=on_progress
-        )
+        found = align_english(sentences, recording, on_progress=on_progress)
         if found.method is AlignmentMethod.ACOUSTIC:
             return found
-        log.info("%s: the acoustic aligner did not match; Whisper's times", recording.name)
+        log.info("%s: the acoustic aligner did not match; Whisper's times", recording.path.name)
     confidence = float(np.mean([w.probability for w in heard.words])) if heard.words else 0.0
-    snapped = align_estimates(
-        estimated, recording, workdir=workdir, timeout_s=timeout_s, confidence=confidence,
-        on_progress=on_progress,
-    )  # fmt: skip
+    snapped = align_estimates(estimated, recording, confidence=confidence, on_progress=on_progress)
     return dataclasses.replace(snapped, warnings=())
