@@ -90,6 +90,9 @@ class TranscribeConfig:
     threads: int = 2
     beam_size: int = 5
     max_seconds: int = 3600  # a longer recording is refused before Whisper starts
+    # Whisper hears this much at a time, cut in a pause (transcribe/windows.py): its memory
+    # grows with the audio it is given at once (881 MB for 641 s in one call).
+    window_ms: int = 60_000
 
 
 @dataclass(frozen=True)

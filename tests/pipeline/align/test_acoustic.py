@@ -11,7 +11,11 @@ from tests.corpus import SCRIPT, sentences_of
 from tests.recordings import espeak_speaker, human_pauses, make_recording
 from videorender.pipeline.align.acoustic import (
     MIN_CONFIDENCE,
+    MS_PER_LETTER,
+    ONSET_LEAD_MS,
     WordAlignment,
+    _Placed,
+    _sentence_onsets,
     _units,
     fill_gaps,
 )
@@ -44,6 +48,37 @@ def test_unplaced_words_at_the_edges_use_the_first_and_last_speech() -> None:
     found = _alignment([None, 2000, None], [None, 2500, None])
     starts, ends = fill_gaps(found, [1, 1, 1], speech)
     assert (starts, ends) == ([1000, 2000, 2500], [2000, 2500, 5000])
+
+
+def test_a_missed_word_at_a_pause_goes_with_its_own_sentence() -> None:
+    # Speech 0-0.96 s and 3.08-4 s. Words 1 ("why", the end of a sentence) and 2 ("A", the
+    # next sentence's first) were not placed; between their neighbours (0.95-3.1 s) there is
+    # a pause, with 40 ms of their edges.
+    speech = np.zeros(250, dtype=bool)
+    speech[:48] = speech[154:200] = True
+    found = _alignment([500, None, None, 3100], [950, None, None, 3500])
+    starts, ends = fill_gaps(found, [3, 3, 1, 7], speech, sentence_starts=[0, 2])
+    assert (starts[1], ends[1]) == (950, 950 + 3 * MS_PER_LETTER)  # after "...", its sentence
+    assert (starts[2], ends[2]) == (3100 - MS_PER_LETTER, 3100)  # leads into its sentence
+    starts, _ = fill_gaps(found, [3, 3, 1, 7], speech)  # sentences unknown: after the last
+    assert starts[1:3] == [950, 950 + 3 * MS_PER_LETTER]
+
+
+def test_a_first_word_stretched_over_the_pause_starts_where_speech_resumes() -> None:
+    # "...tea." ends at 1.0 s; the decoder gave the next sentence's "A" 1.0-3.4 s, the whole
+    # pause (1.1-3.4 s) included, and "retired" 3.4 s. The sentence starts where "A" is heard.
+    speech = np.zeros(250, dtype=bool)
+    speech[:55] = speech[170:] = True  # speech to 1.1 s and from 3.4 s
+    placed = {
+        0: _Placed(0, 600, 1000, -1.0, 40),
+        1: _Placed(1, 1000, 3400, -1.0, 240),
+        2: _Placed(2, 3400, 3800, -1.0, 40),
+    }
+    moved = _sentence_onsets(placed, speech, [0, 1])
+    assert moved[1].start_ms == 3400 - ONSET_LEAD_MS and moved[1].end_ms == 3400
+    assert moved[0] == placed[0] and moved[2] == placed[2]
+    speech[55:170] = True  # no pause: nothing moves
+    assert _sentence_onsets(placed, speech, [0, 1]) == placed
 
 
 def test_confidence_is_the_lesser_of_fit_and_words_placed() -> None:

@@ -121,3 +121,6 @@ def test_words_are_spread_over_speech_not_pauses() -> None:
     assert spread_over_speech([1, 1], (0, 3000), speech) == [(0, 2000), (2000, 3000)]
     assert spread_over_speech([1, 3], (0, 3000), speech) == [(0, 500), (500, 3000)]
     assert spread_over_speech([1, 1], (1000, 2000), speech) == [(1000, 1500), (1500, 2000)]
+    # A span that opens with the pause: the first word starts with the speech after it.
+    assert spread_over_speech([1], (1000, 3000), speech) == [(2000, 3000)]
+    assert spread_over_speech([1, 1], (1500, 3000), speech) == [(2000, 2500), (2500, 3000)]

@@ -4,6 +4,7 @@ nothing to transcribe. Real Whisper base, PocketSphinx, espeak-ng, Piper, Kokoro
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from tests.recordings import Recording, write_audio
 from videorender.errors import MediaError
 from videorender.pipeline.align.voiceover import AlignmentMethod
 from videorender.pipeline.text.languages import ENGLISH
+from videorender.pipeline.text.script import process_script
 from videorender.pipeline.transcribe import TranscribeConfig, transcribe
 from videorender.pipeline.transcribe.sentences import heard_sentences
 from videorender.pipeline.transcribe.whisper import HeardWord, _whisper_language
@@ -49,6 +51,19 @@ def test_a_talking_video_is_transcribed_and_timed_to_the_targets(
     for sentence, timing in zip(found.sentences, found.timings, strict=True):
         assert timing.text == sentence.text and timing.words
         assert all(timing.start_ms <= w.start_ms <= w.end_ms <= timing.end_ms for w in timing.words)
+
+
+def test_heard_in_short_windows_it_is_the_same_transcript(
+    talking: Recording, whisper_config: TranscribeConfig, tmp_path: Path
+) -> None:
+    # A long recording is given to Whisper a window at a time (cut in pauses): here 8 s
+    # windows on the talking video, so every sentence's words come from a later window.
+    config = dataclasses.replace(whisper_config, window_ms=8_000)
+    found = transcribe(talking.path, config, workdir=tmp_path, timeout_s=600)
+    assert found.language == "en" and found.language_probability > 0.5
+    assert word_error_rate(TALK, found.text) <= 0.12, found.text
+    errors = start_errors(talking.starts_ms, [s.start_ms for s in found.timings])
+    assert np.median(errors) <= 80 and errors.max() <= 300, errors
 
 
 def test_a_second_language_is_detected_and_timed_at_its_pauses(
@@ -109,6 +124,21 @@ def test_whisper_words_become_our_sentences_and_caption_words() -> None:
     assert [(w.text, w.start_ms, w.end_ms) for w in timings[1].words] == [
         ("It", 900, 1000), ("costs", 1000, 1300), ("$2.50", 1300, 2000), ("today", 2100, 2400)
     ]  # fmt: skip
+
+
+def test_a_heard_sentence_over_the_length_limit_is_cut_as_a_script_is() -> None:
+    text = (
+        "The museum guide described a bright yellow kite after a long winter on the hill,"
+        " and then went home for a cup of tea."
+    )
+    words = [HeardWord(f" {w}", 300 * k, 300 * k + 250, 0.9) for k, w in enumerate(text.split())]
+    sentences, timings = heard_sentences(words, ENGLISH)
+    assert [s.text for s in sentences] == [s.text for s in process_script(text)]
+    assert [s.text for s in sentences] == [
+        "The museum guide described a bright yellow kite after a long winter on the hill,",
+        "and then went home for a cup of tea.",
+    ]
+    assert timings[1].start_ms == 300 * 15  # "and", the 16th word
 
 
 @pytest.mark.parametrize(

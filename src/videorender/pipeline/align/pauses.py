@@ -105,7 +105,9 @@ def spread_over_speech(
     weights: Sequence[int], span: tuple[int, int], speech: BoolArray
 ) -> list[tuple[int, int]]:
     """Words laid end to end over the speech inside `span` (ms; pauses skipped), each as long
-    as its share of `weights`; evenly over the span where it holds no speech."""
+    as its share of `weights`; evenly over the span where it holds no speech. The first word
+    starts where the speech does: a span that opens with a pause (a sentence's first word the
+    decoder did not place, after the previous sentence's last) leaves the pause out."""
     clock = speech_before(speech)
     first, last = (min(len(speech), max(0, t) // HOP_MS) for t in span)
     said = int(clock[last] - clock[first])
@@ -117,7 +119,7 @@ def spread_over_speech(
         # the pause's end: words start with speech.
         frames = np.searchsorted(clock, clock[first] + edges * said, side="right") - 1
         times = np.clip(np.clip(frames, first, last) * HOP_MS, span[0], span[1]).astype(float)
-        times[0], times[-1] = span[0], span[1]
+        times[-1] = span[1]
     return [(int(times[n]), int(times[n + 1])) for n in range(len(weights))]
 
 

@@ -178,12 +178,13 @@ def align_english(
         if not speech.any():
             return _logged(recording, _evenly(sentences, duration))
         lexicon = build_lexicon(tokens)
+        sentence_starts = np.cumsum([0, *map(len, words[:-1])]).tolist()
         found = align_words(
             heard.pcm,
             lexicon,
             speech,
             heard.features.energy_db,
-            sentence_starts=np.cumsum([0, *map(len, words[:-1])]).tolist(),
+            sentence_starts=sentence_starts,
             workdir=recording.workdir,
             on_progress=lambda f: report(DECODED_SHARE + (1 - DECODED_SHARE) * f),
         )
@@ -196,7 +197,7 @@ def align_english(
         weights = [_letters(s.text) for s in sentences]
         fallback = _by_pauses(sentences, weights, speech, duration, confidence, warning)
         return _logged(recording, fallback)
-    starts, ends = fill_gaps(found, [_letters(t) for t in tokens], speech)
+    starts, ends = fill_gaps(found, [_letters(t) for t in tokens], speech, sentence_starts)
     timings, position = [], 0
     for sentence, sentence_words in zip(sentences, words, strict=True):
         span = slice(position, position + len(sentence_words))

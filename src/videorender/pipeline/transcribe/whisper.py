@@ -88,7 +88,7 @@ def listen(
     detected: tuple[str, float] | None = (code, 1.0) if code else None
     words: list[HeardWord] = []
     with _lock(model):
-        for window in cut_windows(probabilities, pcm.samples, pcm.rate):
+        for window in cut_windows(probabilities, pcm.samples, pcm.rate, config.window_ms):
             offset_ms = window.start * 1000 // RATE
 
             def progress(end_s: float, offset_ms: int = offset_ms) -> None:

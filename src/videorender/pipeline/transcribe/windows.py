@@ -2,10 +2,10 @@
 
 faster-whisper computes its log-Mel features for all the audio it is given at once (float64
 and complex intermediates): measured, 641 s of audio in one call peaked at 881 MB, against
-~350 MB for a 25 s clip. Given a minute at a time, the peak no longer grows with the
-recording's length. Nothing is lost at the cuts: each of Whisper's 30 s segments is decoded
-without the previous text (`condition_on_previous_text=False`), and every cut lies in a
-pause that the Silero VAD hears no speech in, so no word is cut in two.
+~400 MB for a minute. Given a minute at a time (`TranscribeConfig.window_ms`), the peak no
+longer grows with the recording's length. Nothing is lost at the cuts: each of Whisper's
+30 s segments is decoded without the previous text (`condition_on_previous_text=False`), and
+every cut lies in a pause that the Silero VAD hears no speech in, so no word is cut in two.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import numpy as np
 from videorender.pipeline.align.features import FloatArray
 from videorender.pipeline.align.vad import SPEECH_OFF, WINDOW
 
-WINDOW_MS = 60_000  # the audio given to Whisper at a time, where a pause allows
 MIN_PAUSE_MS = 160  # a shorter pause may be a stop consonant: no cut there
 
 
@@ -27,9 +26,7 @@ class _Pause:
     length: int  # samples
 
 
-def cut_windows(
-    probabilities: FloatArray, samples: int, rate: int, *, window_ms: int = WINDOW_MS
-) -> list[range]:
+def cut_windows(probabilities: FloatArray, samples: int, rate: int, window_ms: int) -> list[range]:
     """Sample ranges covering `samples` end to end, each at most `window_ms` long where the
     speech allows: cut in the longest pause of a window's second half (else its last pause,
     else the first pause after it). `probabilities` are Silero's, one per VAD `WINDOW`."""
