@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,12 @@ from videorender.pipeline.align.acoustic import (
     fill_gaps,
 )
 from videorender.pipeline.align.features import HOP_MS
-from videorender.pipeline.align.voiceover import AlignmentMethod, Voiceover, align_english
+from videorender.pipeline.align.voiceover import (
+    AlignmentMethod,
+    Voiceover,
+    align_english,
+    checked_against_estimates,
+)
 from videorender.pipeline.text.script import Sentence
 
 
@@ -116,3 +123,36 @@ def test_a_skipped_sentence_leaves_the_others_aligned(tmp_path: Path) -> None:
     assert errors.max() <= 100, errors  # measured: 35 ms at worst
     # The skipped sentence sits between its neighbours, not over them.
     assert result.sentences[3].end_ms <= result.sentences[4].start_ms + 2 * HOP_MS
+
+
+def test_where_the_decoder_lost_its_place_the_estimates_snapped_to_pauses_are_used(
+    tmp_path: Path,
+) -> None:
+    texts = sentences_of(SCRIPT)
+    recording = make_recording(
+        texts, espeak_speaker(165, "en-us+f2"), tmp_path / "lost.wav",
+        pauses_ms=human_pauses(len(texts) - 1),
+    )  # fmt: skip
+    voiceover = Voiceover(recording.path, tmp_path, 120)
+    found = align_english([Sentence(i, t) for i, t in enumerate(texts)], voiceover)
+    assert found.method is AlignmentMethod.ACOUSTIC
+    # Whisper-like estimates: 300 ms early (its first word reaches back into the pause).
+    estimated = [
+        dataclasses.replace(s, start_ms=s.start_ms - 300, words=()) for s in found.sentences
+    ]
+    # The decoder "lost its place" from the 5th sentence on: each placed on the next one.
+    lost = [
+        *found.sentences[:4],
+        *(
+            dataclasses.replace(s, start_ms=n.start_ms, end_ms=n.end_ms, words=())
+            for s, n in itertools.pairwise(found.sentences[4:])
+        ),
+        found.sentences[-1],
+    ]
+    checked = checked_against_estimates(
+        dataclasses.replace(found, sentences=tuple(lost)), estimated, voiceover
+    )
+    errors = np.abs(np.array([s.start_ms for s in checked.sentences]) - recording.starts_ms)
+    assert errors.max() <= 100, errors
+    assert checked.sentences[:4] == found.sentences[:4]  # where they agree, nothing moves
+    assert checked_against_estimates(found, estimated, voiceover) == found

@@ -5,7 +5,8 @@
 3. The times are refined by the aligner (`align/`), as for a voiceover with a script:
    - English: PocketSphinx finds every word of the transcript in the recording (the
      acoustic method); where it does not match well enough, Whisper's times, snapped to
-     the recording's pauses, are kept instead;
+     the recording's pauses, are kept instead, and so for each sentence whose aligned start
+     is a stretch of speech away from Whisper's (the decoder lost its place);
    - other languages: Whisper's times with each sentence start snapped to the pause that
      ends where its first word is heard (the pause programme; docs/alignment.md measures it
      against Whisper's own times).
@@ -30,6 +31,7 @@ from videorender.pipeline.align.voiceover import (
     Voiceover,
     align_english,
     align_estimates,
+    checked_against_estimates,
     is_english,
 )
 from videorender.pipeline.models import Progress, ProgressCallback, SentenceTiming, Stage
@@ -140,11 +142,12 @@ def _refined(
     recording: Voiceover,
     on_progress: ProgressCallback | None,
 ) -> AlignmentResult:
-    """The aligner's times where it can be trusted, else Whisper's snapped to the pauses."""
+    """The aligner's times where it can be trusted (where they agree with Whisper's), else
+    Whisper's snapped to the pauses."""
     if is_english(heard.language):
         found = align_english(sentences, recording, on_progress=on_progress)
         if found.method is AlignmentMethod.ACOUSTIC:
-            return found
+            return checked_against_estimates(found, estimated, recording)
         log.info("%s: the acoustic aligner did not match; Whisper's times", recording.path.name)
     confidence = float(np.mean([w.probability for w in heard.words])) if heard.words else 0.0
     snapped = align_estimates(estimated, recording, confidence=confidence, on_progress=on_progress)
