@@ -91,8 +91,9 @@ class TranscribeConfig:
     beam_size: int = 5
     max_seconds: int = 3600  # a longer recording is refused before Whisper starts
     # Whisper hears this much at a time, cut in a pause (transcribe/windows.py): its memory
-    # grows with the audio it is given at once (881 MB for 641 s in one call).
-    window_ms: int = 60_000
+    # grows with the audio it is given at once. Peaks for 641 s: 881 MB in one call, 498 MB
+    # a minute at a time, 402 MB half a minute at a time (one of its segments), no slower.
+    window_ms: int = 30_000
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 int8 weights, `threads` CPU threads, beam search, word timestamps, and faster-whisper's own
 Silero VAD filter (it skips the silence and music between speech, where Whisper invents
 words). The audio is the recording decoded once by FFmpeg to 16 kHz (`align/pcm.py`), handed
-over a window at a time as arrays (`windows.py`: the peak memory stays that of a minute):
+over a window at a time as arrays (`windows.py`: the peak memory stays that of 30 s):
 PyAV, which faster-whisper would decode with, is not used.
 
 Whisper's word times are a first guess (its segments start 0.4-0.5 s early and merge
@@ -72,7 +72,7 @@ def listen(
     language: str | None = None,
     on_fraction: Callable[[float], None] | None = None,
 ) -> Heard:
-    """Transcribe a decoded recording (16 kHz), a minute at a time where its pauses allow
+    """Transcribe a decoded recording (16 kHz), half a minute at a time where its pauses allow
     (`windows.py`); `language` None: detected on the first piece with speech, then kept.
 
     Raises:

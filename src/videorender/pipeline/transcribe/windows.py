@@ -2,8 +2,8 @@
 
 faster-whisper computes its log-Mel features for all the audio it is given at once (float64
 and complex intermediates): measured, 641 s of audio in one call peaked at 881 MB, against
-~400 MB for a minute. Given a minute at a time (`TranscribeConfig.window_ms`), the peak no
-longer grows with the recording's length. Nothing is lost at the cuts: each of Whisper's
+402 MB given half a minute at a time (`TranscribeConfig.window_ms`): the peak no longer
+grows with the recording's length. Nothing is lost at the cuts: each of Whisper's
 30 s segments is decoded without the previous text (`condition_on_previous_text=False`), and
 every cut lies in a pause that the Silero VAD hears no speech in, so no word is cut in two.
 """
