@@ -258,11 +258,11 @@ def _targets(results: Results) -> str:
 
 def _busy(results: Results) -> str:
     """Why wall times cannot be judged: the load average (1 min) was over 1.5x the cores
-    when a command started or ended (other work took the CPU); empty when it was not."""
+    when a command started (other work took the CPU); empty when it was not. The load after
+    a command is not judged: it counts the benchmark's own encodes."""
     meta, cores = results.meta, results.meta.get("cores") or 1
-    loads = [meta.get("load_before"), meta.get("load_after")]
-    for added in meta.get("added") or []:
-        loads += [added.get("load_before"), added.get("load_after")]
+    loads = [meta.get("load_before")]
+    loads += [added.get("load_before") for added in meta.get("added") or []]
     worst = max((load[0] for load in loads if load), default=0.0)
     return f"load average {worst:.0f} on {cores} cores" if worst > 1.5 * cores else ""
 
