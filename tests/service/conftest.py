@@ -11,6 +11,7 @@ import pytest
 from mcp.types import CallToolResult, TextContent
 
 from tests.conftest import Media
+from tests.recordings import Recording
 from tests.service.servers import FileServer, Service, WebhookReceiver
 
 ServiceFactory = Callable[..., Service]
@@ -39,6 +40,14 @@ def files(media: Media, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fi
     (root / "big.mp4").write_bytes(os.urandom(BIG_FILE_MB * 1024 * 1024))
     server = FileServer(root)
     yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def talking_video_url(talking_video: Recording) -> Iterator[str]:
+    """The session's talking video, served over HTTP as a caller's `video_url`."""
+    server = FileServer(talking_video.path.parent)
+    yield f"{server.url}/{talking_video.path.name}"
     server.close()
 
 

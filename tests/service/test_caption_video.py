@@ -5,35 +5,26 @@ an Idempotency-Key replayed; a cancel; bad bodies refused naming the field."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 import pysubs2
-import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.corpus import start_errors
 from tests.decode import duration_s, streams
 from tests.recordings import Recording
 from tests.service.conftest import ServiceFactory
-from tests.service.servers import FileServer, WebhookReceiver, wait_for
+from tests.service.servers import WebhookReceiver, wait_for
 
 SECRET = "whsec_" + base64.b64encode(b"a test secret of 32 bytes length").decode()
 
 
-@pytest.fixture(scope="module")
-def served(talking_video: Recording) -> Iterator[FileServer]:
-    server = FileServer(talking_video.path.parent)
-    yield server
-    server.close()
-
-
 def test_caption_video_flow(
     make_service: ServiceFactory,
-    served: FileServer,
+    talking_video_url: str,
     receiver: WebhookReceiver,
     talking_video: Recording,
     whisper_cache: Path,
@@ -42,7 +33,7 @@ def test_caption_video_flow(
         WEBHOOK_URL=receiver.url, WEBHOOK_SECRET=SECRET, WHISPER_CACHE_DIR=str(whisper_cache)
     )
     body = {
-        "video_url": f"{served.url}/{talking_video.path.name}",
+        "video_url": talking_video_url,
         "subtitle_style": "karaoke",
         "captions": {"position": "top"},
         "metadata": {"order": 7},
@@ -95,10 +86,10 @@ def test_caption_video_flow(
 
 
 def test_caption_video_is_cancelled_and_bad_bodies_are_refused(
-    make_service: ServiceFactory, served: FileServer, talking_video: Recording, whisper_cache: Path
+    make_service: ServiceFactory, talking_video_url: str, whisper_cache: Path
 ) -> None:
     service = make_service(WHISPER_CACHE_DIR=str(whisper_cache))
-    url = f"{served.url}/{talking_video.path.name}"
+    url = talking_video_url
     job_id = service.client.post("/caption-video", json={"video_url": url}).json()["job_id"]
     cancelled = service.client.post(f"/jobs/{job_id}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
@@ -117,10 +108,13 @@ def test_caption_video_is_cancelled_and_bad_bodies_are_refused(
 
 
 def test_render_video_without_a_script_transcribes_the_voiceover(
-    make_service: ServiceFactory, served: FileServer, talking_video: Recording, whisper_cache: Path
+    make_service: ServiceFactory,
+    talking_video_url: str,
+    talking_video: Recording,
+    whisper_cache: Path,
 ) -> None:
     service = make_service(WHISPER_CACHE_DIR=str(whisper_cache))
-    body = {"voiceover_url": f"{served.url}/{talking_video.path.name}", "size": "160x90"}
+    body = {"voiceover_url": talking_video_url, "size": "160x90"}
     response = service.client.post("/render-video", json=body)
     assert response.status_code == 200, response.text
     done = response.json()

@@ -4,36 +4,25 @@ the field."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
-import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.decode import streams
-from tests.recordings import Recording
 from tests.service.conftest import ServiceFactory, tool_text, tool_value
-from tests.service.servers import FileServer
 
 KEY = "test-key-30"
 
 
-@pytest.fixture(scope="module")
-def served(talking_video: Recording) -> Iterator[FileServer]:
-    server = FileServer(talking_video.path.parent)
-    yield server
-    server.close()
-
-
 def test_caption_video_tool_captions_a_video(
-    make_service: ServiceFactory, served: FileServer, talking_video: Recording, whisper_cache: Path
+    make_service: ServiceFactory, talking_video_url: str, whisper_cache: Path
 ) -> None:
     service = make_service(API_KEY=KEY, WHISPER_CACHE_DIR=str(whisper_cache))
-    video_url = f"{served.url}/{talking_video.path.name}"
+    video_url = talking_video_url
 
     async def session_run() -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {KEY}"}

@@ -25,8 +25,9 @@ from videorender.pipeline.align.features import HOP_MS
 from videorender.pipeline.align.voiceover import (
     AlignmentMethod,
     Voiceover,
+    _checked,
+    _listened,
     align_english,
-    checked_against_estimates,
 )
 from videorender.pipeline.text.script import Sentence
 
@@ -149,10 +150,11 @@ def test_where_the_decoder_lost_its_place_the_estimates_snapped_to_pauses_are_us
         ),
         found.sentences[-1],
     ]
-    checked = checked_against_estimates(
-        dataclasses.replace(found, sentences=tuple(lost)), estimated, voiceover
+    heard = _listened(voiceover)
+    checked = _checked(
+        dataclasses.replace(found, sentences=tuple(lost)), estimated, heard, voiceover
     )
     errors = np.abs(np.array([s.start_ms for s in checked.sentences]) - recording.starts_ms)
     assert errors.max() <= 100, errors
     assert checked.sentences[:4] == found.sentences[:4]  # where they agree, nothing moves
-    assert checked_against_estimates(found, estimated, voiceover) == found
+    assert _checked(found, estimated, heard, voiceover) == found

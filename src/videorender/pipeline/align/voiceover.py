@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -164,9 +165,12 @@ def align_english(
     sentences: Sequence[Sentence],
     recording: Voiceover,
     *,
+    estimated: Sequence[SentenceTiming] | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> AlignmentResult:
     """Every word of `sentences` found in the recording by PocketSphinx (see `acoustic.py`).
+    `estimated`: another method's times for the same sentences (a transcriber's), which
+    overrule the decoder where it lost its place (`_checked`).
 
     Raises what decoding the recording raises (see `Voiceover`).
     """
@@ -208,6 +212,8 @@ def align_english(
     result = AlignmentResult(
         _tidy(timings, duration), round(confidence, 3), AlignmentMethod.ACOUSTIC, (), duration
     )
+    if estimated is not None:
+        result = _checked(result, estimated, heard, recording)
     return _logged(recording, result)
 
 
@@ -305,28 +311,23 @@ def align_estimates(
     return _snapped(estimated, heard, confidence)
 
 
-def checked_against_estimates(
-    found: AlignmentResult, estimated: Sequence[SentenceTiming], recording: Voiceover
+def _checked(
+    found: AlignmentResult,
+    estimated: Sequence[SentenceTiming],
+    heard: _Heard,
+    recording: Voiceover,
 ) -> AlignmentResult:
     """`found` (the acoustic aligner's times), but where a sentence's start and another
     method's estimate of it (a transcriber's, same sentences) have over DISAGREE_SPEECH_MS of
-    speech between them, the estimate snapped to the pauses (`align_estimates`) instead: the
-    decoder lost its place there. Measured on a 10-minute recording: from minute 6 on it fell
-    up to 28 s behind while Whisper stayed within 0.8 s. Whisper's own errors (its first word
-    stretched back over the pause before it, 2.3 s at most) have no speech in between.
-
-    Raises what decoding the recording raises (see `Voiceover`).
+    speech between them, the estimate snapped to the pauses (as `align_estimates` does)
+    instead: the decoder lost its place there. Measured on a 10-minute recording: from minute
+    6 on it fell up to 28 s behind while Whisper stayed within 0.8 s. Whisper's own errors (its
+    first word stretched back over the pause before it, 2.3 s at most) have no speech between.
     """
-    if found.method is not AlignmentMethod.ACOUSTIC or len(estimated) != len(found.sentences):
+    if len(estimated) != len(found.sentences):
         return found
-    heard = _listened(recording)
-    clock = speech_before(heard.speech)
-
-    def said(ms: int) -> int:
-        return int(clock[min(len(heard.speech), max(0, ms) // HOP_MS)])
-
     lost = [
-        abs(said(a.start_ms) - said(e.start_ms)) > DISAGREE_SPEECH_MS
+        abs(heard.said_before(a.start_ms) - heard.said_before(e.start_ms)) > DISAGREE_SPEECH_MS
         for a, e in zip(found.sentences, estimated, strict=True)
     ]
     if not any(lost):
@@ -366,11 +367,7 @@ def _snapped(
     speech, duration = heard.speech, heard.duration_ms
     if not estimated or not speech.any():
         return AlignmentResult(tuple(estimated), 0.0, AlignmentMethod.EVEN, (), duration)
-    clock = speech_before(speech)
-
-    def said(ms: int) -> int:
-        return int(clock[min(len(speech), ms // HOP_MS)])
-
+    said = heard.said_before
     expected = [max(1, said(s.end_ms) - said(s.start_ms)) for s in estimated]
     starts = snap_to_pauses(speech, expected, [s.start_ms for s in estimated])
     ends = _ends(starts, speech, duration)
@@ -513,6 +510,14 @@ class _Heard:
     @property
     def duration_ms(self) -> int:
         return self.pcm.duration_ms
+
+    @functools.cached_property
+    def _clock(self) -> npt.NDArray[np.int64]:
+        return speech_before(self.speech)
+
+    def said_before(self, ms: int) -> int:
+        """Milliseconds of speech before `ms`."""
+        return int(self._clock[min(len(self.speech), max(0, ms) // HOP_MS)])
 
 
 @contextlib.contextmanager

@@ -31,7 +31,6 @@ from videorender.pipeline.align.voiceover import (
     Voiceover,
     align_english,
     align_estimates,
-    checked_against_estimates,
     is_english,
 )
 from videorender.pipeline.models import Progress, ProgressCallback, SentenceTiming, Stage
@@ -145,9 +144,9 @@ def _refined(
     """The aligner's times where it can be trusted (where they agree with Whisper's), else
     Whisper's snapped to the pauses."""
     if is_english(heard.language):
-        found = align_english(sentences, recording, on_progress=on_progress)
+        found = align_english(sentences, recording, estimated=estimated, on_progress=on_progress)
         if found.method is AlignmentMethod.ACOUSTIC:
-            return checked_against_estimates(found, estimated, recording)
+            return found
         log.info("%s: the acoustic aligner did not match; Whisper's times", recording.path.name)
     confidence = float(np.mean([w.probability for w in heard.words])) if heard.words else 0.0
     snapped = align_estimates(estimated, recording, confidence=confidence, on_progress=on_progress)
